@@ -1,0 +1,41 @@
+# make validate / make test on a fresh Debian or Ubuntu machine: everything else is set up here.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+APT := DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get
+
+.PHONY: setup validate test bench clean
+
+setup: $(STAMP) kustomize monitoring-tools
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import ensurepip' 2>/dev/null || { $(APT) update -qq && $(APT) install -y -qq python3-venv; }
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check \
+	  $$($(PYTHON) -c 'import tomllib; p = tomllib.load(open("pyproject.toml", "rb"))["project"]; print(" ".join(p["dependencies"] + p["optional-dependencies"]["test"]))')
+	rm -f $(VENV)/.installed-* && touch $@
+
+# kustomize >= 5 on PATH, else kubectl >= 1.27 (kustomize v5 inside), else a pinned kubectl in .venv/bin.
+kustomize: $(STAMP)
+	@command -v kustomize >/dev/null && kustomize version | grep -q '^v\?5' \
+	  || kubectl version --client 2>/dev/null | grep -q 'Kustomize Version: v5' \
+	  || [ -x $(VENV)/bin/kubectl ] \
+	  || $(PY) tools/install_kubectl.py $(VENV)/bin
+
+monitoring-tools:
+	@command -v promtool >/dev/null && command -v amtool >/dev/null \
+	  || { $(APT) update -qq && $(APT) install -y -qq --no-install-recommends prometheus prometheus-alertmanager; }
+
+validate: setup
+	$(PY) tools/validate.py $(ARGS)
+
+test: setup
+	$(PY) -m pytest $(ARGS)
+
+bench: setup
+	for b in bench/*.py; do $(PY) $$b || exit 1; done
+
+clean:
+	rm -rf $(VENV) .pytest_cache

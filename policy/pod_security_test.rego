@@ -1,0 +1,115 @@
+package pod_security_test
+
+import rego.v1
+
+import data.lib.fixtures as fx
+import data.pod_security
+
+test_compliant_pod_passes if {
+	every rule in [
+		pod_security.deny_run_as_root, pod_security.deny_privilege_escalation, pod_security.deny_capabilities,
+		pod_security.deny_seccomp, pod_security.deny_host_namespaces, pod_security.deny_host_port,
+		pod_security.deny_host_path, pod_security.deny_privileged,
+	] {
+		rule == set()
+	} with input as fx.input_for(fx.compliant)
+}
+
+test_run_as_non_root_from_pod_allowed if {
+	pod_security.deny_run_as_root == set() with input as fx.input_for([fx.container_without(["securityContext/runAsNonRoot"])])
+}
+
+test_run_as_root_denied if {
+	pod_security.deny_run_as_root == {"Deployment/ns/app: container 'app' does not set runAsNonRoot: true"} with input as fx.input_for([fx.with_container({"securityContext": {"runAsNonRoot": false}})])
+}
+
+test_run_as_root_when_neither_sets_it_denied if {
+	pod := fx.deployment("app", {"containers": [json.remove(fx.container, ["securityContext/runAsNonRoot"])]})
+	pod_security.deny_run_as_root == {"Deployment/ns/app: container 'app' does not set runAsNonRoot: true"} with input as fx.input_for([pod])
+}
+
+test_run_as_uid_zero_denied if {
+	pod_security.deny_run_as_root == {"Deployment/ns/app: container 'app' runs as runAsUser: 0; use a non-zero UID"} with input as fx.input_for([fx.with_pod({"securityContext": {"runAsUser": 0}})])
+}
+
+test_init_container_checked if {
+	init := json.patch(fx.container, [
+		{"op": "replace", "path": "/name", "value": "migrate"},
+		{"op": "add", "path": "/securityContext/privileged", "value": true},
+	])
+	pod_security.deny_privileged == {"Deployment/ns/app: container 'migrate' is privileged"} with input as fx.input_for([fx.with_pod({"initContainers": [init]})])
+}
+
+test_privilege_escalation_allowed_if_false if {
+	pod_security.deny_privilege_escalation == set() with input as fx.input_for([fx.with_container({})])
+}
+
+test_privilege_escalation_denied if {
+	pod_security.deny_privilege_escalation == {"Deployment/ns/app: container 'app' allows privilege escalation; set allowPrivilegeEscalation: false"} with input as fx.input_for([fx.container_without(["securityContext/allowPrivilegeEscalation"])])
+}
+
+test_capabilities_net_bind_allowed if {
+	pod_security.deny_capabilities == set() with input as fx.input_for([fx.with_container({"securityContext": {"capabilities": {"add": ["NET_BIND_SERVICE"]}}})])
+}
+
+test_capabilities_not_dropped_denied if {
+	pod_security.deny_capabilities == {"Deployment/ns/app: container 'app' does not drop ALL capabilities; set capabilities.drop: [ALL]"} with input as fx.input_for([fx.with_container({"securityContext": {"capabilities": {"drop": ["NET_RAW"]}}})])
+}
+
+test_capabilities_added_denied if {
+	pod_security.deny_capabilities == {"Deployment/ns/app: container 'app' adds capability 'SYS_ADMIN'"} with input as fx.input_for([fx.with_container({"securityContext": {"capabilities": {"add": ["SYS_ADMIN"]}}})])
+}
+
+test_seccomp_on_container_allowed if {
+	spec := {"containers": [object.union(fx.container, {"securityContext": {"seccompProfile": {"type": "Localhost", "localhostProfile": "p.json"}}})]}
+	pod_security.deny_seccomp == set() with input as fx.input_for([fx.deployment("app", spec)])
+}
+
+test_seccomp_missing_denied if {
+	spec := {"containers": [fx.container]}
+	pod_security.deny_seccomp == {"Deployment/ns/app: container 'app' has seccompProfile type 'unset'; use RuntimeDefault"} with input as fx.input_for([fx.deployment("app", spec)])
+}
+
+test_seccomp_unconfined_container_overrides_pod_denied if {
+	pod_security.deny_seccomp == {"Deployment/ns/app: container 'app' has seccompProfile type 'Unconfined'; use RuntimeDefault"} with input as fx.input_for([fx.with_container({"securityContext": {"seccompProfile": {"type": "Unconfined"}}})])
+}
+
+test_host_namespaces_false_allowed if {
+	pod_security.deny_host_namespaces == set() with input as fx.input_for([fx.with_pod({"hostNetwork": false, "hostPID": false})])
+}
+
+test_host_namespaces_denied if {
+	pod_security.deny_host_namespaces == {
+		"Deployment/ns/app: pod sets hostNetwork: true",
+		"Deployment/ns/app: pod sets hostIPC: true",
+	} with input as fx.input_for([fx.with_pod({"hostNetwork": true, "hostIPC": true})])
+}
+
+test_container_port_allowed if {
+	pod_security.deny_host_port == set() with input as fx.input_for([fx.with_container({"ports": [{"name": "http", "containerPort": 8000}]})])
+}
+
+test_host_port_denied if {
+	pod_security.deny_host_port == {"Deployment/ns/app: container 'app' uses hostPort 8000"} with input as fx.input_for([fx.with_container({"ports": [{"containerPort": 8000, "hostPort": 8000}]})])
+}
+
+test_empty_dir_allowed if {
+	pod_security.deny_host_path == set() with input as fx.input_for([fx.with_pod({"volumes": [{"name": "tmp", "emptyDir": {}}]})])
+}
+
+test_host_path_denied if {
+	pod_security.deny_host_path == {"Deployment/ns/app: volume 'docker' mounts hostPath '/var/run/docker.sock'"} with input as fx.input_for([fx.with_pod({"volumes": [{"name": "docker", "hostPath": {"path": "/var/run/docker.sock"}}]})])
+}
+
+test_unprivileged_allowed if {
+	pod_security.deny_privileged == set() with input as fx.input_for([fx.with_container({"securityContext": {"privileged": false}})])
+}
+
+test_privileged_denied if {
+	pod_security.deny_privileged == {"Deployment/ns/app: container 'app' is privileged"} with input as fx.input_for([fx.with_container({"securityContext": {"privileged": true}})])
+}
+
+test_cronjob_pod_checked if {
+	cronjob := fx.resource("CronJob", "backup", {"spec": {"jobTemplate": {"spec": {"template": {"spec": object.union(fx.pod_spec, {"hostPID": true})}}}}})
+	pod_security.deny_host_namespaces == {"CronJob/ns/backup: pod sets hostPID: true"} with input as fx.input_for([cronjob])
+}

@@ -1,0 +1,51 @@
+"""Shared fixtures: the real repository, rendered once per test session, and copies of it."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from fks_gitops import environments, render
+
+REPO = Path(__file__).resolve().parent.parent
+# What a copy of the repository needs to render and validate; .venv and .git stay behind.
+COPIED = ("base", "overlays", "argocd", "policy", "schemas", "certs", "environments.yaml", "secrets.template.yaml")
+
+
+@pytest.fixture(scope="session")
+def repo() -> Path:
+    return REPO
+
+
+@pytest.fixture(scope="session")
+def config():
+    return environments.load(REPO)
+
+
+@pytest.fixture(scope="session")
+def rendered(config) -> dict[str, list[dict]]:
+    results = render.render_all(REPO, [e.overlay for e in config.environments])
+    return {e.name: results[e.overlay] for e in config.environments}
+
+
+def copy_repo(dest: Path) -> Path:
+    """A copy of the repository's content in `dest`, for tests that break it on purpose."""
+    for name in COPIED:
+        src = REPO / name
+        if src.is_dir():
+            shutil.copytree(src, dest / name)
+        elif src.exists():
+            shutil.copy2(src, dest / name)
+    return dest
+
+
+@pytest.fixture
+def repo_copy(tmp_path: Path) -> Path:
+    return copy_repo(tmp_path / "repo")
+
+
+def find(docs: list[dict], kind: str, name: str) -> dict:
+    matches = [d for d in docs if d.get("kind") == kind and d["metadata"]["name"] == name]
+    assert len(matches) == 1, f"{kind}/{name}: {len(matches)} objects"
+    return matches[0]

@@ -1,0 +1,65 @@
+import copy
+
+from conftest import find
+
+from fks_gitops import parity
+from fks_gitops.environments import ParityRule
+from fks_gitops.validate import RepoContext
+
+
+def _compare(config, a, b):
+    dev, prod = config.get("dev"), config.get("prod")
+    return parity.compare("dev", a, dev.namespace, "prod", b, prod.namespace, config.parity)
+
+
+def test_real_environments_differ_only_where_allowed(config, rendered):
+    assert parity.check(RepoContext(config, rendered)) == []
+
+
+def test_drift_names_object_path_and_fix(config, rendered):
+    prod = copy.deepcopy(rendered["prod"])
+    find(prod, "Deployment", "fks-execution")["spec"]["template"]["spec"]["terminationGracePeriodSeconds"] = 5
+    [problem] = _compare(config, rendered["dev"], prod)
+    assert problem.where == "overlays/prod: Deployment/fks-trading/fks-execution"
+    assert problem.rule == "parity.drift"
+    assert problem.message.startswith("spec.template.spec.terminationGracePeriodSeconds is 5 here but 60 in dev")
+    assert "allow the path under parity in environments.yaml" in problem.message
+
+
+def test_allowed_path_is_not_reported(config, rendered):
+    prod = copy.deepcopy(rendered["prod"])
+    find(prod, "HorizontalPodAutoscaler", "fks-execution")["spec"]["maxReplicas"] = 99
+    assert _compare(config, rendered["dev"], prod) == []
+
+
+def test_object_in_one_environment_only(config, rendered):
+    prod = copy.deepcopy(rendered["prod"])
+    extra = copy.deepcopy(find(prod, "Service", "grafana"))
+    extra["metadata"]["name"] = "grafana-extra"
+    prod.append(extra)
+    [problem] = _compare(config, rendered["dev"], prod)
+    assert problem.rule == "parity.object"
+    assert "renders in prod but not in dev" in problem.message
+
+
+def test_generated_name_hashes_and_namespaces_are_normalised():
+    a = [{"kind": "ConfigMap", "metadata": {"name": "cfg-5h7bk2mm9t", "namespace": "a"}},
+         {"kind": "Pod", "metadata": {"name": "p", "namespace": "a"}, "spec": {"cm": "cfg-5h7bk2mm9t", "ns": "a"}}]
+    b = [{"kind": "ConfigMap", "metadata": {"name": "cfg-9c6ft4b2dk", "namespace": "b"}},
+         {"kind": "Pod", "metadata": {"name": "p", "namespace": "b"}, "spec": {"cm": "cfg-9c6ft4b2dk", "ns": "b"}}]
+    assert parity.compare("a", a, "a", "b", b, "b", ()) == []
+
+
+def test_path_patterns():
+    assert parity.split_path(r"metadata.annotations.cert-manager\.io/cluster-issuer") == [
+        "metadata", "annotations", "cert-manager.io/cluster-issuer"]
+    rules = [("Ingress", "*", parity.split_path("spec.tls[*].hosts"))]
+    assert parity._allowed(rules, "Ingress", "g", ["spec", "tls", "[0]", "hosts", "[0]"])
+    assert not parity._allowed(rules, "Ingress", "g", ["spec", "tls", "[0]", "secretName"])
+    assert not parity._allowed(rules, "Service", "g", ["spec", "tls", "[0]", "hosts"])
+
+
+def test_wildcard_rule_covers_a_whole_object():
+    a = [{"kind": "X", "metadata": {"name": "only-here"}}]
+    allow = (ParityRule("X", "only-here", ""),)
+    assert parity.compare("a", a, "a", "b", [], "b", allow) == []

@@ -1,0 +1,1 @@
+"""FKS GitOps toolchain: render, validate, seal and promote the trading platform's environments."""

@@ -1,0 +1,35 @@
+"""What every command line shares: finding the repository and turning failures into exit codes.
+
+    def main(argv=None):
+        return guarded(lambda: _main(argv))
+
+Exit codes: 0 done, 1 problems or refused by a gate, 2 usage or input error, 3 a bug.
+"""
+from __future__ import annotations
+
+import sys
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+
+from .environments import find_repo
+from .errors import GitOpsError
+
+
+def repo_from(option: str | None) -> Path:
+    return find_repo(Path(option) if option else None)
+
+
+def guarded(body: Callable[[], int]) -> int:
+    try:
+        return body()
+    except GitOpsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return 130
+    except Exception:  # anything else is a bug: say so, keep the traceback for the report
+        traceback.print_exc()
+        print("error: unexpected failure (a bug); please report it with the traceback above", file=sys.stderr)
+        return 3

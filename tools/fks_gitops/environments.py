@@ -1,0 +1,166 @@
+"""The environment chain, read from `environments.yaml`.
+
+    config = load(repo)
+    prod = config.get("prod")
+    config.previous(prod).name  # "staging"
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from .errors import GitOpsError
+
+FILE = "environments.yaml"
+_DURATION = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?$")
+
+
+@dataclass(frozen=True)
+class Freeze:
+    timezone: str = "UTC"
+    days: tuple[str, ...] = ()
+    open: dt.time | None = None
+    close: dt.time | None = None
+    early_closes: dict[dt.date, dt.time] = field(default_factory=dict)
+    holidays: frozenset[dt.date] = frozenset()
+    adhoc: tuple[dict, ...] = ()
+
+
+@dataclass(frozen=True)
+class Environment:
+    name: str
+    order: int
+    namespace: str
+    kubernetes: str
+    application: str
+    certificate: str
+    soak: dt.timedelta
+    freeze: Freeze | None
+
+    @property
+    def overlay(self) -> str:
+        return f"overlays/{self.name}"
+
+
+@dataclass(frozen=True)
+class ParityRule:
+    kind: str
+    name: str
+    path: str
+
+
+@dataclass(frozen=True)
+class Config:
+    repo: Path
+    repository: str
+    revision: str
+    project: str
+    environments: tuple[Environment, ...]
+    parity: tuple[ParityRule, ...]
+
+    def get(self, name: str) -> Environment:
+        for env in self.environments:
+            if env.name == name:
+                return env
+        known = ", ".join(e.name for e in self.environments)
+        raise GitOpsError(f"{FILE}: unknown environment {name!r}; known: {known}")
+
+    def previous(self, env: Environment) -> Environment | None:
+        return self.environments[env.order - 1] if env.order > 0 else None
+
+    def select(self, names: list[str] | None) -> list[Environment]:
+        return [self.get(n) for n in names] if names else list(self.environments)
+
+
+def parse_duration(text: str, where: str) -> dt.timedelta:
+    """`24h`, `1d12h`, `90m`, `0h` -> timedelta."""
+    match = _DURATION.match(str(text).strip())
+    if not match or not any(match.groups()):
+        raise GitOpsError(f"{where}: duration {text!r} is not like '24h', '1d12h' or '90m'")
+    days, hours, minutes = (int(g or 0) for g in match.groups())
+    return dt.timedelta(days=days, hours=hours, minutes=minutes)
+
+
+def _time(text: str, where: str) -> dt.time:
+    try:
+        return dt.time.fromisoformat(str(text))
+    except ValueError:
+        raise GitOpsError(f"{where}: time {text!r} is not HH:MM") from None
+
+
+def _date(value: object, where: str) -> dt.date:
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise GitOpsError(f"{where}: date {value!r} is not YYYY-MM-DD") from None
+
+
+def _freeze(raw: dict | None, where: str) -> Freeze | None:
+    if not raw:
+        return None
+    hours = raw.get("market_hours") or {}
+    return Freeze(
+        timezone=raw.get("timezone", "UTC"),
+        days=tuple(hours.get("days", ())),
+        open=_time(hours["open"], f"{where}.market_hours.open") if "open" in hours else None,
+        close=_time(hours["close"], f"{where}.market_hours.close") if "close" in hours else None,
+        early_closes={
+            _date(d, f"{where}.early_closes"): _time(t, f"{where}.early_closes")
+            for d, t in (raw.get("early_closes") or {}).items()
+        },
+        holidays=frozenset(_date(d, f"{where}.holidays") for d in raw.get("holidays") or ()),
+        adhoc=tuple(raw.get("adhoc") or ()),
+    )
+
+
+def _environment(raw: dict, order: int) -> Environment:
+    where = f"{FILE}: environments[{order}]"
+    missing = [k for k in ("name", "namespace", "kubernetes", "application") if k not in raw]
+    if missing:
+        raise GitOpsError(f"{where}: missing {', '.join(missing)}")
+    return Environment(
+        name=raw["name"],
+        order=order,
+        namespace=raw["namespace"],
+        kubernetes=str(raw["kubernetes"]),
+        application=raw["application"],
+        certificate=raw.get("certificate", f"certs/{raw['name']}.pem"),
+        soak=parse_duration(raw.get("soak", "0h"), f"{where}.soak"),
+        freeze=_freeze(raw.get("freeze"), f"{where}.freeze"),
+    )
+
+
+def load(repo: Path) -> Config:
+    path = repo / FILE
+    try:
+        raw = yaml.load(path.read_text(), Loader=yaml.CSafeLoader) or {}
+    except FileNotFoundError:
+        raise GitOpsError(f"{path}: not found; run inside the repository or pass --repo") from None
+    except yaml.YAMLError as exc:
+        raise GitOpsError(f"{FILE}: not valid YAML: {exc}".splitlines()[0]) from None
+    envs = tuple(_environment(e, i) for i, e in enumerate(raw.get("environments") or ()))
+    if not envs:
+        raise GitOpsError(f"{FILE}: no environments listed")
+    return Config(
+        repo=repo,
+        repository=raw.get("repository", ""),
+        revision=raw.get("revision", "main"),
+        project=raw.get("argocd_project", ""),
+        environments=envs,
+        parity=tuple(ParityRule(r["kind"], r.get("name", "*"), r["path"]) for r in raw.get("parity") or ()),
+    )
+
+
+def find_repo(start: Path | None = None) -> Path:
+    """The nearest folder at or above `start` that holds environments.yaml."""
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / FILE).is_file():
+            return folder
+    raise GitOpsError(f"no {FILE} in {here} or above; run inside the repository or pass --repo")

@@ -1,0 +1,136 @@
+"""Environment parity: rendered environments may differ only where environments.yaml allows.
+
+    problems = check(RepoContext(config, {"dev": docs, "prod": docs}))
+
+Each environment is normalised (its namespace and kustomize's generated-name hashes taken out)
+and compared with the first environment of the chain that rendered.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from .environments import ParityRule
+from .problem import Problem
+
+# kustomize appends a 10-character hash to generated ConfigMap and Secret names.
+_HASHED = re.compile(r"^(?P<base>.+)-[2456789bcdfghkmt]{10}$")
+_TOKEN = re.compile(r"\[(\*|\d+)\]|((?:\\\.|[^.\[])+)")
+_SHOWN = 60
+
+
+def split_path(path: str) -> list[str]:
+    """'spec.tls[*].hosts' -> ['spec', 'tls', '[*]', 'hosts']; '\\.' keeps a dot in a key."""
+    tokens = []
+    for index, key in _TOKEN.findall(path):
+        tokens.append(f"[{index}]" if index else key.replace("\\.", "."))
+    return tokens
+
+
+def _matches(pattern: list[str], path: list[str]) -> bool:
+    if len(pattern) > len(path):
+        return False
+    for want, got in zip(pattern, path):
+        if want == "[*]" and got.startswith("["):
+            continue
+        if want == "*" and not got.startswith("["):
+            continue
+        if want != got:
+            return False
+    return True
+
+
+def _allowed(rules: list[tuple[str, str, list[str]]], kind: str, name: str, path: list[str]) -> bool:
+    return any(
+        k in ("*", kind) and n in ("*", name) and _matches(p, path) for k, n, p in rules
+    )
+
+
+def _normalise(value: object, renames: dict[str, str]) -> object:
+    if isinstance(value, dict):
+        return {k: _normalise(v, renames) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_normalise(v, renames) for v in value]
+    if isinstance(value, str):
+        return renames.get(value, value)
+    return value
+
+
+def _index(docs: list[dict], namespace: str) -> dict[tuple[str, str], dict]:
+    renames = {namespace: "<namespace>"}
+    for doc in docs:
+        name = (doc.get("metadata") or {}).get("name", "")
+        match = _HASHED.match(name)
+        if doc.get("kind") in ("ConfigMap", "Secret") and match:
+            renames[name] = match.group("base")
+    objects = {}
+    for doc in docs:
+        norm = _normalise(doc, renames)
+        objects[(norm.get("kind", "?"), (norm.get("metadata") or {}).get("name", "?"))] = norm
+    return objects
+
+
+def _diff(a: object, b: object, path: list[str]) -> Iterator[tuple[list[str], object, object]]:
+    if isinstance(a, dict) and isinstance(b, dict):
+        for key in sorted(set(a) | set(b)):
+            yield from _diff(a.get(key), b.get(key), [*path, key])
+    elif isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+        for i, (x, y) in enumerate(zip(a, b)):
+            yield from _diff(x, y, [*path, f"[{i}]"])
+    elif a != b:
+        yield path, a, b
+
+
+def _show(path: list[str]) -> str:
+    out = ""
+    for token in path:
+        out += token if token.startswith("[") else (f".{token}" if out else token)
+    return out
+
+
+def _clip(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= _SHOWN else text[: _SHOWN - 3] + "..."
+
+
+def compare(
+    reference: str, ref_docs: list[dict], ref_ns: str, other: str, docs: list[dict], ns: str,
+    allow: tuple[ParityRule, ...],
+) -> list[Problem]:
+    rules = [(r.kind, r.name, split_path(r.path)) for r in allow]
+    mine, theirs = _index(docs, ns), _index(ref_docs, ref_ns)
+    problems = []
+    for kind, name in sorted(set(mine) | set(theirs)):
+        where = f"overlays/{other}: {kind}/{ns}/{name}"
+        if (kind, name) not in theirs or (kind, name) not in mine:
+            present, absent = (other, reference) if (kind, name) in mine else (reference, other)
+            if not _allowed(rules, kind, name, []):
+                problems.append(Problem(
+                    where, "parity.object", "error",
+                    f"{kind}/{name} renders in {present} but not in {absent}; "
+                    f"add it to both overlays or allow it under parity in environments.yaml",
+                ))
+            continue
+        for path, ref_value, value in _diff(theirs[(kind, name)], mine[(kind, name)], []):
+            if _allowed(rules, kind, name, path):
+                continue
+            problems.append(Problem(
+                where, "parity.drift", "error",
+                f"{_show(path)} is {_clip(value)} here but {_clip(ref_value)} in {reference}; "
+                f"make the overlays agree, or allow the path under parity in environments.yaml",
+            ))
+    return problems
+
+
+def check(ctx) -> list[Problem]:
+    envs = [e for e in ctx.config.environments if e.name in ctx.rendered]
+    if len(envs) < 2:
+        return []
+    ref = envs[0]
+    problems = []
+    for env in envs[1:]:
+        problems += compare(
+            ref.name, ctx.rendered[ref.name], ref.namespace,
+            env.name, ctx.rendered[env.name], env.namespace, ctx.config.parity,
+        )
+    return problems

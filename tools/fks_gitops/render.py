@@ -1,0 +1,109 @@
+"""Render Kustomize overlays with the real kustomize, in parallel.
+
+    docs = render(repo / "overlays/prod")          # list of dicts
+    rendered = render_all(repo, ["overlays/dev", "overlays/prod"])
+"""
+from __future__ import annotations
+
+import functools
+import re
+import shutil
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from .errors import GitOpsError
+from .proc import run
+
+HOW_TO_GET = "run `make setup`, or install kustomize >= 5 or kubectl >= 1.27"
+
+
+@dataclass(frozen=True)
+class Renderer:
+    argv: tuple[str, ...]  # prefix; the overlay folder is appended
+    version: str
+
+
+class RenderError(GitOpsError):
+    def __init__(self, overlay: str, message: str) -> None:
+        super().__init__(f"{overlay}: kustomize failed: {message}", exit_code=1)
+        self.overlay, self.detail = overlay, message
+
+
+def _major(version: str) -> int:
+    match = re.search(r"v?(\d+)\.", version)
+    return int(match.group(1)) if match else 0
+
+
+@functools.cache
+def renderer() -> Renderer:
+    """kustomize on PATH, else kubectl's embedded kustomize (PATH, then this virtualenv)."""
+    kustomize = shutil.which("kustomize")
+    if kustomize:
+        version = run([kustomize, "version"]).stdout.strip()
+        if _major(version) >= 5:
+            return Renderer((kustomize, "build"), version)
+    venv_bin = str(Path(sys.prefix) / "bin")
+    for kubectl in filter(None, (shutil.which("kubectl"), shutil.which("kubectl", path=venv_bin))):
+        out = run([kubectl, "version", "--client"], check=False).stdout
+        match = re.search(r"Kustomize Version:\s*(\S+)", out)
+        if match and _major(match.group(1)) >= 5:
+            return Renderer((kubectl, "kustomize"), match.group(1))
+    raise GitOpsError(f"no kustomize >= 5 found; {HOW_TO_GET}")
+
+
+def parse(text: str, where: str) -> list[dict]:
+    try:
+        return [d for d in yaml.load_all(text, Loader=yaml.CSafeLoader) if d]
+    except yaml.YAMLError as exc:
+        raise GitOpsError(f"{where}: not valid YAML: {str(exc).splitlines()[0]}") from None
+
+
+def render(overlay: Path, label: str | None = None) -> list[dict]:
+    label = label or str(overlay)
+    if not (overlay / "kustomization.yaml").is_file():
+        raise RenderError(label, "no kustomization.yaml in this folder")
+    proc = run([*renderer().argv, str(overlay)], check=False)
+    if proc.returncode != 0:
+        raise RenderError(label, _clean(proc.stderr, overlay) or f"exit {proc.returncode}")
+    return parse(proc.stdout, label)
+
+
+def _clean(stderr: str, overlay: Path) -> str:
+    """kustomize's last line, without kubectl's log prefix and without this machine's paths."""
+    lines = [ln for ln in stderr.strip().splitlines() if ln.strip()]
+    if not lines:
+        return ""
+    last = lines[-1]
+    wrapped = re.search(r'"command failed" err="(.*)"$', last)
+    if wrapped:
+        last = wrapped.group(1).replace('\\"', '"')
+    last = re.sub(r"^Error: ", "", last)
+    root = overlay.resolve()
+    for folder in (root.parent.parent, *root.parents):
+        if (folder / "environments.yaml").exists():
+            return last.replace(f"{folder}/", "")
+    return last
+
+
+def render_all(repo: Path, overlays: list[str]) -> dict[str, list[dict] | RenderError]:
+    """Each overlay (relative to repo) -> its documents, or the RenderError it raised."""
+
+    def one(rel: str) -> list[dict] | RenderError:
+        try:
+            return render(repo / rel, rel)
+        except RenderError as exc:
+            return exc
+
+    with ThreadPoolExecutor(max_workers=max(1, min(len(overlays), 8))) as pool:
+        return dict(zip(overlays, pool.map(one, overlays)))
+
+
+def object_id(doc: dict) -> str:
+    """Kind/namespace/name, or Kind/name for cluster-scoped objects."""
+    meta = doc.get("metadata") or {}
+    parts = [doc.get("kind", "?"), meta.get("namespace"), meta.get("name", "?")]
+    return "/".join(p for p in parts if p)

@@ -1,0 +1,208 @@
+"""Strict schema check: every document against its kind's JSON schema, unknown fields are errors.
+
+    problems = check(docs, "overlays/prod", "1.31",
+                     extra_locations=[Path("vendor/schemas")],
+                     allow={"example.com/Widget": "vendor ships no schema"})
+
+Built-in kinds use the strict schemas bundled in kubernetes-validate (used as data only), for the
+closest bundled Kubernetes version at or below the target. Custom resources use schemas/ and any
+extra locations, in kubeconform's `{group}/{kind}_{version}.json` layout (kind lowercased).
+"""
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import jsonschema_rs
+import kubernetes_validate
+
+from . import deprecations
+from .errors import GitOpsError
+from .problem import Problem
+from .render import object_id
+
+SCHEMAS = Path(__file__).resolve().parents[2] / "schemas"
+BUNDLE = Path(kubernetes_validate.__file__).parent / "kubernetes-json-schema"
+MAX_ERRORS = 10
+_DEFINITIONS = "https://kubernetes.io/api/_definitions.json"  # the $id every bundled kind file refers to
+
+
+def check(
+    docs: list[dict],
+    where: str,
+    kubernetes: str,
+    extra_locations: Sequence[Path] = (),
+    allow: Mapping[str, str] | None = None,
+) -> list[Problem]:
+    version = bundled_version(kubernetes)
+    locations = (*(Path(p) for p in extra_locations), SCHEMAS)
+    problems: list[Problem] = []
+    for doc in docs:
+        problems += _check_one(doc, f"{where}: {object_id(doc)}", kubernetes, version, locations, allow or {})
+    return problems
+
+
+def _check_one(doc: dict, at: str, target: str, version: str, locations: tuple[Path, ...],
+               allow: Mapping[str, str]) -> list[Problem]:
+    api_version, kind = doc.get("apiVersion"), doc.get("kind")
+    if not (isinstance(api_version, str) and isinstance(kind, str)):
+        return [Problem(at, "schemas.invalid", "error", "no apiVersion or kind; every object needs both")]
+    problems = []
+    entry = deprecations.find(api_version, kind)
+    state = entry.state(target) if entry else None
+    if state:
+        level = "error" if state == "removed" else "warning"
+        problems.append(Problem(at, "schemas.deprecated-api", level, entry.message(target, kind)))
+    if state == "removed":
+        return problems  # the target serves no schema for it; the replacement is the fix
+    validator = _validator(version, locations, api_version, kind)
+    if validator is None:
+        message = _missing(api_version, kind, version, allow)
+        return problems + ([Problem(at, "schemas.missing", "error", message)] if message else [])
+    if not validator.is_valid(doc):
+        problems += _invalid(validator, doc, at)
+    return problems
+
+
+def _invalid(validator: jsonschema_rs.Validator, doc: dict, at: str) -> list[Problem]:
+    errors = list(validator.iter_errors(doc))
+    problems = [Problem(at, "schemas.invalid", "error", f"{path(e.instance_path)}: {describe(e)}")
+                for e in errors[:MAX_ERRORS]]
+    if len(errors) > MAX_ERRORS:
+        problems.append(Problem(at, "schemas.invalid", "error", f"{len(errors) - MAX_ERRORS} more schema errors not shown"))
+    return problems
+
+
+def split(api_version: str) -> tuple[str, str]:
+    """"apps/v1" -> ("apps", "v1"); "v1" -> ("", "v1")."""
+    group, _, version = api_version.rpartition("/")
+    return group, version
+
+
+def _is_kubernetes_group(group: str) -> bool:
+    return "." not in group or group.endswith(".k8s.io")
+
+
+def _missing(api_version: str, kind: str, version: str, allow: Mapping[str, str]) -> str | None:
+    group, ver = split(api_version)
+    key = f"{group}/{kind}" if group else kind
+    reason = allow.get(key, allow.get(kind))
+    if reason is not None and str(reason).strip():
+        return None
+    if reason is not None:
+        return f"schema_allow entry {key!r} has no reason; say why {kind} needs no schema"
+    if _is_kubernetes_group(group):
+        return (f"Kubernetes {version} has no {api_version} {kind}; check apiVersion and kind, "
+                f"or add {key!r} with a reason to schema_allow")
+    return (f"no schema for {api_version} {kind}; add schemas/{group}/{kind.lower()}_{ver}.json "
+            f"(or pass --schema-location), or add {key!r} with a reason to schema_allow")
+
+
+# --- schema lookup and compilation, cached process-wide (this is the hot path) ---
+
+
+@functools.cache
+def bundled_version(kubernetes: str) -> str:
+    """The newest bundled schema version at or below the target: "1.31.4" -> "1.31"."""
+    target = deprecations.minor(kubernetes)
+    bundled = sorted(deprecations.minor(d.name.split("-")[0]) for d in BUNDLE.glob("v*-local-strict"))
+    usable = [v for v in bundled if v <= target]
+    if not usable:
+        oldest = ".".join(map(str, bundled[0])) if bundled else "none"
+        raise GitOpsError(f"Kubernetes {kubernetes} is older than the oldest bundled schemas ({oldest}); "
+                          "raise `kubernetes:` in environments.yaml")
+    return "%d.%d" % usable[-1]
+
+
+@functools.cache
+def _validator(version: str, locations: tuple[Path, ...], api_version: str, kind: str):
+    group, ver = split(api_version)
+    if _is_kubernetes_group(group):
+        built_in = _builtin(version, api_version, kind)
+        if built_in is not None:
+            return built_in
+    for location in locations if group else ():
+        candidate = location / group / f"{kind.lower()}_{ver}.json"
+        if candidate.is_file():
+            return _custom(candidate.resolve())
+    return None
+
+
+@functools.cache
+def _registry(version: str) -> jsonschema_rs.Registry:
+    definitions = json.loads((BUNDLE / f"v{version}.0-local-strict" / "_definitions.json").read_text())
+    return jsonschema_rs.Registry([(_DEFINITIONS, definitions)])
+
+
+@functools.cache
+def _builtin(version: str, api_version: str, kind: str):
+    group, ver = split(api_version)
+    # kubernetes-validate names files <kind>-<first label of the group>-<version>.json ("v1" alone for core)
+    suffix = f"{group.split('.')[0]}-{ver}" if group else ver
+    path = BUNDLE / f"v{version}.0-local-strict" / f"{kind.lower()}-{suffix}.json"
+    if not path.is_file():
+        return None
+    schema = json.loads(path.read_text())
+    served = schema.get("x-kubernetes-group-version-kind") or []
+    if not any(g.get("group") == group and g.get("version") == ver and g.get("kind") == kind for g in served):
+        return None  # same file name, different group (e.g. a CRD group sharing a first label)
+    return jsonschema_rs.validator_for(schema, registry=_registry(version), offline=True)
+
+
+@functools.cache
+def _custom(path: Path):
+    try:
+        return jsonschema_rs.validator_for(json.loads(path.read_text()), offline=True)
+    except (ValueError, jsonschema_rs.ReferencingError) as exc:
+        raise GitOpsError(f"{path}: not a usable JSON schema: {str(exc).splitlines()[0]}") from None
+
+
+# --- error messages: the JSON path and a short reason, like kubeconform ---
+
+
+def path(parts: Sequence[str | int]) -> str:
+    """["spec", "containers", 0, "labels", "app.kubernetes.io/name"] -> spec.containers[0].labels["app.kubernetes.io/name"]"""
+    out = ""
+    for part in parts:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif part.replace("_", "a").replace("-", "a").isalnum():
+            out += f".{part}" if out else part
+        else:
+            out += f"[{json.dumps(part)}]"
+    return out or "(root)"
+
+
+def _short(value: object) -> str:
+    text = json.dumps(value, default=str)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+_JSON_TYPES = {bool: "boolean", int: "integer", float: "number", str: "string", list: "array", dict: "object"}
+
+
+def _expected(types: Sequence[str], value: object) -> str:
+    wanted = " or ".join(t for t in dict.fromkeys(types) if t != "null") or "null"
+    return f"expected {wanted}, got {_JSON_TYPES.get(type(value), 'null')} {_short(value)}"
+
+
+def describe(error: jsonschema_rs.ValidationError) -> str:
+    kind, name, value = error.kind, error.kind.name, error.instance
+    if name == "additionalProperties":
+        names = ", ".join(f"'{u}'" for u in kind.unexpected)
+        return f"additional propert{'ies' if len(kind.unexpected) > 1 else 'y'} {names} {'are' if len(kind.unexpected) > 1 else 'is'} not allowed"
+    if name == "type":
+        return _expected(kind.types, value)
+    if name == "required":
+        return f"missing required field '{kind.property}'"
+    if name == "enum":
+        return f"{_short(value)} is not one of {', '.join(map(_short, kind.options))}"
+    if name == "const":
+        return f"expected {_short(kind.expected_value)}, got {_short(value)}"
+    if name in ("oneOf", "anyOf") and all(e.kind.name == "type" for branch in kind.context for e in branch):
+        return _expected([t for branch in kind.context for e in branch for t in e.kind.types], value)
+    if name == "maxProperties" and isinstance(value, dict):
+        return f"at most {kind.limit} of these may be set, found {len(value)}: {', '.join(value)}"
+    return error.message.splitlines()[0][:120]

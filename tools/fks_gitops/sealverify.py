@@ -1,0 +1,207 @@
+"""Offline checks that secrets are sealed right and that no plaintext secret is in git.
+
+    problems = verify(repo)                                    # renders every environment
+    problems = verify(repo, ["prod"], rendered={"prod": docs})  # reuses validate's render
+
+1. each SealedSecret was sealed with its environment's certificate (fingerprint, RSA block size);
+2. its scope fits where it renders (a strict seal is bound to its namespace and name);
+3. every secret key a pod or ingress uses is sealed (references.check_secrets);
+4. no tracked file holds a plaintext Secret, a private key or a dotenv with values.
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+import struct
+from pathlib import Path
+
+import yaml
+
+from . import certs, environments, render
+from .environments import Environment
+from .errors import GitOpsError
+from .problem import Problem
+from .proc import run
+from .seal import API_VERSION, SEALED_WITH, from_document
+
+MAX_SCAN = 1 << 20  # larger files are data, not something a person typed a secret into
+_PRIVATE_KEY = re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----")
+_DOTENV_NAME = re.compile(r"(^|/)(\.env[^/]*|[^/]+\.env|[^/]*\.envrc)$")
+_DOTENV_LINE = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_.-]*)\s*=\s*(.*?)\s*$")
+
+
+def verify(
+    repo: Path, envs: list[str] | None = None, rendered: dict[str, list[dict]] | None = None
+) -> list[Problem]:
+    config = environments.load(repo)
+    selected = config.select(envs)
+    problems: list[Problem] = []
+    if rendered is None:
+        rendered, problems = _render(repo, selected)
+    from .references import check_secrets  # check 3 lives with the other reference checks
+
+    for env in selected:
+        docs = rendered.get(env.name)
+        if isinstance(docs, list):  # environments that failed to render are reported by whoever rendered them
+            problems += check_sealed(repo, env, docs)
+            problems += check_secrets(docs, env.overlay)
+    return problems + check_plaintext(repo)
+
+
+def _render(repo: Path, selected: list[Environment]) -> tuple[dict[str, list[dict]], list[Problem]]:
+    results = render.render_all(repo, [e.overlay for e in selected])
+    docs = {e.name: results[e.overlay] for e in selected if isinstance(results[e.overlay], list)}
+    problems = [
+        Problem(e.overlay, "render", "error", results[e.overlay].detail) for e in selected if e.name not in docs
+    ]
+    return docs, problems
+
+
+def check_sealed(repo: Path, env: Environment, docs: list[dict]) -> list[Problem]:
+    """Checks 1 and 2 for one environment's rendered documents."""
+    sealed = [d for d in docs if d.get("kind") == "SealedSecret"]
+    if not sealed:
+        return []
+    try:
+        cert = certs.load(repo / env.certificate, env.certificate, check_expiry=False)
+    except GitOpsError as exc:
+        return [Problem(env.overlay, "secrets.certificate", "error", str(exc))]
+    problems = []
+    if cert.expired():
+        problems.append(Problem(env.overlay, "secrets.certificate", "warning",
+                                f"{env.certificate} expired on {cert.not_after:%Y-%m-%d}; fetch the current one"))
+    for doc in sealed:
+        where = f"{env.overlay}: {render.object_id(doc)}"
+        problems += [Problem(where, "secrets.certificate", "error", m) for m in _certificate(doc, cert, env)]
+        problems += [Problem(where, "secrets.scope", "error", m) for m in _scope(doc, env)]
+    return problems
+
+
+def _certificate(doc: dict, cert: certs.Certificate, env: Environment) -> list[str]:
+    sealed = from_document(doc)
+    reseal = f"re-seal with tools/seal.py --env {env.name} --name {sealed.name}"
+    messages = []
+    if doc.get("apiVersion") != API_VERSION:
+        messages.append(f"apiVersion is {doc.get('apiVersion')!r}, not {API_VERSION!r}")
+    if sealed.fingerprint is None:
+        messages.append(f"no {SEALED_WITH} annotation, so its certificate is unknown; {reseal}")
+    elif sealed.fingerprint != cert.fingerprint:
+        messages.append(f"sealed with {sealed.fingerprint[:19]}..., not {env.certificate} "
+                        f"({cert.fingerprint[:19]}...); {reseal}")
+    if not sealed.encrypted:
+        messages.append("spec.encryptedData is empty")
+    for key, value in sorted(sealed.encrypted.items()):
+        size = _rsa_block_size(str(value))
+        if size is None:
+            messages.append(f"encryptedData[{key!r}] is not a sealed value (base64 of length, RSA block, AES-GCM)")
+        elif size != cert.key_bytes:
+            messages.append(f"encryptedData[{key!r}] has a {size * 8}-bit RSA block; "
+                            f"{env.certificate} is {cert.key_bytes * 8}-bit; {reseal}")
+    return messages
+
+
+def _rsa_block_size(value: str) -> int | None:
+    """The RSA block length a sealed value declares, or None if it cannot be one."""
+    try:
+        blob = base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        return None
+    if len(blob) < 2:
+        return None
+    (size,) = struct.unpack(">H", blob[:2])
+    return size if len(blob) >= 2 + size + 16 else None  # 16: the GCM tag of even an empty value
+
+
+def _scope(doc: dict, env: Environment) -> list[str]:
+    sealed = from_document(doc)
+    template = ((doc.get("spec") or {}).get("template") or {}).get("metadata") or {}
+    sealed_for = (template.get("namespace"), template.get("name"))
+    reseal = f"re-seal with tools/seal.py --env {env.name} --name {sealed.name}"
+    if sealed.scope == "strict":
+        if None in sealed_for:
+            return [f"strict seal without spec.template.metadata namespace and name; {reseal}"]
+        if sealed_for != (sealed.namespace, sealed.name):
+            return [f"strict seal for {sealed_for[0]}/{sealed_for[1]} renders as "
+                    f"{sealed.namespace}/{sealed.name} and will not decrypt; {reseal}"]
+    if sealed.scope == "namespace-wide" and sealed_for[0] != sealed.namespace:
+        return [f"namespace-wide seal for {sealed_for[0]!r} renders in {sealed.namespace!r} "
+                f"and will not decrypt; {reseal}"]
+    return []
+
+
+def check_plaintext(repo: Path) -> list[Problem]:
+    """Check 4 over the files git tracks, plus untracked ones it does not ignore (one `git add` away)."""
+    listed = run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=str(repo)).stdout
+    problems = []
+    for rel in sorted(set(filter(None, listed.split("\0")))):
+        text = _text(repo / rel)
+        if text is not None:
+            problems += _scan(rel, text)
+    return problems
+
+
+def _text(path: Path) -> str | None:
+    if path.is_symlink() or not path.is_file() or path.stat().st_size > MAX_SCAN:
+        return None
+    data = path.read_bytes()
+    if b"\0" in data[:8192]:
+        return None
+    try:
+        return data.decode()
+    except UnicodeDecodeError:
+        return None
+
+
+def _scan(rel: str, text: str) -> list[Problem]:
+    problems = [
+        Problem(f"{rel}:{text.count(chr(10), 0, m.start()) + 1}", "secrets.plaintext", "error",
+                "private key in a tracked file; remove it and rotate the key")
+        for m in _PRIVATE_KEY.finditer(text)
+    ]
+    if rel.endswith((".yaml", ".yml", ".json")) and "Secret" in text:
+        problems += _plaintext_secrets(rel, text)
+    if _DOTENV_NAME.search(rel):
+        problems += _dotenv_values(rel, text)
+    return problems
+
+
+def _plaintext_secrets(rel: str, text: str) -> list[Problem]:
+    found = []
+    try:
+        loader = yaml.CSafeLoader(text)
+        while loader.check_node():
+            node = loader.get_node()
+            found += [(node.start_mark.line + 1, s) for s in _secrets_in(loader.construct_document(node))]
+    except yaml.YAMLError:
+        pass  # unparsable YAML is the schema check's to report; the documents before it were scanned
+    return [
+        Problem(f"{rel}:{line}", "secrets.plaintext", "error",
+                f"Secret {name!r} holds plaintext {field}; seal it with tools/seal.py and remove this one")
+        for line, (name, field) in found
+    ]
+
+
+def _secrets_in(doc: object) -> list[tuple[str, str]]:
+    if not isinstance(doc, dict):
+        return []
+    if str(doc.get("kind", "")).endswith("List"):
+        return [s for item in doc.get("items") or [] for s in _secrets_in(item)]
+    if doc.get("kind") != "Secret":
+        return []
+    name = str((doc.get("metadata") or {}).get("name", "?"))
+    return [
+        (name, field) for field in ("data", "stringData")
+        if isinstance(doc.get(field), dict) and any(v not in (None, "") for v in doc[field].values())
+    ]
+
+
+def _dotenv_values(rel: str, text: str) -> list[Problem]:
+    problems = []
+    for number, line in enumerate(text.splitlines(), 1):
+        match = _DOTENV_LINE.match(line)
+        if match and match.group(2).strip("\"'"):
+            problems.append(Problem(f"{rel}:{number}", "secrets.plaintext", "error",
+                                    f"{match.group(1)} has a value in a tracked dotenv file; "
+                                    "keep the file outside the repository or leave values empty"))
+    return problems

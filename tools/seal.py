@@ -1,0 +1,136 @@
+#!/usr/bin/env python3
+"""Seal secrets offline for an environment, or verify the repository's sealed secrets.
+
+    tools/seal.py --env prod --name grafana-admin --from-env-file ~/fks-secrets/grafana.env
+    tools/seal.py --env dev --name fks-execution-secrets --from-literal WEBHOOK_SECRET=... --merge
+    tools/seal.py --verify [--env prod]
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import stat
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from fks_gitops import certs, environments, secrets_input  # noqa: E402
+from fks_gitops.cli import guarded, repo_from  # noqa: E402
+from fks_gitops.errors import GitOpsError  # noqa: E402
+from fks_gitops.problem import errors  # noqa: E402
+from fks_gitops.seal import SCOPES, add_resource, from_document, load_document, merge, seal, to_yaml  # noqa: E402
+from fks_gitops.sealverify import verify  # noqa: E402
+
+_SEAL_ONLY = ("name", "from_env_file", "from_literal", "from_file", "namespace", "scope", "cert", "type", "merge", "output")
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="seal.py", description=__doc__.split("\n\n")[0])
+    p.add_argument("--verify", action="store_true", help="check sealed secrets and tracked files offline; exit 1 on problems")
+    p.add_argument("--env", action="append", metavar="ENV", help="environment to seal for (with --verify: repeatable)")
+    p.add_argument("--name", help="Secret name")
+    p.add_argument("--from-env-file", action="append", default=[], metavar="FILE", help="KEY=value lines ('-': stdin)")
+    p.add_argument("--from-literal", action="append", default=[], metavar="KEY=VALUE")
+    p.add_argument("--from-file", action="append", default=[], metavar="[KEY=]PATH", help="one key from a file's bytes")
+    p.add_argument("--namespace", help="default: the environment's namespace")
+    p.add_argument("--scope", choices=SCOPES, help="default: strict, or the existing scope with --merge")
+    p.add_argument("--cert", metavar="PEM", help="default: the environment's certificate (certs/<env>.pem)")
+    p.add_argument("--type", help="Secret type (default Opaque), e.g. kubernetes.io/tls")
+    p.add_argument("--merge", action="store_true", help="add or replace keys in the existing output file")
+    p.add_argument("--output", metavar="FILE", help="default: overlays/<env>/sealed-secrets/<name>.yaml; '-': stdout")
+    p.add_argument("--repo", metavar="PATH", help="repository root (default: found from the current folder)")
+    return p
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    # Readers (and a crash) see the old file or the new one, never half; the temp file holds only ciphertext.
+    path.parent.mkdir(parents=True, exist_ok=True)
+    mode = stat.S_IMODE(path.stat().st_mode) if path.exists() else 0o644
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w") as out:
+            out.write(text)
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _shown(path: Path, repo: Path) -> str:
+    real = path.resolve()
+    return str(real.relative_to(repo.resolve())) if real.is_relative_to(repo.resolve()) else str(path)
+
+
+def _kustomization_edit(repo: Path, overlay: str, output: Path) -> tuple[Path, str] | None:
+    """The overlay's kustomization with `output` listed, when the output lies in the overlay."""
+    folder = (repo / overlay).resolve()
+    if not output.resolve().is_relative_to(folder):
+        return None
+    path = folder / "kustomization.yaml"
+    if not path.is_file():
+        raise GitOpsError(f"{overlay}/kustomization.yaml not found; create the overlay first")
+    text = add_resource(path.read_text(), output.resolve().relative_to(folder).as_posix())
+    return (path, text) if text is not None else None
+
+
+def _seal(repo: Path, args: argparse.Namespace) -> int:
+    if not args.env or len(args.env) != 1 or not args.name:
+        raise GitOpsError("sealing needs exactly one --env and a --name (or use --verify)")
+    env = environments.load(repo).get(args.env[0])
+    cert = certs.load(Path(args.cert) if args.cert else repo / env.certificate,
+                      args.cert or env.certificate)
+    output = None if args.output == "-" else Path(args.output or repo / env.overlay / "sealed-secrets" / f"{args.name}.yaml")
+    existing, scope, kind = None, args.scope or "strict", args.type or "Opaque"
+    if args.merge:
+        if output is None:
+            raise GitOpsError("--merge needs a file to merge into; it cannot be used with --output -")
+        if not output.is_file():
+            raise GitOpsError(f"--merge: {_shown(output, repo)} does not exist; drop --merge to create it")
+        existing = output.read_text()
+        old = from_document(load_document(existing, _shown(output, repo)))
+        scope, kind = args.scope or old.scope, args.type or old.type
+    edit = _kustomization_edit(repo, env.overlay, output) if output else None
+    values = secrets_input.collect(repo, args.from_env_file, args.from_literal, args.from_file)
+    sealed = seal(cert, args.name, args.namespace or env.namespace, values, scope, kind)
+    if existing is not None:
+        text = merge(existing, sealed, _shown(output, repo), set_type=args.type is not None)
+    else:
+        text = to_yaml(sealed)
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        _write_atomic(output, text)
+        if edit:
+            _write_atomic(*edit)
+    target = "stdout" if output is None else _shown(output, repo)
+    print(f"sealed {len(values)} key(s) of {sealed.namespace}/{sealed.name} ({scope}) into {target} "
+          f"with {cert.fingerprint[:19]}...", file=sys.stderr)
+    return 0
+
+
+def _verify(repo: Path, args: argparse.Namespace) -> int:
+    extra = [f"--{o.replace('_', '-')}" for o in _SEAL_ONLY if getattr(args, o) not in (None, False, [])]
+    if extra:
+        raise GitOpsError(f"--verify takes only --env and --repo, not {', '.join(extra)}")
+    problems = sorted(verify(repo, args.env))
+    for problem in problems:
+        print(problem)
+    failed = errors(problems)
+    print(f"seal --verify: {len(failed)} error(s), {len(problems) - len(failed)} warning(s)", file=sys.stderr)
+    return 1 if failed else 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        args = _parser().parse_args(argv)
+    except SystemExit as exc:  # usage errors and --help: argparse has printed; return its code
+        return int(exc.code or 0)
+    return guarded(lambda: (_verify if args.verify else _seal)(repo_from(args.repo), args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
