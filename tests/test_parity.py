@@ -44,10 +44,17 @@ def test_object_in_one_environment_only(config, rendered):
 
 def test_generated_name_hashes_and_namespaces_are_normalised():
     a = [{"kind": "ConfigMap", "metadata": {"name": "cfg-5h7bk2mm9t", "namespace": "a"}},
-         {"kind": "Pod", "metadata": {"name": "p", "namespace": "a"}, "spec": {"cm": "cfg-5h7bk2mm9t", "ns": "a"}}]
+         {"kind": "Pod", "metadata": {"name": "p", "namespace": "a"}, "spec": {"cm": "cfg-5h7bk2mm9t", "namespace": "a"}}]
     b = [{"kind": "ConfigMap", "metadata": {"name": "cfg-9c6ft4b2dk", "namespace": "b"}},
-         {"kind": "Pod", "metadata": {"name": "p", "namespace": "b"}, "spec": {"cm": "cfg-9c6ft4b2dk", "ns": "b"}}]
+         {"kind": "Pod", "metadata": {"name": "p", "namespace": "b"}, "spec": {"cm": "cfg-9c6ft4b2dk", "namespace": "b"}}]
     assert parity.compare("a", a, "a", "b", b, "b", ()) == []
+
+
+def test_a_label_equal_to_the_namespace_is_not_a_namespace():
+    # prod's namespace is "fks-trading", which is also every object's part-of label.
+    a = [{"kind": "X", "metadata": {"name": "x", "namespace": "fks-trading-dev", "labels": {"part-of": "fks-trading"}}}]
+    b = [{"kind": "X", "metadata": {"name": "x", "namespace": "fks-trading", "labels": {"part-of": "fks-trading"}}}]
+    assert parity.compare("dev", a, "fks-trading-dev", "prod", b, "fks-trading", ()) == []
 
 
 def test_path_patterns():

@@ -131,11 +131,6 @@ def _image_pull_secret(d):
     pod(d)["imagePullSecrets"] = [{"name": "ghcr"}]
 
 
-def _secret_other_namespace(d):
-    find(d, "SealedSecret", "web-secrets")["metadata"]["namespace"] = "shop-dev"
-    d[:] = [x for x in d if x["kind"] not in ("Deployment",)] + [find(d, "Deployment", "web")]
-
-
 def _auth_secret(d):
     find(d, "SealedSecret", "web-basic-auth")["spec"]["encryptedData"] = {"users": "AgAAplaceholder"}
 

@@ -21,7 +21,6 @@ MIN_BITS = 2048  # what the Sealed Secrets controller generates at the least; we
 
 @dataclass(frozen=True)
 class Certificate:
-    path: str
     public_key: rsa.RSAPublicKey
     fingerprint: str
     not_after: dt.datetime
@@ -50,7 +49,7 @@ def parse(data: bytes, where: str) -> Certificate:
         raise GitOpsError(f"{where}: key is {kind}, not RSA; Sealed Secrets needs an RSA certificate")
     if key.key_size < MIN_BITS:
         raise GitOpsError(f"{where}: RSA key has {key.key_size} bits; use at least {MIN_BITS}")
-    return Certificate(where, key, fingerprint(cert), cert.not_valid_after_utc)
+    return Certificate(key, fingerprint(cert), cert.not_valid_after_utc)
 
 
 def load(path: Path, where: str | None = None, *, check_expiry: bool = True) -> Certificate:

@@ -5,12 +5,39 @@ take a RepoContext (every environment that rendered).
 """
 from __future__ import annotations
 
-from . import argocd, monitoring, parity
+from . import argocd, monitoring, parity, policy, references, schemas, sealverify
+
+
+def _schemas(ctx) -> list:
+    locations = (*ctx.schema_locations, ctx.config.repo / "schemas")
+    return schemas.check(ctx.docs, ctx.where, ctx.env.kubernetes, locations, ctx.config.schema_allow)
+
+
+def _policies(ctx) -> list:
+    return policy.check(ctx.docs, ctx.env.name, ctx.env.namespace, ctx.config.repo / "policy")
+
+
+def _references(ctx) -> list:
+    return references.check(ctx.docs, ctx.where)
+
+
+def _sealed_secrets(ctx) -> list:
+    return sealverify.check_sealed(ctx.config.repo, ctx.env, ctx.docs)
+
+
+def _plaintext(ctx) -> list:
+    return sealverify.check_plaintext(ctx.config.repo)
+
 
 PER_ENVIRONMENT = [
+    ("schemas", _schemas),
+    ("policies", _policies),
+    ("references", _references),  # includes secret-key coverage, as seal.py --verify reports it
     ("monitoring", monitoring.check),
+    ("sealed-secrets", _sealed_secrets),
 ]
 WHOLE_REPOSITORY = [
     ("argocd", argocd.check),
     ("parity", parity.check),
+    ("plaintext-secrets", _plaintext),
 ]

@@ -61,6 +61,7 @@ class Config:
     project: str
     environments: tuple[Environment, ...]
     parity: tuple[ParityRule, ...]
+    schema_allow: dict[str, str] = field(default_factory=dict)  # kind -> why it has no schema
 
     def get(self, name: str) -> Environment:
         for env in self.environments:
@@ -154,6 +155,7 @@ def load(repo: Path) -> Config:
         project=raw.get("argocd_project", ""),
         environments=envs,
         parity=tuple(ParityRule(r["kind"], r.get("name", "*"), r["path"]) for r in raw.get("parity") or ()),
+        schema_allow={str(k): "" if v is None else str(v) for k, v in (raw.get("schema_allow") or {}).items()},
     )
 
 

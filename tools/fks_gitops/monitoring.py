@@ -3,8 +3,9 @@ checked with the real promtool and amtool.
 
     problems = check(EnvContext(config, env, docs))
 
-Problems point at the repository file the ConfigMap was generated from, with promtool's line
-and column, so `base/prometheus/rules/orders.yaml:14:9: ...` opens in an editor.
+Problems point at the repository file a ConfigMap key was generated from, with promtool's line
+and column, so `base/prometheus/rules/orders.yaml:14:9: ...` opens in an editor. Environments
+share their monitoring configs, so each distinct config is checked once per process.
 """
 from __future__ import annotations
 
@@ -12,25 +13,24 @@ import functools
 import hashlib
 import re
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import yaml
 
+from . import prometheus_sd
 from .problem import Problem
 from .proc import require, run
 
 HOW_TO_GET = "run `make setup` (Debian packages prometheus and prometheus-alertmanager)"
+_LOCATED = re.compile(r"^\s*(?P<file>[\w./-]+):\s?(?P<line>\d+):(?P<col>\d+):\s*(?P<msg>.+)$")
+# promtool and amtool frame their findings with these; the finding is what follows.
+_FRAME = re.compile(r"^\s*(?:Checking\s+'?[^\s']+'?|Unit Testing:\s+\S+|SUCCESS\b.*|FAILED:|\s)*")
+_SUMMARY = re.compile(r"^amtool: error: failed to validate")
 
 
-def _configmaps(docs: list[dict]) -> list[dict]:
-    return [d.get("data") or {} for d in docs if d.get("kind") == "ConfigMap"]
-
-
-def _is_rules(text: str) -> bool:
-    try:
-        return isinstance(loaded := yaml.load(text, Loader=yaml.CSafeLoader), dict) and "groups" in loaded
-    except yaml.YAMLError:
-        return True  # broken YAML in a rules-looking key: let promtool say what is wrong
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 @functools.cache
@@ -42,95 +42,120 @@ def _source(repo: Path, name: str, digest: str) -> str:
     return name
 
 
-def _digest(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
 def _problems(output: str, paths: dict[str, str], rule: str, fallback: str) -> list[Problem]:
-    """promtool/amtool output -> problems, with temporary paths replaced by repository paths."""
+    """promtool/amtool output -> problems, temporary paths replaced by repository paths."""
     for tmp, src in sorted(paths.items(), key=lambda kv: -len(kv[0])):
         output = output.replace(tmp, src)
     problems, loose = [], []
     for line in output.splitlines():
-        located = re.match(r"^\s*(?P<file>[\w./-]+):\s?(?P<line>\d+):(?P<col>\d+):\s*(?P<msg>.+)$", line)
+        line = _FRAME.sub("", line).strip()
+        located = _LOCATED.match(line)
         if located:
             where = f"{located['file']}:{located['line']}:{located['col']}"
             problems.append(Problem(where, rule, "error", located["msg"].strip()))
-        elif line.strip() and not re.match(r"^\s*(Checking|SUCCESS|FAILED:|Unit Testing:)", line):
-            loose.append(line.strip())
+        elif line and not _SUMMARY.match(line):
+            loose.append(line)
     if loose and not problems:
         problems.append(Problem(fallback, rule, "error", " ".join(loose)[:400]))
     return problems
 
 
-def _write(folder: Path, name: str, text: str) -> Path:
-    path = folder / name
+def _write(path: Path, text: str) -> str:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text)
-    return path
+    return str(path)
+
+
+def _config_problems(promtool: str, root: Path, config: str, source: str) -> list[Problem]:
+    parsed = yaml.load(config, Loader=yaml.CSafeLoader) or {}
+    parsed["rule_files"] = [f"{root}/rules/*.yaml"]  # rules are checked on their own below
+    path = _write(root / "prometheus.yml", yaml.safe_dump(parsed))
+    out = run([promtool, "check", "config", "--syntax-only", path], check=False)
+    unsupported = prometheus_sd.UNSUPPORTED.search(out.stdout + out.stderr)
+    substituted = prometheus_sd.substitute(parsed, unsupported.group(1)) if unsupported else None
+    if substituted is None:
+        text = out.stdout + out.stderr
+        return _problems(text, {path: source}, "monitoring.prometheus-config", source) if out.returncode else []
+    parsed, messages = substituted
+    problems = [Problem(source, "monitoring.prometheus-config", "error", m) for m in messages]
+    _write(root / "prometheus.yml", yaml.safe_dump(parsed))
+    out = run([promtool, "check", "config", "--syntax-only", path], check=False)
+    if out.returncode:
+        problems += _problems(out.stdout + out.stderr, {path: source}, "monitoring.prometheus-config", source)
+    return problems
 
 
 @functools.cache
-def _check_prometheus(repo: Path, config: str, rules: tuple[tuple[str, str], ...], tests: tuple[str, ...]) -> tuple[Problem, ...]:
+def _check_prometheus(
+    repo: Path, config: str, rules: tuple[tuple[str, str], ...], tests: tuple[str, ...]
+) -> tuple[Problem, ...]:
     promtool = require("promtool", HOW_TO_GET)
     with tempfile.TemporaryDirectory(prefix="fks-promtool-") as tmp:
         root = Path(tmp)
-        paths: dict[str, str] = {}
-        rule_paths = []
-        for name, text in rules:
-            rule_paths.append(str(_write(root, f"rules/{name}", text)))
-            paths[rule_paths[-1]] = _source(repo, name, _digest(text))
-        parsed = yaml.load(config, Loader=yaml.CSafeLoader) or {}
-        parsed["rule_files"] = [f"{root}/rules/*.yaml"]
-        conf = _write(root, "prometheus.yml", yaml.safe_dump(parsed))
-        conf_src = _source(repo, "prometheus.yml", _digest(config))
-        paths[str(conf)] = conf_src
-        problems = []
-        out = run([promtool, "check", "config", "--syntax-only", str(conf)], check=False)
-        if out.returncode:
-            problems += _problems(out.stdout + out.stderr, paths, "monitoring.prometheus-config", conf_src)
-        if rule_paths:
-            out = run([promtool, "check", "rules", *rule_paths], check=False)
-            if out.returncode:
-                problems += _problems(out.stdout + out.stderr, paths, "monitoring.rules", "rules")
-        test_paths = []
-        for test in tests:
-            copy = _write(root, f"tests/{Path(test).name}", (repo / test).read_text())
-            paths[str(copy)] = test
-            test_paths.append(str(copy))
-        if test_paths:
-            out = run([promtool, "test", "rules", *test_paths], check=False, cwd=str(root / "tests"))
-            if out.returncode:
-                problems += _problems(out.stdout + out.stderr, paths, "monitoring.rule-tests", " ".join(tests))
-        return tuple(problems)
+        rule_files = {_write(root / "rules" / name, text): _source(repo, name, _digest(text)) for name, text in rules}
+        copies = {_write(root / "tests" / Path(t).name, (repo / t).read_text()): t for t in tests}
+        paths = {**rule_files, **copies}
+        source = _source(repo, "prometheus.yml", _digest(config))
+
+        def rules_check() -> list[Problem]:
+            out = run([promtool, "check", "rules", *rule_files], check=False) if rules else None
+            return _problems(out.stdout + out.stderr, paths, "monitoring.rules", "rules") if out and out.returncode else []
+
+        def unit_test(copy: str) -> list[Problem]:
+            out = run([promtool, "test", "rules", copy], check=False, cwd=str(root / "tests"))
+            return _test_failures(out.stdout + out.stderr, paths, copies[copy]) if out.returncode else []
+
+        jobs = [lambda: _config_problems(promtool, root, config, source), rules_check]
+        jobs += [functools.partial(unit_test, c) for c in copies]
+        with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
+            problems = [p for found in pool.map(lambda job: job(), jobs) for p in found]
+    if any(p.rule == "monitoring.rules" for p in problems):  # unit tests only repeat a parse error
+        problems = [p for p in problems if p.rule != "monitoring.rule-tests"]
+    return tuple(problems)
+
+
+def _test_failures(output: str, paths: dict[str, str], test: str) -> list[Problem]:
+    """One problem per failed expectation; promtool's full exp/got listing stays in promtool."""
+    failed = re.findall(r"^\s*(alertname: \S+, time: \S+?),", output, re.MULTILINE)
+    if not failed:
+        return _problems(output, paths, "monitoring.rule-tests", test)
+    how = f"run `promtool test rules {test}` for the expected and fired alerts"
+    return [Problem(test, "monitoring.rule-tests", "error", f"{f}: the alerts that fired differ from exp_alerts; {how}")
+            for f in failed]
 
 
 @functools.cache
 def _check_alertmanager(repo: Path, config: str) -> tuple[Problem, ...]:
     amtool = require("amtool", HOW_TO_GET)
     with tempfile.TemporaryDirectory(prefix="fks-amtool-") as tmp:
-        path = _write(Path(tmp), "alertmanager.yml", config)
-        src = _source(repo, "alertmanager.yml", _digest(config))
-        out = run([amtool, "check-config", str(path)], check=False)
+        path = _write(Path(tmp) / "alertmanager.yml", config)
+        source = _source(repo, "alertmanager.yml", _digest(config))
+        out = run([amtool, "check-config", path], check=False)
         if out.returncode == 0:
             return ()
-        return tuple(_problems(out.stdout + out.stderr, {str(path): src}, "monitoring.alertmanager-config", src))
+        return tuple(_problems(out.stdout + out.stderr, {path: source}, "monitoring.alertmanager-config", source))
 
 
+@functools.cache
 def _rule_tests(repo: Path) -> tuple[str, ...]:
     """promtool unit tests kept beside the rules they test (base/<component>/tests/*.yaml)."""
-    found = []
-    for path in sorted((repo / "base").glob("*/tests/*.y*ml")):
-        if "rule_files" in path.read_text():
-            found.append(str(path.relative_to(repo)))
-    return tuple(found)
+    tests = sorted((repo / "base").glob("*/tests/*.y*ml"))
+    return tuple(str(p.relative_to(repo)) for p in tests if "rule_files" in p.read_text())
+
+
+def _is_rules(text: str) -> bool:
+    try:
+        loaded = yaml.load(text, Loader=yaml.CSafeLoader)
+    except yaml.YAMLError:
+        return True  # broken YAML under a rules key: let promtool say what is wrong
+    return isinstance(loaded, dict) and "groups" in loaded
 
 
 def check(ctx) -> list[Problem]:
     repo = ctx.config.repo
-    problems: list[Problem] = []
-    maps = _configmaps(ctx.docs)
+    maps = [d.get("data") or {} for d in ctx.docs if d.get("kind") == "ConfigMap"]
     rules = tuple(sorted((k, v) for m in maps for k, v in m.items() if k.endswith((".yaml", ".yml")) and _is_rules(v)))
+    problems: list[Problem] = []
     for data in maps:
         if "prometheus.yml" in data:
             problems += _check_prometheus(repo, data["prometheus.yml"], rules, _rule_tests(repo))

@@ -17,6 +17,7 @@ from .problem import Problem
 _HASHED = re.compile(r"^(?P<base>.+)-[2456789bcdfghkmt]{10}$")
 _TOKEN = re.compile(r"\[(\*|\d+)\]|((?:\\\.|[^.\[])+)")
 _SHOWN = 60
+_NAMESPACE_KEYS = {"namespace", "kubernetes.io/metadata.name"}
 
 
 def split_path(path: str) -> list[str]:
@@ -46,18 +47,21 @@ def _allowed(rules: list[tuple[str, str, list[str]]], kind: str, name: str, path
     )
 
 
-def _normalise(value: object, renames: dict[str, str]) -> object:
+def _normalise(value: object, renames: dict[str, str], namespace: str, key: str = "") -> object:
     if isinstance(value, dict):
-        return {k: _normalise(v, renames) for k, v in value.items()}
+        return {k: _normalise(v, renames, namespace, k) for k, v in value.items()}
     if isinstance(value, list):
-        return [_normalise(v, renames) for v in value]
+        return [_normalise(v, renames, namespace, key) for v in value]
     if isinstance(value, str):
+        # Only fields that name a namespace: prod's namespace "fks-trading" is also a label value.
+        if value == namespace and key in _NAMESPACE_KEYS:
+            return "<namespace>"
         return renames.get(value, value)
     return value
 
 
 def _index(docs: list[dict], namespace: str) -> dict[tuple[str, str], dict]:
-    renames = {namespace: "<namespace>"}
+    renames: dict[str, str] = {}
     for doc in docs:
         name = (doc.get("metadata") or {}).get("name", "")
         match = _HASHED.match(name)
@@ -65,7 +69,7 @@ def _index(docs: list[dict], namespace: str) -> dict[tuple[str, str], dict]:
             renames[name] = match.group("base")
     objects = {}
     for doc in docs:
-        norm = _normalise(doc, renames)
+        norm = _normalise(doc, renames, namespace)
         objects[(norm.get("kind", "?"), (norm.get("metadata") or {}).get("name", "?"))] = norm
     return objects
 

@@ -86,7 +86,7 @@ def _conftest_rule(result: dict, namespace: str) -> str:
     return f"{package}.{rego.suffix(rule)}" if package else f"{namespace}.unknown"
 
 
-def _conftest_output(proc, what: str) -> list | None:
+def _conftest_output(proc) -> list | None:
     """conftest exits 1 when policies fail; anything else, or no JSON, is its own failure."""
     if proc.returncode in (0, 1):
         try:
@@ -116,7 +116,7 @@ def _conftest_check(conftest: str, docs: list[dict], env_name: str, namespace: s
         argv = [conftest, "test", "--combine", "--all-namespaces", "--no-color", "--output", "json",
                 "--policy", str(policy_dir), "--data", str(data_file), *map(str, files)]
         proc = run(argv, check=False)
-    results = _conftest_output(proc, "test")
+    results = _conftest_output(proc)
     if results is None:
         return _conftest_failure(proc, policy_dir, "test")
     problems = []
@@ -130,7 +130,7 @@ def _conftest_check(conftest: str, docs: list[dict], env_name: str, namespace: s
 
 def _conftest_verify(conftest: str, policy_dir: Path) -> list[Problem]:
     proc = run([conftest, "verify", "--no-color", "--output", "json", "--policy", str(policy_dir)], check=False)
-    results = _conftest_output(proc, "verify")
+    results = _conftest_output(proc)
     if results is None:
         return _conftest_failure(proc, policy_dir, "verify")
     return [

@@ -69,7 +69,7 @@ def suffix(rule: str) -> str:
 
 def _rego_files(policy_dir: Path, tests: bool) -> list[Path]:
     if not policy_dir.is_dir():
-        raise GitOpsError(f"{policy_dir}: policy folder not found")
+        raise PolicyError(str(policy_dir), "policy folder not found")
     files = sorted(policy_dir.rglob("*.rego"))
     return files if tests else [f for f in files if not f.name.endswith("_test.rego")]
 
@@ -130,12 +130,12 @@ _cache = threading.local()
 def load(policy_dir: Path, tests: bool = False) -> Bundle:
     """The parsed policies of `policy_dir`, reparsed only when a file changed."""
     files = _rego_files(policy_dir, tests)
-    key = (str(policy_dir.resolve()), tests, tuple((str(f), f.stat().st_mtime_ns, f.stat().st_size) for f in files))
+    key = (str(policy_dir.resolve()), tests)
+    signature = tuple((str(f), f.stat().st_mtime_ns, f.stat().st_size) for f in files)
     bundles = _cache.__dict__.setdefault("bundles", {})
-    if key not in bundles:
-        bundles.clear()  # one policy folder is in use at a time; don't hoard engines
-        bundles[key] = _build(policy_dir, files)
-    return bundles[key]
+    if key not in bundles or bundles[key][0] != signature:
+        bundles[key] = (signature, _build(policy_dir, files))
+    return bundles[key][1]
 
 
 def _targets(bundle: Bundle) -> list[tuple[str, str]]:
@@ -151,7 +151,7 @@ def _values(engine: regorus.Engine, targets: list[tuple[str, str]]) -> dict[tupl
     """Every target's value in one query, so helpers shared by rules are computed once.
 
     An undefined target would make the whole object undefined; then each is asked alone."""
-    query = "{" + ", ".join(f'"{p}|{r}": data.{p}.{r}' for p, r in targets) + "}"
+    query = "{" + ",\n".join(f'"{p}|{r}": data.{p}.{r}' for p, r in targets) + "}"
     answer = json.loads(engine.eval_query_as_json(query))
     if answer.get("result"):
         rows = answer["result"][0]["expressions"][0]["value"]

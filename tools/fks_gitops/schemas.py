@@ -10,6 +10,8 @@ extra locations, in kubeconform's `{group}/{kind}_{version}.json` layout (kind l
 """
 from __future__ import annotations
 
+import base64
+import datetime as dt
 import functools
 import json
 from collections.abc import Mapping, Sequence
@@ -29,13 +31,8 @@ MAX_ERRORS = 10
 _DEFINITIONS = "https://kubernetes.io/api/_definitions.json"  # the $id every bundled kind file refers to
 
 
-def check(
-    docs: list[dict],
-    where: str,
-    kubernetes: str,
-    extra_locations: Sequence[Path] = (),
-    allow: Mapping[str, str] | None = None,
-) -> list[Problem]:
+def check(docs: list[dict], where: str, kubernetes: str, extra_locations: Sequence[Path] = (),
+          allow: Mapping[str, str] | None = None) -> list[Problem]:
     version = bundled_version(kubernetes)
     locations = (*(Path(p) for p in extra_locations), SCHEMAS)
     problems: list[Problem] = []
@@ -61,17 +58,35 @@ def _check_one(doc: dict, at: str, target: str, version: str, locations: tuple[P
     if validator is None:
         message = _missing(api_version, kind, version, allow)
         return problems + ([Problem(at, "schemas.missing", "error", message)] if message else [])
-    if not validator.is_valid(doc):
-        problems += _invalid(validator, doc, at)
-    return problems
+    try:
+        valid = validator.is_valid(doc)
+    except ValueError:  # YAML gave a date, bytes or a non-string key, which JSON has not
+        doc = jsonable(doc)
+        valid = validator.is_valid(doc)
+    return problems if valid else problems + _invalid(validator, doc, at)
+
+
+def jsonable(value: object) -> object:
+    """What the API server sees once kubectl turns YAML into JSON: timestamps and keys become strings."""
+    if isinstance(value, dict):
+        return {k if isinstance(k, str) else json.dumps(k, default=str).strip('"'): jsonable(v)
+                for k, v in value.items()}
+    if isinstance(value, list):
+        return [jsonable(v) for v in value]
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, bytes):
+        return base64.b64encode(value).decode()
+    return value
 
 
 def _invalid(validator: jsonschema_rs.Validator, doc: dict, at: str) -> list[Problem]:
-    errors = list(validator.iter_errors(doc))
-    problems = [Problem(at, "schemas.invalid", "error", f"{path(e.instance_path)}: {describe(e)}")
-                for e in errors[:MAX_ERRORS]]
+    # sorted so the report is stable and reads top-down
+    errors = sorted((path(e.instance_path), describe(e)) for e in validator.iter_errors(doc))
+    problems = [Problem(at, "schemas.invalid", "error", f"{where}: {why}") for where, why in errors[:MAX_ERRORS]]
     if len(errors) > MAX_ERRORS:
-        problems.append(Problem(at, "schemas.invalid", "error", f"{len(errors) - MAX_ERRORS} more schema errors not shown"))
+        hidden = f"{len(errors) - MAX_ERRORS} more schema errors not shown"
+        problems.append(Problem(at, "schemas.invalid", "error", hidden))
     return problems
 
 
@@ -163,7 +178,7 @@ def _custom(path: Path):
 
 
 def path(parts: Sequence[str | int]) -> str:
-    """["spec", "containers", 0, "labels", "app.kubernetes.io/name"] -> spec.containers[0].labels["app.kubernetes.io/name"]"""
+    """["spec", "containers", 0, "env"] -> spec.containers[0].env; ["data", "a.b/c"] -> data["a.b/c"]"""
     out = ""
     for part in parts:
         if isinstance(part, int):
@@ -192,7 +207,8 @@ def describe(error: jsonschema_rs.ValidationError) -> str:
     kind, name, value = error.kind, error.kind.name, error.instance
     if name == "additionalProperties":
         names = ", ".join(f"'{u}'" for u in kind.unexpected)
-        return f"additional propert{'ies' if len(kind.unexpected) > 1 else 'y'} {names} {'are' if len(kind.unexpected) > 1 else 'is'} not allowed"
+        return f"additional properties {names} are not allowed" if len(kind.unexpected) > 1 else \
+            f"additional property {names} is not allowed"
     if name == "type":
         return _expected(kind.types, value)
     if name == "required":

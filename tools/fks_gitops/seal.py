@@ -38,8 +38,8 @@ SCOPE_ANNOTATIONS = {
 }
 SCOPES = ("strict", *SCOPE_ANNOTATIONS)
 _DNS_LABEL = r"[a-z0-9]([-a-z0-9]*[a-z0-9])?"
-_NAME = re.compile(rf"^{_DNS_LABEL}(\.{_DNS_LABEL})*$")  # a DNS subdomain, as Kubernetes names are
-_NAMESPACE = re.compile(rf"^{_DNS_LABEL}$")
+_NAME = re.compile(rf"{_DNS_LABEL}(\.{_DNS_LABEL})*")  # a DNS subdomain, as Kubernetes names are
+_NAMESPACE = re.compile(_DNS_LABEL)
 
 
 @dataclass(frozen=True)
@@ -98,9 +98,9 @@ def seal(
     scope: str = "strict",
     type: str = "Opaque",
 ) -> SealedSecret:
-    if not _NAME.match(name) or len(name) > 253:
+    if not _NAME.fullmatch(name) or len(name) > 253:
         raise GitOpsError(f"--name: {name!r} is not a valid Kubernetes name (lowercase letters, digits, '-', '.')")
-    if not _NAMESPACE.match(namespace) or len(namespace) > 63:
+    if not _NAMESPACE.fullmatch(namespace) or len(namespace) > 63:
         raise GitOpsError(f"--namespace: {namespace!r} is not a valid namespace (lowercase letters, digits, '-')")
     if scope not in SCOPES:
         raise GitOpsError(f"--scope: {scope!r} is not one of {', '.join(SCOPES)}")
@@ -199,7 +199,8 @@ def merge(text: str, sealed: SealedSecret, where: str, set_type: bool = False) -
 def add_resource(kustomization: str, entry: str) -> str | None:
     """The kustomization text with `entry` appended to `resources:`, or None when it is listed."""
     yaml = _yaml()
-    data, indent, offset = load_yaml_guess_indent(kustomization)
+    _, indent, offset = load_yaml_guess_indent(kustomization)
+    data = yaml.load(kustomization)  # again, with preserve_quotes: the guess's loader drops quote styles
     if not isinstance(data, dict):
         raise GitOpsError("kustomization.yaml is not a mapping; fix it before sealing into this overlay")
     if indent is not None:  # keep the file's own list style: `- a` or `  - a`

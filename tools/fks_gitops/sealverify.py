@@ -23,7 +23,7 @@ from .environments import Environment
 from .errors import GitOpsError
 from .problem import Problem
 from .proc import run
-from .seal import API_VERSION, SEALED_WITH, from_document
+from .seal import API_VERSION, SEALED_WITH, SealedSecret, from_document
 
 MAX_SCAN = 1 << 20  # larger files are data, not something a person typed a secret into
 _PRIVATE_KEY = re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----")
@@ -73,14 +73,18 @@ def check_sealed(repo: Path, env: Environment, docs: list[dict]) -> list[Problem
                                 f"{env.certificate} expired on {cert.not_after:%Y-%m-%d}; fetch the current one"))
     for doc in sealed:
         where = f"{env.overlay}: {render.object_id(doc)}"
-        problems += [Problem(where, "secrets.certificate", "error", m) for m in _certificate(doc, cert, env)]
-        problems += [Problem(where, "secrets.scope", "error", m) for m in _scope(doc, env)]
+        found = from_document(doc)
+        reseal = f"re-seal with tools/seal.py --env {env.name} --name {found.name}"
+        problems += [
+            Problem(where, "secrets.certificate", "error", m) for m in _certificate(doc, found, cert, env, reseal)
+        ]
+        problems += [Problem(where, "secrets.scope", "error", m) for m in _scope(doc, found, reseal)]
     return problems
 
 
-def _certificate(doc: dict, cert: certs.Certificate, env: Environment) -> list[str]:
-    sealed = from_document(doc)
-    reseal = f"re-seal with tools/seal.py --env {env.name} --name {sealed.name}"
+def _certificate(
+    doc: dict, sealed: SealedSecret, cert: certs.Certificate, env: Environment, reseal: str
+) -> list[str]:
     messages = []
     if doc.get("apiVersion") != API_VERSION:
         messages.append(f"apiVersion is {doc.get('apiVersion')!r}, not {API_VERSION!r}")
@@ -113,11 +117,9 @@ def _rsa_block_size(value: str) -> int | None:
     return size if len(blob) >= 2 + size + 16 else None  # 16: the GCM tag of even an empty value
 
 
-def _scope(doc: dict, env: Environment) -> list[str]:
-    sealed = from_document(doc)
+def _scope(doc: dict, sealed: SealedSecret, reseal: str) -> list[str]:
     template = ((doc.get("spec") or {}).get("template") or {}).get("metadata") or {}
     sealed_for = (template.get("namespace"), template.get("name"))
-    reseal = f"re-seal with tools/seal.py --env {env.name} --name {sealed.name}"
     if sealed.scope == "strict":
         if None in sealed_for:
             return [f"strict seal without spec.template.metadata namespace and name; {reseal}"]

@@ -19,12 +19,12 @@ from .errors import GitOpsError
 from .proc import run
 
 # Kubernetes' IsConfigMapKey, which Secret keys follow too.
-_KEY = re.compile(r"^[-._a-zA-Z0-9]+$")
+_KEY = re.compile(r"[-._a-zA-Z0-9]+")
 _EXPORT = re.compile(r"^export\s+")
 
 
 def check_key(key: str, where: str) -> str:
-    if not _KEY.match(key) or len(key) > 253 or key.startswith(".."):
+    if not _KEY.fullmatch(key) or len(key) > 253 or key == "." or key.startswith(".."):
         raise GitOpsError(
             f"{where}: {key!r} is not a valid Secret key; use letters, digits, '-', '_' and '.' (at most 253)"
         )

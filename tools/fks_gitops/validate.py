@@ -14,6 +14,7 @@ from pathlib import Path
 
 from . import environments, render
 from .environments import Config, Environment
+from .errors import GitOpsError
 from .problem import Problem
 
 
@@ -76,14 +77,12 @@ def validate(
     selected = config.select(list(envs) if envs else None)
     docs, problems = _render(repo, selected, dict(rendered or {}))
     contexts = [EnvContext(config, e, docs[e.name], tuple(schema_locations)) for e in selected if e.name in docs]
-    jobs: list[Callable[[], list[Problem]]] = [
-        (lambda c=c, f=f: f(c)) for c in contexts for _, f in _env_checks()
-    ]
+    jobs = [(name, ctx.where, f, ctx) for ctx in contexts for name, f in _env_checks()]
     whole = RepoContext(config, docs)
-    jobs += [(lambda f=f: f(whole)) for _, f in _repo_checks()]
+    jobs += [(name, "repository", f, whole) for name, f in _repo_checks()]
     # Checks mostly wait on promtool/amtool or run in native code; threads keep both cores busy.
     with ThreadPoolExecutor(max_workers=4) as pool:
-        for found in pool.map(lambda job: job(), jobs):
+        for found in pool.map(lambda job: _run(*job), jobs):
             problems.extend(found)
     notes = []
     if len(docs) < 2:
@@ -96,6 +95,16 @@ def validate(
         renderer=render.renderer().version,
         notes=notes,
     )
+
+
+def _run(name: str, where: str, check: Callable, ctx: object) -> list[Problem]:
+    try:
+        return check(ctx)
+    except GitOpsError:
+        raise
+    except Exception as exc:  # malformed input can trip a check; say which, keep the others' results
+        message = f"check {name!r} failed: {type(exc).__name__}: {exc}; fix the schema errors first, else report a bug"
+        return [Problem(where, "validate.check-failed", "error", message)]
 
 
 def _render(

@@ -1,0 +1,321 @@
+"""Rego policies in policy/ and the runner in fks_gitops/policy.py (embedded engine and conftest)."""
+from __future__ import annotations
+
+import copy
+import json
+import re
+import shutil
+import sys
+import textwrap
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+import yaml
+
+from fks_gitops import policy
+from fks_gitops.problem import Problem
+
+REPO = Path(__file__).resolve().parents[1]
+POLICY = REPO / "policy"
+FIXTURES = Path(__file__).parent / "fixtures"
+COMPLIANT = [d for d in yaml.safe_load_all((FIXTURES / "policy" / "compliant.yaml").read_text()) if d]
+DEV, PROD = ("dev", "fks-trading-dev"), ("prod", "fks-trading")
+DIGEST = "@sha256:" + "0" * 64
+
+
+@pytest.fixture(autouse=True)
+def no_conftest(monkeypatch):
+    """The embedded engine unless a test puts a stand-in conftest on PATH."""
+    monkeypatch.setenv("PATH", str(Path(sys.executable).parent))
+    assert shutil.which("conftest") is None
+
+
+def found(docs: list[dict], env=DEV, policy_dir=POLICY) -> set[tuple[str, str, str]]:
+    return {(p.where, p.rule, p.level) for p in policy.check(docs, *env, policy_dir)}
+
+
+# -- the Rego test suites ------------------------------------------------------------------
+
+
+def test_every_rego_test_passes():
+    assert policy.run_tests(POLICY) == []
+
+
+def test_a_failing_rego_test_is_reported():
+    assert policy.run_tests(FIXTURES / "policy_failing_test") == [
+        Problem("policy_failing_test/demo_test.rego", "policy.test", "error", "data.demo_test.test_pod_message_wrong failed")
+    ]
+
+
+def test_every_policy_file_has_tests():
+    sources = [f for f in POLICY.rglob("*.rego") if not f.name.endswith("_test.rego")]
+    assert len(sources) >= 11
+    assert [f.name for f in sources if not f.with_name(f.stem + "_test.rego").is_file()] == []
+
+
+def _rule_heads(text: str) -> dict[str, int]:
+    """Rule name -> line index of its first definition, for deny/violation/warn rules."""
+    heads: dict[str, int] = {}
+    for i, line in enumerate(text.splitlines()):
+        match = re.match(r"^((?:deny|violation|warn)(?:_\w+)?)\s+(?:contains|if|:=|=|\[)", line)
+        if match:
+            heads.setdefault(match.group(1), i)
+    return heads
+
+
+def test_every_rule_has_a_metadata_block():
+    missing, rules = [], 0
+    for path in sorted(POLICY.rglob("*.rego")):
+        lines = path.read_text().splitlines()
+        for name, index in _rule_heads(path.read_text()).items():
+            rules += 1
+            block = []
+            while index > 0 and lines[index - 1].startswith("#"):
+                index -= 1
+                block.insert(0, lines[index])
+            if not (block and block[0] == "# METADATA" and any(ln.startswith("# title: ") for ln in block)
+                    and any(ln.startswith("# description: ") for ln in block)):
+                missing.append(f"{path.name}: {name}")
+    assert rules >= 25
+    assert missing == []
+
+
+# -- check() with the embedded engine -------------------------------------------------------
+
+
+def test_compliant_environment_passes():
+    assert found(COMPLIANT) == set()
+
+
+def _find(docs: list[dict], kind: str, name: str | None = None) -> dict:
+    return next(d for d in docs if d["kind"] == kind and (name is None or d["metadata"]["name"] == name))
+
+
+def _container(docs: list[dict]) -> dict:
+    return _find(docs, "Deployment")["spec"]["template"]["spec"]["containers"][0]
+
+
+def _pod(docs: list[dict]) -> dict:
+    return _find(docs, "Deployment")["spec"]["template"]["spec"]
+
+
+def _prod_ready(docs: list[dict]) -> None:
+    """What prod needs beyond dev: live trading and image digests."""
+    _find(docs, "ConfigMap")["data"]["TRADING_MODE"] = "live"
+    _container(docs)["image"] += DIGEST
+
+
+def _plaintext_secret(docs: list[dict]) -> None:
+    secret = {"apiVersion": "v1", "kind": "Secret", "data": {"auth": "eA=="}}
+    secret["metadata"] = {**_find(docs, "SealedSecret")["metadata"], "name": "leaked"}
+    docs.append(secret)
+
+
+EXECUTION = "Deployment/fks-trading-dev/fks-execution"
+VIOLATIONS: list[tuple[str, Callable[[list[dict]], object], tuple, str]] = [
+    ("pod_security.run_as_root", lambda d: _pod(d)["securityContext"].update(runAsNonRoot=False), DEV, EXECUTION),
+    ("pod_security.privilege_escalation", lambda d: _container(d)["securityContext"].pop("allowPrivilegeEscalation"), DEV, EXECUTION),
+    ("pod_security.capabilities", lambda d: _container(d)["securityContext"]["capabilities"].update(drop=["NET_RAW"]), DEV, EXECUTION),
+    ("pod_security.seccomp", lambda d: _pod(d)["securityContext"].pop("seccompProfile"), DEV, EXECUTION),
+    ("pod_security.host_namespaces", lambda d: _pod(d).update(hostNetwork=True), DEV, EXECUTION),
+    ("pod_security.host_port", lambda d: _container(d)["ports"][0].update(hostPort=8000), DEV, EXECUTION),
+    ("pod_security.host_path", lambda d: _pod(d).update(volumes=[{"name": "h", "hostPath": {"path": "/"}}]), DEV, EXECUTION),
+    ("pod_security.privileged", lambda d: _container(d)["securityContext"].update(privileged=True), DEV, EXECUTION),
+    ("containers.writable_root_filesystem", lambda d: _container(d)["securityContext"].pop("readOnlyRootFilesystem"), DEV, EXECUTION),
+    ("containers.missing_resources", lambda d: _container(d)["resources"].pop("limits"), DEV, EXECUTION),
+    ("containers.missing_liveness_probe", lambda d: _container(d).pop("livenessProbe"), DEV, EXECUTION),
+    ("containers.missing_readiness_probe", lambda d: _container(d).pop("readinessProbe"), DEV, EXECUTION),
+    ("images.image_latest", lambda d: _container(d).update(image="ghcr.io/fks-trading/fks-execution:latest"), DEV, EXECUTION),
+    ("images.image_untagged", lambda d: _container(d).update(image="ghcr.io/fks-trading/fks-execution"), DEV, EXECUTION),
+    ("secrets.plaintext_secret", _plaintext_secret, DEV, "Secret/fks-trading-dev/leaked"),
+    ("rbac.wildcard", lambda d: _find(d, "Role")["rules"][0].update(verbs=["*"]), DEV, "Role/fks-trading-dev/prometheus"),
+    ("rbac.secret_read", lambda d: _find(d, "Role")["rules"][0]["resources"].append("secrets"), DEV, "Role/fks-trading-dev/prometheus"),
+    ("service_accounts.automount_token", lambda d: _find(d, "ServiceAccount").pop("automountServiceAccountToken"), DEV, EXECUTION),
+    ("labels.missing_labels", lambda d: _find(d, "ConfigMap")["metadata"]["labels"].pop("app.kubernetes.io/part-of"), DEV, "ConfigMap/fks-trading-dev/fks-execution-config"),
+    ("labels.missing_pod_labels", lambda d: _find(d, "Deployment")["spec"]["template"]["metadata"]["labels"].pop("app.kubernetes.io/component"), DEV, EXECUTION),
+    ("replicas.replicas_with_hpa", lambda d: _find(d, "Deployment")["spec"].update(replicas=2), DEV, EXECUTION),
+    ("trading_mode.invalid", lambda d: _find(d, "ConfigMap")["data"].update(TRADING_MODE="Paper"), DEV, "ConfigMap/fks-trading-dev/fks-execution-config"),
+    ("trading_mode.live_outside_prod", lambda d: _find(d, "ConfigMap")["data"].update(TRADING_MODE="live"), DEV, "ConfigMap/fks-trading-dev/fks-execution-config"),
+    ("trading_mode.paper_in_prod", lambda d: _container(d).update(image=_container(d)["image"] + DIGEST), PROD, "ConfigMap/fks-trading-dev/fks-execution-config"),
+    ("ingress.missing_tls", lambda d: _find(d, "Ingress")["spec"].pop("tls"), DEV, "Ingress/fks-trading-dev/prometheus"),
+    ("ingress.missing_basic_auth", lambda d: _find(d, "Ingress")["metadata"]["annotations"].pop("nginx.ingress.kubernetes.io/auth-secret"), DEV, "Ingress/fks-trading-dev/prometheus"),
+    ("network_policy.uncovered_workload", lambda d: _find(d, "NetworkPolicy")["spec"]["podSelector"].update(matchLabels={"app.kubernetes.io/name": "web"}), DEV, EXECUTION),
+]
+
+
+@pytest.mark.parametrize(("rule", "mutate", "env", "obj"), VIOLATIONS, ids=[v[0] for v in VIOLATIONS])
+def test_each_violation_is_one_error_at_its_object(rule, mutate, env, obj):
+    docs = copy.deepcopy(COMPLIANT)
+    mutate(docs)
+    assert found(docs, env) == {(f"overlays/{env[0]}: {obj}", rule, "error")}
+
+
+def test_every_policy_has_a_violation_case():
+    assert {v[0].split(".")[0] for v in VIOLATIONS} == {f.stem for f in POLICY.glob("*.rego") if not f.stem.endswith("_test")}
+
+
+def test_prod_without_digest_is_a_warning():
+    docs = copy.deepcopy(COMPLIANT)
+    _find(docs, "ConfigMap")["data"]["TRADING_MODE"] = "live"
+    assert policy.check(docs, *PROD, POLICY) == [
+        Problem(
+            f"overlays/prod: {EXECUTION}",
+            "images.image_without_digest",
+            "warning",
+            "container 'execution' image 'ghcr.io/fks-trading/fks-execution:1.4.2' has no @sha256 digest",
+        )
+    ]
+    _prod_ready(docs)
+    assert found(docs, PROD) == set()
+
+
+def test_message_is_the_policy_text_after_the_object():
+    docs = copy.deepcopy(COMPLIANT)
+    _container(docs)["securityContext"]["privileged"] = True
+    assert [p.message for p in policy.check(docs, *DEV, POLICY)] == ["container 'execution' is privileged"]
+
+
+def test_exceptions_drop_the_named_rules_per_environment():
+    demo = FIXTURES / "policy_exception"
+    assert found(COMPLIANT, DEV, demo) == {("overlays/dev", "demo.unnamed", "error")}
+    assert found(COMPLIANT, PROD, demo) == {
+        ("overlays/prod", "demo.unnamed", "error"),
+        ("overlays/prod: ConfigMap/fks-trading-dev/fks-execution-config", "demo.big_configmap", "error"),
+        ("overlays/prod: ConfigMap/fks-trading-dev/fks-execution-config", "demo.configmap", "warning"),
+    }
+
+
+def test_invalid_policy_is_a_problem_not_a_traceback():
+    expected = [Problem("policy_invalid/broken.rego:8:1", "policy.invalid", "error", "expecting `}` while parsing query")]
+    assert policy.check(COMPLIANT, *DEV, FIXTURES / "policy_invalid") == expected
+    assert policy.run_tests(FIXTURES / "policy_invalid") == expected
+
+
+def test_edited_policy_is_reloaded(tmp_path):
+    shutil.copytree(FIXTURES / "policy_exception", tmp_path / "policy")
+    assert found(COMPLIANT, DEV, tmp_path / "policy") == {("overlays/dev", "demo.unnamed", "error")}
+    rego_file = tmp_path / "policy" / "demo.rego"
+    rego_file.write_text(rego_file.read_text().replace('"no object in this message"', '"Namespace/dev: edited"'))
+    assert found(COMPLIANT, DEV, tmp_path / "policy") == {("overlays/dev: Namespace/dev", "demo.unnamed", "error")}
+
+
+def test_environments_can_be_checked_from_worker_threads():
+    envs = [DEV, ("staging", "fks-trading-staging"), PROD]
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        results = list(pool.map(lambda env: found(COMPLIANT, env), envs))
+    assert results[0] == results[1] == set()
+    assert ("overlays/prod: ConfigMap/fks-trading-dev/fks-execution-config", "trading_mode.paper_in_prod", "error") in results[2]
+
+
+# -- check() and run_tests() through conftest -------------------------------------------------
+
+CONFTEST_TEST_OUTPUT = [
+    {
+        "filename": "Combined",
+        "namespace": "pod_security",
+        "successes": 7,
+        "failures": [
+            {
+                "msg": f"{EXECUTION}: container 'execution' is privileged",
+                "metadata": {"query": "data.pod_security.deny_privileged"},
+            }
+        ],
+    },
+    {
+        "filename": "Combined",
+        "namespace": "images",
+        "successes": 2,
+        "warnings": [
+            {
+                "msg": f"{EXECUTION}: container 'execution' image 'x:1' has no @sha256 digest",
+                "metadata": {"query": "data.images.warn_image_without_digest"},
+            }
+        ],
+        "exceptions": [{"msg": "data.images.exception[_][_] == \"image_latest\""}],
+    },
+    {"filename": "Combined", "namespace": "main", "successes": 0, "failures": [{"msg": "Service/fks-trading/web: no query"}]},
+    {"filename": "Combined", "namespace": "labels", "successes": 2},
+]
+
+STAND_IN = '''\
+#!{python}
+"""A stand-in for conftest: checks the arguments it is given, answers in conftest's JSON format."""
+import json, pathlib, sys
+import yaml
+
+args = sys.argv[1:]
+expected = json.loads({expected!r})
+if args[0] == "verify":
+    if args != ["verify", "--no-color", "--output", "json", "--policy", expected["policy"]]:
+        sys.exit(f"stand-in: unexpected arguments {{args}}")
+    print(json.dumps(expected["verify"]))
+    sys.exit(1)
+head = ["test", "--combine", "--all-namespaces", "--no-color", "--output", "json", "--policy", expected["policy"], "--data"]
+if args[:9] != head:
+    sys.exit(f"stand-in: unexpected arguments {{args}}")
+data = json.loads(pathlib.Path(args[9]).read_text())
+if data != {{"fks": {{"environment": expected["environment"]}}}}:
+    sys.exit(f"stand-in: unexpected data {{data}}")
+files = {{pathlib.Path(f).name: yaml.safe_load(pathlib.Path(f).read_text()) for f in args[10:]}}
+if files != expected["files"]:
+    sys.exit(f"stand-in: unexpected files {{sorted(files)}}")
+print(json.dumps(expected["test"]))
+sys.exit(expected["exit"])
+'''
+
+
+def _stand_in(tmp_path: Path, monkeypatch, exit_code: int = 1, test_output=None) -> None:
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    expected = {
+        "policy": str(POLICY),
+        "environment": {"name": "prod", "namespace": "fks-trading"},
+        "files": {f"{d['kind']}_{d['metadata']['namespace']}_{d['metadata']['name']}.yaml": d for d in COMPLIANT},
+        "test": CONFTEST_TEST_OUTPUT if test_output is None else test_output,
+        "exit": exit_code,
+        "verify": [
+            {"filename": "policy/images_test.rego", "namespace": "", "successes": 0, "failures": [{"msg": "data.images_test.test_latest_denied"}]},
+            {"filename": "policy/labels_test.rego", "namespace": "", "successes": 1},
+        ],
+    }
+    script = bin_dir / "conftest"
+    script.write_text(STAND_IN.format(python=sys.executable, expected=json.dumps(expected)))
+    script.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}:{Path(sys.executable).parent}")
+
+
+def test_conftest_results_map_to_problems(tmp_path, monkeypatch):
+    _stand_in(tmp_path, monkeypatch)
+    assert policy.check(COMPLIANT, *PROD, POLICY) == [
+        Problem("overlays/prod: Deployment/fks-trading-dev/fks-execution", "images.image_without_digest", "warning", "container 'execution' image 'x:1' has no @sha256 digest"),
+        Problem("overlays/prod: Deployment/fks-trading-dev/fks-execution", "pod_security.privileged", "error", "container 'execution' is privileged"),
+        Problem("overlays/prod: Service/fks-trading/web", "main.unknown", "error", "no query"),
+    ]
+
+
+def test_conftest_with_nothing_found(tmp_path, monkeypatch):
+    _stand_in(tmp_path, monkeypatch, exit_code=0, test_output=[{"filename": "Combined", "namespace": "labels", "successes": 2}])
+    assert policy.check(COMPLIANT, *PROD, POLICY) == []
+
+
+def test_conftest_error_is_a_problem(tmp_path, monkeypatch):
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "conftest").write_text(textwrap.dedent(f"""\
+        #!{sys.executable}
+        import sys
+        sys.exit("Error: running test: load: loading policies: 1 error occurred: broken.rego:6: rego_parse_error")
+        """))
+    (bin_dir / "conftest").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}:{Path(sys.executable).parent}")
+    message = "conftest test failed: Error: running test: load: loading policies: 1 error occurred: broken.rego:6: rego_parse_error"
+    assert policy.check(COMPLIANT, *PROD, POLICY) == [Problem("policy", "policy.invalid", "error", message)]
+
+
+def test_conftest_verify_failures_map_to_problems(tmp_path, monkeypatch):
+    _stand_in(tmp_path, monkeypatch)
+    assert policy.run_tests(POLICY) == [
+        Problem("policy/images_test.rego", "policy.test", "error", "data.images_test.test_latest_denied failed")
+    ]

@@ -1,0 +1,452 @@
+"""tools/promote.py against real git repositories (a clone of tests/fixtures/promote with a bare origin).
+
+Validation is the lead's `validate` module; here a small checker stands in for it (it refuses any
+image tagged `*-broken`) so these tests pin promote's contract: it validates the rendered target,
+refuses on errors and restores the file. `test_default_validator_runs_validate` covers the real one.
+"""
+import datetime as dt
+import json
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+import promote as cli
+from fks_gitops import promote
+from fks_gitops.problem import Problem
+from fks_gitops.render import object_id, render
+
+sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "promote_lib"))
+from promote_repo import NAMES, T0, clone, make  # noqa: E402
+
+REPO = Path(__file__).resolve().parent.parent
+SATURDAY = "2026-03-07T12:00:00+00:00"  # no freeze; T0 + 6 days
+MARKET_OPEN = "2026-03-10T15:00:00+00:00"  # Tuesday 11:00 in New York
+EXEC = NAMES["fks-execution"]
+
+
+def checker(repo, env, docs):
+    return [
+        Problem(f"overlays/{env}: {object_id(d)}", "test.broken", "error", f"image {c['image']!r} is marked broken")
+        for d in docs
+        if d["kind"] == "Deployment"
+        for c in d["spec"]["template"]["spec"]["containers"]
+        if c["image"].endswith("-broken")
+    ]
+
+
+@pytest.fixture(autouse=True)
+def validated(monkeypatch):
+    """Every validation call as (env, execution image it saw)."""
+    calls = []
+
+    def recording(repo, env, docs):
+        deployment = next(d for d in docs if d["kind"] == "Deployment" and d["metadata"]["name"] == "fks-execution")
+        calls.append((env, deployment["spec"]["template"]["spec"]["containers"][0]["image"]))
+        return checker(repo, env, docs)
+
+    monkeypatch.setenv("FKS_NOW", SATURDAY)
+    monkeypatch.setattr(promote, "validate_target", recording)
+    return calls
+
+
+@pytest.fixture
+def work(tmp_path):
+    return make(tmp_path)
+
+
+@pytest.fixture
+def staged(work):
+    """fks-execution 1.4.3 in dev (T0+1h) and staging (T0+2h), pushed: soaked by Saturday."""
+    work.set_tag("dev", "fks-execution", "1.4.3")
+    work.commit("dev 1.4.3", T0 + dt.timedelta(hours=1))
+    work.set_tag("staging", "fks-execution", "1.4.3")
+    work.commit("staging 1.4.3", T0 + dt.timedelta(hours=2))
+    work.push()
+    return work
+
+
+def run(work, capsys, *args):
+    code = cli.main(["--repo", str(work.path), *args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def trailers(work, rev="HEAD"):
+    return work.git("log", "-1", "--format=%(trailers:only,unfold)", rev).splitlines()
+
+
+# -- promotions that land
+
+
+def test_dev_takes_a_pinned_image_as_a_one_line_commit(work, capsys, validated):
+    code, out, _ = run(work, capsys, "--to", "dev", "--image", f"{EXEC}:1.4.3")
+    assert code == 0
+    assert work.subjects()[0] == "promote(dev): fks-execution 1.4.2 -> 1.4.3"
+    assert trailers(work) == [f"Image: {EXEC}:1.4.3"]
+    diff = work.git("diff", "-U0", "HEAD~1", "HEAD").splitlines()
+    assert [ln for ln in diff if ln[:1] in "+-" and ln[:3] not in ("+++", "---")] == [
+        "-    newTag: 1.4.2",
+        "+    newTag: 1.4.3",
+    ]
+    assert work.git("diff", "--name-only", "HEAD~1", "HEAD") == "overlays/dev/kustomization.yaml"
+    assert validated == [("dev", f"{EXEC}:1.4.3")]
+    assert "committed" in out
+
+
+def test_several_images_keep_comments_and_quotes(work, capsys):
+    before = work.kustomization("dev").read_text()
+    code, _, _ = run(work, capsys, "--to", "dev", "--image", "fks-execution:1.4.3", "--image", "grafana:11.2.2")
+    assert code == 0
+    after = work.kustomization("dev").read_text()
+    assert after == before.replace("newTag: 1.4.2", "newTag: 1.4.3").replace('"11.2.0"', '"11.2.2"')
+    message = work.git("log", "-1", "--format=%B")
+    assert message.startswith("promote(dev): fks-execution 1.4.2 -> 1.4.3, grafana 11.2.0 -> 11.2.2\n\n")
+    assert f"- {EXEC}: 1.4.2 -> 1.4.3\n- docker.io/grafana/grafana: 11.2.0 -> 11.2.2\n" in message
+
+
+def test_prod_takes_staging_versions_after_soak_with_trailers(staged, capsys):
+    source = staged.head()
+    code, _, _ = run(staged, capsys, "--to", "prod")
+    assert code == 0
+    assert staged.tags("prod") == {"fks-execution": "1.4.3", "grafana": "11.2.0"}
+    assert trailers(staged) == [f"Promoted-From: staging@{source}", f"Image: {EXEC}:1.4.3", "Soak: 142h"]
+
+
+def test_component_limits_what_moves(staged, capsys):
+    staged.set_tag("dev", "grafana", "11.2.2")
+    staged.set_tag("staging", "grafana", "11.2.2")
+    staged.commit("dev and staging grafana", T0 + dt.timedelta(hours=3))
+    code, _, _ = run(staged, capsys, "--to", "prod", "--component", "grafana")
+    assert code == 0
+    assert staged.tags("prod") == {"fks-execution": "1.4.2", "grafana": "11.2.2"}
+
+
+def test_nothing_to_promote_exits_0(work, capsys):
+    code, out, _ = run(work, capsys, "--to", "staging")
+    assert (code, out, work.subjects()) == (0, "nothing to promote\n", ["initial"])
+
+
+# -- gates, each refused and passed
+
+
+def test_soak_refuses_then_passes(work, capsys, monkeypatch):
+    work.set_tag("dev", "fks-execution", "1.4.3")
+    work.commit("dev 1.4.3", T0)
+    work.set_tag("staging", "fks-execution", "1.4.3")
+    work.commit("staging 1.4.3", dt.datetime(2026, 3, 6, 16, tzinfo=dt.timezone.utc))  # 20h before Saturday noon
+    state = work.state()
+    code, _, err = run(work, capsys, "--to", "prod")
+    assert code == 1 and "soak: fks-execution 1.4.3 has run in staging for 20h of 24h" in err
+    assert work.state() == state
+    monkeypatch.setenv("FKS_NOW", "2026-03-07T17:00:00+00:00")
+    assert run(work, capsys, "--to", "prod")[0] == 0
+    assert "Soak: 25h" in trailers(work)
+
+
+def test_order_refuses_a_version_that_never_ran_in_dev_even_with_break_glass(staged, capsys):
+    staged.set_tag("staging", "fks-execution", "1.5.0")
+    staged.commit("hand edit", T0 + dt.timedelta(hours=3))
+    state = staged.state()
+    code, _, err = run(staged, capsys, "--to", "prod", "--break-glass", "--reason", "try")
+    assert code == 1 and "order: fks-execution 1.5.0 never ran in dev" in err
+    assert staged.state() == state
+
+
+def test_freeze_refuses_in_market_hours_and_break_glass_is_recorded(staged, capsys, monkeypatch):
+    monkeypatch.setenv("FKS_NOW", MARKET_OPEN)
+    state = staged.state()
+    code, _, err = run(staged, capsys, "--to", "prod")
+    assert code == 1
+    assert "freeze: prod is frozen for market hours 09:30-16:00 until 2026-03-10 16:00 America/New_York" in err
+    assert staged.state() == state
+    code, out, _ = run(staged, capsys, "--to", "prod", "--break-glass", "--reason", "exchange outage fix INC-12")
+    assert code == 0 and "break-glass overrides freeze" in out
+    assert "Break-Glass: exchange outage fix INC-12" in trailers(staged)
+
+
+def test_freeze_applies_only_to_the_environment_that_has_one(work, capsys, monkeypatch):
+    monkeypatch.setenv("FKS_NOW", MARKET_OPEN)
+    assert run(work, capsys, "--to", "dev", "--image", "fks-execution:1.4.3")[0] == 0
+
+
+def test_validation_failure_restores_the_file(work, capsys, validated):
+    state = work.state()
+    code, _, err = run(work, capsys, "--to", "dev", "--image", "fks-execution:1.4.3-broken")
+    assert code == 1
+    assert "[error] image 'ghcr.io/fks-trading/fks-execution:1.4.3-broken' is marked broken (test.broken)" in err
+    assert "error: overlays/dev: validation failed; nothing changed" in err
+    assert work.state() == state and validated == [("dev", f"{EXEC}:1.4.3-broken")]
+
+
+def test_break_glass_never_overrides_validation(work, capsys):
+    work.set_tag("dev", "fks-execution", "1.4.3-broken")
+    work.commit("dev broken", T0)
+    state = work.state()
+    assert run(work, capsys, "--to", "staging", "--break-glass", "--reason", "x")[0] == 1
+    assert work.state() == state
+
+
+def test_rendered_drift_is_refused_naming_the_path(staged, capsys):
+    with staged.kustomization("prod").open("a") as out:
+        out.write(
+            "replacements:\n  - source: {kind: Deployment, name: fks-execution, fieldPath: "
+            "'spec.template.spec.containers.[name=execution].image'}\n    targets:\n"
+            "      - select: {kind: ConfigMap, name: fks-execution-config}\n"
+            "        fieldPaths: [data.IMAGE]\n        options: {create: true}\n"
+        )
+    staged.commit("prod copies the image into a ConfigMap", T0 + dt.timedelta(hours=3))
+    state = staged.state()
+    code, _, err = run(staged, capsys, "--to", "prod")
+    assert code == 1
+    assert "would change ConfigMap/fks-trading/fks-execution-config: data.IMAGE, not only images" in err
+    assert staged.state() == state
+
+
+# -- refusals change nothing
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--to", "qa"], "unknown environment 'qa'"),
+        (["--to", "dev", "--image", "loki:1.0.0"], "overlays/dev: unknown image 'loki'"),
+        (["--to", "dev", "--image", "fks-execution:latest"], "is not pinned"),
+        (["--to", "dev", "--image", "fks-execution"], "is not pinned"),
+        (["--to", "dev"], "--to dev needs --image"),
+        (["--to", "prod", "--image", "fks-execution:1.4.3"], "--image sets dev only"),
+        (["--to", "prod", "--component", "loki"], "overlays/staging: unknown image 'loki'"),
+        (["--to", "prod", "--break-glass"], "--break-glass needs --reason"),
+        (["--to", "prod", "--rollback", "--image", "x:1"], "--rollback takes neither"),
+        (["--to", "dev", "--image", "fks-execution:1.4.3", "--push"], None),  # checked below: unpushed
+        (["--to", "prod", "--now", "tomorrow"], "not ISO 8601"),
+    ],
+)
+def test_usage_errors_exit_2_and_change_nothing(work, capsys, args, message):
+    if message is None:  # --push with a local commit not yet pushed
+        work.set_tag("dev", "grafana", "11.2.1")
+        work.commit("local", T0)
+        message = "main has 1 unpushed commit(s)"
+    state = work.state()
+    code, out, err = run(work, capsys, *args)
+    assert code == 2 and message in err and out == ""
+    assert len(err.strip().splitlines()) == 1
+    assert work.state() == state
+
+
+@pytest.mark.parametrize("path", ["overlays/prod/kustomization.yaml", "base/grafana/deployment.yaml"])
+def test_uncommitted_tracked_changes_refuse(work, capsys, path):
+    with (work.path / path).open("a") as out:
+        out.write("# local edit\n")
+    state = work.state()
+    code, _, err = run(work, capsys, "--to", "dev", "--image", "fks-execution:1.4.3")
+    assert code == 2 and f"uncommitted changes in {path}" in err
+    assert work.state() == state
+
+
+def test_untracked_files_refuse_only_inside_overlays(work, capsys):
+    (work.path / "notes.txt").write_text("scratch\n")
+    assert run(work, capsys, "--to", "dev", "--image", "fks-execution:1.4.3")[0] == 0
+    (work.path / "overlays" / "dev" / "new-patch.yaml").write_text("{}\n")
+    code, _, err = run(work, capsys, "--to", "dev", "--image", "fks-execution:1.4.4")
+    assert code == 2 and "uncommitted changes in overlays/dev/new-patch.yaml" in err
+
+
+def test_detached_head_refuses(work, capsys):
+    work.git("checkout", "-q", "--detach")
+    state = work.state()
+    code, _, err = run(work, capsys, "--to", "dev", "--image", "fks-execution:1.4.3")
+    assert code == 2 and "HEAD is detached" in err
+    assert work.state() == state
+
+
+def test_failed_commit_restores_the_file(work, capsys):
+    hook = work.path / ".git" / "hooks" / "pre-commit"
+    hook.write_text("#!/bin/sh\necho 'hook says no' >&2\nexit 1\n")
+    hook.chmod(0o755)
+    state = work.state()
+    code, _, err = run(work, capsys, "--to", "dev", "--image", "fks-execution:1.4.3")
+    assert code == 1 and "git commit failed" in err
+    assert work.state() == state
+
+
+def test_interrupt_after_the_write_restores_the_file(work):
+    def interrupted(repo, env, docs):
+        assert "1.4.3" in (repo / "overlays/dev/kustomization.yaml").read_text()  # written before validation
+        raise KeyboardInterrupt
+
+    state = work.state()
+    request = promote.Request("dev", images=("fks-execution:1.4.3",))
+    with pytest.raises(KeyboardInterrupt):
+        promote.promote(work.path, request, validator=interrupted)
+    assert work.state() == state
+
+
+# -- dry run, branch, push
+
+
+def test_dry_run_prints_both_diffs_and_writes_nothing(staged, capsys, validated):
+    state = staged.state()
+    code, out, _ = run(staged, capsys, "--to", "prod", "--dry-run")
+    assert code == 0 and staged.state() == state
+    assert "--- a/overlays/prod/kustomization.yaml\n" in out and "+    newTag: 1.4.3\n" in out
+    assert "--- a/overlays/prod (rendered)\n" in out and f"+        image: {EXEC}:1.4.3\n" in out
+    assert "promote(prod): fks-execution 1.4.2 -> 1.4.3 (dry run, nothing written)" in out
+    assert validated == [("prod", f"{EXEC}:1.4.3")]
+
+
+def test_dry_run_reports_refusals_with_exit_1(staged, capsys, monkeypatch):
+    monkeypatch.setenv("FKS_NOW", MARKET_OPEN)
+    state = staged.state()
+    code, out, err = run(staged, capsys, "--to", "prod", "--dry-run")
+    assert code == 1 and "+    newTag: 1.4.3" in out and "freeze: prod is frozen" in err
+    assert staged.state() == state
+
+
+def test_branch_commits_and_pushes_a_new_branch_and_returns(staged, capsys):
+    main_head = staged.head()
+    code, out, _ = run(staged, capsys, "--to", "prod", "--branch", "promote/prod-1.4.3")
+    assert code == 0 and "branch promote/prod-1.4.3 pushed" in out
+    assert staged.git("branch", "--show-current") == "main" and staged.head() == main_head
+    assert staged.tags("prod")["fks-execution"] == "1.4.2"
+    remote = staged.git("log", "-1", "--format=%s", "origin/promote/prod-1.4.3")
+    assert remote == "promote(prod): fks-execution 1.4.2 -> 1.4.3"
+    assert staged.git("rev-parse", "promote/prod-1.4.3~1") == main_head
+
+
+def test_branch_refusal_leaves_no_branch(staged, capsys, monkeypatch):
+    monkeypatch.setenv("FKS_NOW", MARKET_OPEN)
+    state = staged.state()
+    assert run(staged, capsys, "--to", "prod", "--branch", "promote/x")[0] == 1
+    assert staged.state() == state and staged.git("branch", "--list", "promote/x") == ""
+
+
+def test_push_lands_on_the_upstream(work, capsys):
+    code, out, _ = run(work, capsys, "--to", "dev", "--image", "fks-execution:1.4.3", "--push")
+    assert code == 0 and "pushed after 1 attempt(s)" in out
+    assert work.git("rev-parse", "origin/main") == work.head()
+    assert work.git("--git-dir", str(work.origin), "log", "-1", "--format=%s") == work.subjects()[0]
+
+
+def test_push_rejected_by_the_remote_changes_nothing(work, capsys):
+    hook = work.origin / "hooks" / "pre-receive"
+    hook.write_text("#!/bin/sh\nexit 1\n")
+    hook.chmod(0o755)
+    state = work.state()
+    code, _, err = run(work, capsys, "--to", "dev", "--image", "fks-execution:1.4.3", "--push")
+    assert code == 1 and "pre-receive hook declined" in err
+    assert work.state() == state
+
+
+def test_two_concurrent_pushes_from_two_clones_both_land(tmp_path):
+    origin = make(tmp_path).origin
+    clones = [clone(tmp_path, origin, name) for name in ("alice", "bob")]
+    refs = ["fks-execution:1.4.3", "grafana:11.2.2"]
+    barrier, results, failures = threading.Barrier(2), {}, []
+
+    def go(work, ref):
+        barrier.wait()
+        try:
+            request = promote.Request("dev", images=(ref,), push=True, now=T0)
+            results[ref] = promote.promote(work.path, request, validator=checker)
+        except BaseException as exc:  # surfaced below with the thread's error
+            failures.append(exc)
+
+    threads = [threading.Thread(target=go, args=pair) for pair in zip(clones, refs)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert failures == []
+    assert sorted(r.attempts for r in results.values()) == [1, 2] and all(r.pushed for r in results.values())
+    check = clone(tmp_path, origin, "check")
+    assert check.tags("dev") == {"fks-execution": "1.4.3", "grafana": "11.2.2"}
+    assert check.git("rev-list", "--min-parents=2", "HEAD") == ""  # linear: no merges
+    assert sorted(check.subjects()[:2]) == ["promote(dev): fks-execution 1.4.2 -> 1.4.3", "promote(dev): grafana 11.2.0 -> 11.2.2"]
+
+
+# -- rollback
+
+
+def test_rollback_returns_to_the_previous_version_bypassing_freeze(staged, capsys, monkeypatch):
+    assert run(staged, capsys, "--to", "prod")[0] == 0
+    monkeypatch.setenv("FKS_NOW", MARKET_OPEN)
+    code, _, _ = run(staged, capsys, "--to", "prod", "--rollback")
+    assert code == 0 and staged.tags("prod")["fks-execution"] == "1.4.2"
+    assert staged.subjects()[0] == "rollback(prod): fks-execution 1.4.3 -> 1.4.2"
+    assert trailers(staged) == [f"Image: {EXEC}:1.4.2", "Rollback: fks-execution 1.4.3 -> 1.4.2"]
+    assert run(staged, capsys, "--to", "prod", "--rollback")[1] == "nothing to promote\n"
+
+
+def test_rolled_back_version_needs_break_glass_to_return(staged, capsys):
+    assert run(staged, capsys, "--to", "prod")[0] == 0
+    assert run(staged, capsys, "--to", "prod", "--rollback")[0] == 0
+    state = staged.state()
+    code, _, err = run(staged, capsys, "--to", "prod")
+    assert code == 1 and "rollback: fks-execution 1.4.3 was rolled back in prod" in err
+    assert staged.state() == state
+    assert run(staged, capsys, "--to", "prod", "--break-glass", "--reason", "fixed config")[0] == 0
+    assert staged.tags("prod")["fks-execution"] == "1.4.3"
+
+
+def test_rollback_of_a_named_image_without_history_is_refused(work, capsys):
+    code, _, err = run(work, capsys, "--to", "prod", "--rollback", "--component", "grafana")
+    assert code == 1 and "history has no version of grafana before 11.2.0" in err
+
+
+def test_rollback_is_validated(staged, capsys, validated):
+    assert run(staged, capsys, "--to", "prod")[0] == 0
+    assert run(staged, capsys, "--to", "prod", "--rollback")[0] == 0
+    assert validated[-1] == ("prod", f"{EXEC}:1.4.2")
+
+
+# -- status and history
+
+
+def test_status_table_marks_differences_and_ages(staged, capsys):
+    code, out, _ = run(staged, capsys, "--status")
+    assert code == 0
+    assert out.splitlines() == [
+        "IMAGE          dev                 staging             prod",
+        "fks-execution  1.4.3 (6d 11h)      1.4.3 (6d 10h)      1.4.2 (6d 0h) *",
+        "grafana        11.2.0 (6d 0h)      11.2.0 (6d 0h)      11.2.0 (6d 0h)",
+        "* differs from the environment before it",
+    ]
+
+
+def test_status_json(staged, capsys):
+    code, out, _ = run(staged, capsys, "--status", "--format", "json")
+    data = json.loads(out)
+    assert code == 0 and data["environments"] == ["dev", "staging", "prod"]
+    prod = data["images"][0]["environments"]["prod"]
+    assert (data["images"][0]["component"], prod["version"], prod["differs"], prod["age_seconds"]) == (
+        "fks-execution", "1.4.2", True, 6 * 24 * 3600,
+    )
+    assert data["images"][0]["environments"]["staging"]["since"] == "2026-03-01T14:00:00+00:00"
+
+
+def test_history_lists_promotions_newest_first(staged, capsys, monkeypatch):
+    monkeypatch.setenv("GIT_COMMITTER_DATE", "2026-03-07T12:00:00+00:00")
+    assert run(staged, capsys, "--to", "prod")[0] == 0
+    monkeypatch.setenv("GIT_COMMITTER_DATE", "2026-03-07T13:00:00+00:00")
+    assert run(staged, capsys, "--to", "prod", "--rollback")[0] == 0
+    code, out, _ = run(staged, capsys, "--history", "--env", "prod")
+    lines = out.splitlines()
+    assert code == 0 and len(lines) == 2
+    assert lines[0].startswith("2026-03-07 13:00 ") and lines[0].endswith("rollback(prod): fks-execution 1.4.3 -> 1.4.2")
+    assert "promote(prod): fks-execution 1.4.2 -> 1.4.3  [Promoted-From: staging@" in lines[1] and "Soak: 142h" in lines[1]
+    data = json.loads(run(staged, capsys, "--history", "--format", "json")[1])
+    assert [(r["env"], r["kind"]) for r in data] == [("prod", "rollback"), ("prod", "promote")]
+    assert run(staged, capsys, "--history", "--env", "dev")[1] == ""
+
+
+# -- the real validator
+
+
+def test_default_validator_runs_validate_on_the_real_repository():
+    pytest.importorskip("fks_gitops.validate", reason="tools/fks_gitops/validate.py not written yet (the lead's)")
+    if not (REPO / "overlays/staging/kustomization.yaml").is_file():
+        pytest.skip("the repository's overlays are not written yet")
+    docs = render(REPO / "overlays/staging", "overlays/staging")
+    assert promote.validate_target(REPO, "staging", docs) == []

@@ -1,0 +1,136 @@
+"""The promotion gates: order, soak, freeze and rollback, as functions of facts and the clock.
+
+    refusals = [*order(config, target, changes, history), *soak(source, changes, history, now),
+                *freeze(target, now), *rolled_back(target, changes, history)]
+
+Each returns Refusals; `--break-glass` overrides those marked overridable (soak, freeze, rolled
+back), never order and never validation.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from .errors import GitOpsError
+from .environments import Config, Environment, Freeze
+from .history import History
+from .images import Image
+
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+HINT = "or use --break-glass --reason TEXT"
+
+
+@dataclass(frozen=True)
+class Refusal:
+    gate: str
+    message: str
+    overridable: bool
+
+    def __str__(self) -> str:
+        return f"{self.gate}: {self.message}"
+
+
+@dataclass(frozen=True)
+class Window:
+    reason: str
+    ends: dt.datetime
+
+
+def order(config: Config, target: Environment, changes: list[tuple[Image, Image]], history: History) -> list[Refusal]:
+    """A version reaches an environment only after every earlier one ran it."""
+    earlier = [e for e in config.environments if e.order < target.order - 1]
+    return [
+        Refusal("order", f"{new.component} {new.version} never ran in {env.name}; promote it through {env.name} first", False)
+        for _, new in changes
+        for env in earlier
+        if not history.ever(env.overlay, new)
+    ]
+
+
+def soak(source: Environment, changes: list[tuple[Image, Image]], history: History, now: dt.datetime) -> list[Refusal]:
+    refusals = []
+    for _, new in changes:
+        ran = soaked(source, new, history, now)
+        if ran is None:
+            msg = f"{new.component} {new.version} has no commit in {source.overlay}; commit it there first"
+            refusals.append(Refusal("soak", msg, True))
+        elif ran < source.soak:
+            until = (now + source.soak - ran).strftime("%Y-%m-%d %H:%M UTC")
+            msg = f"{new.component} {new.version} has run in {source.name} for {hours(ran)} of {hours(source.soak)}; wait until {until} {HINT}"
+            refusals.append(Refusal("soak", msg, True))
+    return refusals
+
+
+def soaked(source: Environment, image: Image, history: History, now: dt.datetime) -> dt.timedelta | None:
+    """How long the image's version has been in the source overlay, from the commit that put it there."""
+    snap = history.entered(source.overlay, image)
+    return None if snap is None else max(now - snap.when, dt.timedelta(0))
+
+
+def freeze(target: Environment, now: dt.datetime) -> list[Refusal]:
+    window = frozen(target.freeze, now)
+    if window is None:
+        return []
+    ends = f"{window.ends:%Y-%m-%d %H:%M} {window.ends.tzinfo}"
+    return [Refusal("freeze", f"{target.name} is frozen for {window.reason} until {ends}; wait {HINT}", True)]
+
+
+def frozen(spec: Freeze | None, now: dt.datetime) -> Window | None:
+    """The freeze window `now` falls in: ad-hoc first, then holidays, then market hours."""
+    if spec is None:
+        return None
+    tz = ZoneInfo(spec.timezone)
+    local = now.astimezone(tz)
+    for window in spec.adhoc:
+        start, end = _moment(window, "from", tz), _moment(window, "to", tz)
+        if start <= local < end:
+            return Window(f"ad-hoc freeze '{window.get('reason', 'unnamed')}'", end)
+    day = local.date()
+    if day in spec.holidays:
+        return Window(f"exchange holiday {day}", dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tz))
+    close = spec.early_closes.get(day, spec.close)
+    if DAYS[local.weekday()] in spec.days and spec.open and close and spec.open <= local.time() < close:
+        early = " (early close)" if day in spec.early_closes else ""
+        return Window(f"market hours {spec.open:%H:%M}-{close:%H:%M}{early}", dt.datetime.combine(day, close, tz))
+    return None
+
+
+def rolled_back(target: Environment, changes: list[tuple[Image, Image]], history: History) -> list[Refusal]:
+    """Never silently undo a rollback: a version rolled back here needs --break-glass to return."""
+    refusals = []
+    for _, new in changes:
+        snap = history.blocked(target.overlay, new.name).get(new.key)
+        if snap is not None:
+            msg = f"{new.component} {new.version} was rolled back in {target.name} by {snap.sha[:12]}; re-promote it only with --break-glass --reason TEXT"
+            refusals.append(Refusal("rollback", msg, True))
+    return refusals
+
+
+def hours(delta: dt.timedelta) -> str:
+    """`26h`, or `45m` under an hour: the Soak trailer's unit."""
+    minutes = int(delta.total_seconds() // 60)
+    return f"{minutes // 60}h" if minutes >= 60 or minutes == 0 else f"{minutes}m"
+
+
+def age(delta: dt.timedelta) -> str:
+    """`3d 4h`, `4h 12m`, `12m`: how long a version has been somewhere."""
+    minutes = int(delta.total_seconds() // 60)
+    days, rest = divmod(minutes, 24 * 60)
+    if days:
+        return f"{days}d {rest // 60}h"
+    return f"{rest // 60}h {rest % 60}m" if rest >= 60 else f"{rest}m"
+
+
+def _moment(window: dict, key: str, tz: ZoneInfo) -> dt.datetime:
+    value = window.get(key) if isinstance(window, dict) else None
+    if isinstance(value, dt.datetime):
+        moment = value
+    elif isinstance(value, dt.date):
+        moment = dt.datetime.combine(value, dt.time())
+    else:
+        try:
+            moment = dt.datetime.fromisoformat(str(value))
+        except ValueError:
+            raise GitOpsError(f"environments.yaml: adhoc freeze {window!r}: {key} is not like 2026-12-30T00:00") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=tz)

@@ -1,0 +1,90 @@
+"""Which image versions a promotion moves: from --image refs, the previous environment, or history.
+
+    changes = plan(repo, config, config.get("prod"), request, text, History(repo))
+    [f"{c.new.component} {c.old.version} -> {c.new.version}" for c in changes]
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from . import gates, images
+from .environments import Config, Environment
+from .errors import GitOpsError
+from .history import History
+from .images import Image
+
+if TYPE_CHECKING:
+    from .promote import Request
+
+
+@dataclass(frozen=True)
+class Change:
+    old: Image
+    new: Image
+    soaked: dt.timedelta | None = None  # how long `new` has run in the source environment
+
+
+def plan(repo: Path, config: Config, target: Environment, req: Request, text: str, history: History) -> list[Change]:
+    check_request(config, target, req)
+    current = images.read(text, target.overlay)
+    if req.rollback:
+        return _rollback(target, req, current, history)
+    if target.order == 0:
+        return _from_refs(target, req, current)
+    return _from_source(repo, config.previous(target), target, req, current, history)
+
+
+def check_request(config: Config, target: Environment, req: Request) -> None:
+    """Usage errors (exit 2), before anything is read."""
+    first = config.environments[0].name
+    if req.rollback and (req.images or req.break_glass):
+        raise GitOpsError("--rollback takes neither --image nor --break-glass; it bypasses soak and freeze already")
+    if not req.rollback and target.order == 0 and not req.images:
+        raise GitOpsError(f"--to {first} needs --image [NAME=]NEWNAME[:TAG][@DIGEST]")
+    if target.order > 0 and req.images:
+        raise GitOpsError(f"--image sets {first} only; --to {target.name} takes the versions of the environment before it")
+    if req.images and req.components:
+        raise GitOpsError("--component selects among promoted images; with --image name them in the refs")
+    if req.break_glass is not None and not req.break_glass.strip():
+        raise GitOpsError("--break-glass needs --reason TEXT; it is recorded in the commit")
+
+
+def _from_refs(target: Environment, req: Request, current: dict[str, Image]) -> list[Change]:
+    changes: dict[str, Change] = {}
+    for text in req.images:
+        ref = images.parse_ref(text)
+        old = images.resolve(current, ref.key, target.overlay)
+        if old.name in changes:
+            raise GitOpsError(f"image {old.component!r} given twice; give one --image per image")
+        changes[old.name] = Change(old, images.apply_ref(old, ref))
+    return [c for c in changes.values() if c.old.key != c.new.key]
+
+
+def _from_source(
+    repo: Path, source: Environment, target: Environment, req: Request, current: dict[str, Image], history: History
+) -> list[Change]:
+    offered = images.read((repo / source.overlay / "kustomization.yaml").read_text(), source.overlay)
+    names = [images.resolve(offered, c, source.overlay).name for c in req.components] or list(offered)
+    changes = []
+    for name in names:
+        if name not in current:
+            raise GitOpsError(f"{target.overlay}: no images entry for {name!r}; add one as in {source.overlay}")
+        new = replace(offered[name], name=name)
+        if new.key != current[name].key:
+            changes.append(Change(current[name], new, gates.soaked(source, new, history, req.now)))
+    return changes
+
+
+def _rollback(target: Environment, req: Request, current: dict[str, Image], history: History) -> list[Change]:
+    named = [images.resolve(current, c, target.overlay) for c in req.components]
+    changes = []
+    for image in named or current.values():
+        previous = history.rollback_target(target.overlay, image)
+        if previous is not None:
+            changes.append(Change(image, previous))
+        elif named:
+            raise GitOpsError(f"{target.name}: history has no version of {image.component} before {image.version}", 1)
+    return changes

@@ -1,0 +1,231 @@
+"""Promote image versions along the environment chain as one gated, validated commit.
+
+    result = promote(repo, Request(target="prod", now=now))
+    result.commit          # sha, or None when there was nothing to promote
+    promote(repo, Request(target="dev", images=("fks-execution:1.4.3",), push=True))
+
+Order of work: plan (which images move) -> gates -> edit the text -> render before/after and
+refuse drift -> write (atomic) -> validate the rendered target -> commit; any failure after
+the write puts the original bytes back. `--push` retries on a moved remote by starting over
+from its tip, so every promotion is computed, gated and validated on what it lands on.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import git
+
+from . import environments, gates, images, rendered, repo_git
+from .environments import Config, Environment
+from .errors import GitOpsError
+from .history import History
+from .plan import Change, plan
+from .problem import Problem, errors
+
+RETRIES = 3  # pushes rejected because the remote moved on; each retry rebuilds the promotion
+Validator = Callable[[Path, str, list[dict]], list[Problem]]
+
+
+@dataclass(frozen=True)
+class Request:
+    target: str
+    images: tuple[str, ...] = ()
+    components: tuple[str, ...] = ()
+    rollback: bool = False
+    break_glass: str | None = None  # the reason; None without --break-glass
+    dry_run: bool = False
+    push: bool = False
+    branch: str | None = None
+    now: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
+class Promotion:
+    target: str
+    changes: tuple[Change, ...] = ()
+    message: str = ""
+    kustomization_diff: str = ""
+    rendered_diff: str = ""
+    refusals: tuple[gates.Refusal, ...] = ()  # only a dry run returns them; a real run raises
+    problems: tuple[Problem, ...] = ()
+    overridden: tuple[gates.Refusal, ...] = ()  # what --break-glass let through
+    commit: str | None = None
+    branch: str | None = None
+    pushed: bool = False
+    attempts: int = 1
+
+
+class Refused(GitOpsError):
+    """A gate or validation said no; `lines` say why, one each."""
+
+    def __init__(self, message: str, lines: list[str]) -> None:
+        super().__init__(message, exit_code=1)
+        self.lines = lines
+
+
+def validate_target(repo: Path, env: str, docs: list[dict]) -> list[Problem]:
+    """Errors of `validate` for the target, reusing its render (imported late: only promotions need it)."""
+    from . import validate
+
+    return errors(validate.validate(repo, envs=[env], rendered={env: docs}).problems)
+
+
+def promote(repo: Path, request: Request, validator: Validator | None = None) -> Promotion:
+    config = environments.load(repo)
+    target = config.get(request.target)
+    request = replace(request, now=request.now or dt.datetime.now(dt.timezone.utc))
+    run = _Run(repo, config, target, request, validator or validate_target)
+    try:
+        g = git.Repo(repo)
+    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+        raise GitOpsError(f"{repo} is not the top of a git repository") from None
+    with g:
+        original = repo_git.current_branch(g)
+        repo_git.refuse_dirty(g)
+        if request.branch and not request.dry_run:
+            return run.on_branch(g, original)
+        if request.push and not request.dry_run:
+            return run.pushed(g)
+        return run.attempt(g)
+
+
+@dataclass(frozen=True)
+class _Run:
+    repo: Path
+    config: Config
+    target: Environment
+    request: Request
+    validator: Validator
+
+    @property
+    def path(self) -> str:
+        return f"{self.target.overlay}/kustomization.yaml"
+
+    def attempt(self, g: git.Repo) -> Promotion:
+        req, target = self.request, self.target
+        text = (self.repo / self.path).read_text()
+        history = History(self.repo)
+        changes = plan(self.repo, self.config, target, req, text, history)
+        if not changes:
+            return Promotion(target.name)
+        refusals = [] if req.rollback else self._gates(changes, history)
+        blocking = [r for r in refusals if not (req.break_glass and r.overridable)]
+        if blocking and not req.dry_run:
+            raise Refused(f"{target.name}: promotion refused; nothing changed", [str(r) for r in blocking])
+        new_text = images.edit(text, {c.new.name: c.new for c in changes}, target.overlay)
+        before, after = rendered.before_after(self.repo, target.overlay, new_text)
+        _refuse_drift(target, rendered.drift(before, after))
+        result = Promotion(
+            target.name,
+            tuple(changes),
+            message(target, changes, req, self.config.previous(target), repo_git.head(g)),
+            rendered.text_diff(text, new_text, self.path),
+            rendered.unified(before, after, target.overlay),
+            refusals=tuple(blocking),
+            overridden=tuple(r for r in refusals if r not in blocking),
+        )
+        if req.dry_run:
+            return replace(result, problems=tuple(self.validator(self.repo, target.name, after)))
+        return replace(result, commit=self._write_validate_commit(g, text, new_text, after, result.message))
+
+    def _gates(self, changes: list[Change], history: History) -> list[gates.Refusal]:
+        pairs = [(c.old, c.new) for c in changes]
+        source = self.config.previous(self.target)
+        return [
+            *gates.order(self.config, self.target, pairs, history),
+            *(gates.soak(source, pairs, history, self.request.now) if source else []),
+            *gates.freeze(self.target, self.request.now),
+            *gates.rolled_back(self.target, pairs, history),
+        ]
+
+    def _write_validate_commit(self, g: git.Repo, old: str, new: str, docs: list[dict], msg: str) -> str:
+        path = self.repo / self.path
+        original = path.read_bytes()
+        _atomic_write(path, new.encode())
+        try:
+            problems = self.validator(self.repo, self.target.name, docs)
+            if problems:
+                raise Refused(f"{self.target.overlay}: validation failed; nothing changed", [str(p) for p in problems])
+            return repo_git.commit(g, self.path, msg)
+        except BaseException:
+            _atomic_write(path, original)
+            raise
+
+    def pushed(self, g: git.Repo) -> Promotion:
+        remote, branch = repo_git.upstream(g)
+        repo_git.refuse_unpushed(g, remote, branch)
+        start = repo_git.head(g)
+        try:
+            for attempt in range(1, RETRIES + 2):
+                if attempt > 1:
+                    repo_git.sync(g, remote, branch)
+                result = self.attempt(g)
+                if result.commit is None:
+                    return result
+                if repo_git.push(g, remote, f"HEAD:{branch}"):
+                    return replace(result, pushed=True, attempts=attempt)
+            raise GitOpsError(f"push to {remote}/{branch} rejected {RETRIES + 1} times; nothing changed, try again", 1)
+        except BaseException:
+            repo_git.reset(g, start)
+            raise
+
+    def on_branch(self, g: git.Repo, original: str) -> Promotion:
+        name = self.request.branch
+        tracking = g.active_branch.tracking_branch()
+        remote = tracking.remote_name if tracking else "origin"
+        repo_git.start_branch(g, name)
+        keep = False
+        try:
+            result = self.attempt(g)
+            if result.commit and not repo_git.push(g, remote, f"{name}:{name}", set_upstream=True):
+                raise GitOpsError(f"{remote} already has a different branch {name!r}; choose another --branch name", 1)
+            keep = result.commit is not None
+            return replace(result, branch=name if keep else None, pushed=keep)
+        finally:
+            repo_git.leave_branch(g, original, name, keep)
+
+
+def message(target: Environment, changes: list[Change], req: Request, source: Environment | None, sha: str) -> str:
+    """Subject, one body line per image, then trailers (git interpret-trailers format)."""
+    kind = "rollback" if req.rollback else "promote"
+    pairs = ", ".join(f"{c.new.component} {c.old.short_version} -> {c.new.short_version}" for c in changes)
+    subject = f"{kind}({target.name}): {pairs}"
+    if len(subject) > 72:
+        subject = f"{kind}({target.name}): {len(changes)} image{'s' if len(changes) > 1 else ''}"
+    body = "\n".join(f"- {c.new.name}: {c.old.version} -> {c.new.version}" for c in changes)
+    trailers = [f"Promoted-From: {source.name}@{sha}"] if source and not req.rollback else []
+    trailers += [f"Image: {c.new.ref}" for c in changes]
+    soaks = [c.soaked for c in changes if c.soaked is not None]
+    if soaks and not req.rollback:
+        trailers.append(f"Soak: {gates.hours(min(soaks))}")
+    if req.break_glass:
+        trailers.append(f"Break-Glass: {' '.join(req.break_glass.split())}")
+    if req.rollback:
+        trailers += [f"Rollback: {c.new.component} {c.old.version} -> {c.new.version}" for c in changes]
+    return f"{subject}\n\n{body}\n\n" + "\n".join(trailers) + "\n"
+
+
+def _refuse_drift(target: Environment, drift: list[str]) -> None:
+    if drift:
+        more = f" and {len(drift) - 1} more" if len(drift) > 1 else ""
+        raise Refused(
+            f"{target.overlay}: the promotion would change {drift[0]}{more}, not only images; the overlays have drifted apart",
+            drift,
+        )
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+        os.chmod(tmp, path.stat().st_mode & 0o7777)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

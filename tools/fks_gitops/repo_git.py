@@ -1,0 +1,115 @@
+"""The git work of a promotion, through GitPython: safety checks, commit, push, branch.
+
+    with git.Repo(path) as repo:
+        branch = current_branch(repo); refuse_dirty(repo)
+        sha = commit(repo, "overlays/prod/kustomization.yaml", message)
+        pushed = push(repo, "origin", "HEAD:main")   # False when the remote moved on
+"""
+from __future__ import annotations
+
+import git
+
+from .errors import GitOpsError
+
+# Untracked files elsewhere cannot reach a render; new files in an overlay can (a patch, a secret).
+WATCHED_UNTRACKED = "overlays/"
+RETRYABLE = ("(fetch first)", "(non-fast-forward)", "cannot lock ref", "failed to update ref", "incorrect old value")
+
+
+def current_branch(repo: git.Repo) -> str:
+    if repo.head.is_detached:
+        raise GitOpsError("HEAD is detached; check out a branch (git switch main) and try again")
+    if not repo.head.is_valid():
+        raise GitOpsError(f"branch {repo.active_branch.name!r} has no commits yet; commit the overlays first")
+    return repo.active_branch.name
+
+
+def dirty(repo: git.Repo) -> list[str]:
+    """Paths with uncommitted changes: every tracked change, and untracked files under overlays/."""
+    out = repo.git.status("--porcelain=v1", "-z", "--untracked-files=all")
+    paths = []
+    for entry in filter(None, out.split("\0")):
+        state, path = entry[:2], entry[3:]
+        if len(entry) > 3 and (state != "??" or path.startswith(WATCHED_UNTRACKED)):
+            paths.append(path)
+    return paths
+
+
+def refuse_dirty(repo: git.Repo) -> None:
+    paths = dirty(repo)
+    if paths:
+        more = f" and {len(paths) - 1} more" if len(paths) > 1 else ""
+        raise GitOpsError(f"uncommitted changes in {paths[0]}{more}; commit or stash them first")
+
+
+def upstream(repo: git.Repo) -> tuple[str, str]:
+    """(remote, branch) the current branch tracks."""
+    tracking = repo.active_branch.tracking_branch()
+    if tracking is None:
+        name = repo.active_branch.name
+        raise GitOpsError(f"branch {name!r} has no upstream; run `git push -u origin {name}` once, or drop --push")
+    return tracking.remote_name, tracking.remote_head
+
+
+def refuse_unpushed(repo: git.Repo, remote: str, branch: str) -> None:
+    """--push may reset onto the remote tip; local commits of the user's must not be in the way."""
+    count = int(repo.git.rev_list("--count", f"{remote}/{branch}..HEAD"))
+    if count:
+        raise GitOpsError(f"{repo.active_branch.name} has {count} unpushed commit(s); push them first or drop --push")
+
+
+def head(repo: git.Repo) -> str:
+    return repo.head.commit.hexsha
+
+
+def commit(repo: git.Repo, path: str, message: str) -> str:
+    """Commit only `path` (`--only`: the index is untouched if the commit fails)."""
+    try:
+        repo.git.commit("-q", "--only", "-m", message, "--", path)
+    except git.GitCommandError as exc:
+        raise GitOpsError(f"git commit failed: {_last_line(exc.stderr)}", exit_code=1) from None
+    return head(repo)
+
+
+def push(repo: git.Repo, remote: str, refspec: str, set_upstream: bool = False) -> bool:
+    """True when pushed, False when the remote moved on (retry after sync); other failures raise."""
+    args = ["--porcelain", *(["--set-upstream"] if set_upstream else []), remote, refspec]
+    status, out, err = repo.git.push(*args, with_extended_output=True, with_exceptions=False)
+    if status == 0:
+        return True
+    rejected = [ln for ln in out.splitlines() if ln.startswith("!")]
+    if rejected and all(any(r in ln for r in RETRYABLE) for ln in rejected):
+        return False
+    detail = rejected[0].split("\t")[-1] if rejected else _last_line(err)
+    raise GitOpsError(f"git push {remote} {refspec} failed: {detail}", exit_code=1)
+
+
+def sync(repo: git.Repo, remote: str, branch: str) -> None:
+    """Move the branch to the remote's tip; the caller has checked it holds nothing else of value."""
+    repo.git.fetch("-q", remote)
+    reset(repo, f"{remote}/{branch}")
+
+
+def reset(repo: git.Repo, rev: str) -> None:
+    repo.git.reset("-q", "--hard", rev)
+
+
+def start_branch(repo: git.Repo, name: str) -> None:
+    if name in repo.heads:
+        raise GitOpsError(f"branch {name!r} already exists; choose another --branch name")
+    try:
+        repo.git.check_ref_format("--branch", name)
+    except git.GitCommandError:
+        raise GitOpsError(f"{name!r} is not a valid branch name") from None
+    repo.git.switch("-q", "-c", name)
+
+
+def leave_branch(repo: git.Repo, back_to: str, name: str, keep: bool) -> None:
+    repo.git.switch("-q", back_to)
+    if not keep:
+        repo.git.branch("-q", "-D", name)
+
+
+def _last_line(text: str | None) -> str:
+    lines = [ln.strip() for ln in (text or "").splitlines() if ln.strip()]
+    return lines[-1] if lines else "no output"

@@ -1,0 +1,57 @@
+"""Where every image version is: environment x image, with the time since it arrived.
+
+    rows = status(repo, now)
+    rows[0].component, rows[0].cells["prod"].version, rows[0].cells["prod"].differs
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import environments, images
+from .history import History
+
+
+@dataclass(frozen=True)
+class Cell:
+    version: str
+    ref: str
+    since: dt.datetime | None  # None when the version is not committed yet
+    commit: str | None
+    differs: bool  # from the environment before this one
+
+
+@dataclass(frozen=True)
+class Row:
+    name: str
+    component: str
+    cells: dict[str, Cell | None]  # None: the environment has no entry for this image
+
+
+def status(repo: Path) -> tuple[list[str], list[Row]]:
+    """(environment names in chain order, one Row per image name found in any overlay)."""
+    config = environments.load(repo)
+    history = History(repo)
+    found = {
+        env.name: images.read((repo / env.overlay / "kustomization.yaml").read_text(), env.overlay)
+        for env in config.environments
+    }
+    names = list(dict.fromkeys(name for entries in found.values() for name in entries))
+    rows = []
+    for name in names:
+        cells: dict[str, Cell | None] = {}
+        previous = None
+        for env in config.environments:
+            image = found[env.name].get(name)
+            snap = history.entered(env.overlay, image) if image else None
+            cells[env.name] = image and Cell(
+                image.version,
+                image.ref,
+                snap.when if snap else None,
+                snap.sha if snap else None,
+                env.order > 0 and (previous is None or previous.key != image.key),
+            )
+            previous = image
+        rows.append(Row(name, images.component(name), cells))
+    return [env.name for env in config.environments], rows

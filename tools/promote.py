@@ -1,0 +1,174 @@
+#!/usr/bin/env python3
+"""Promote image versions dev -> staging -> prod as gated, validated git commits.
+
+    tools/promote.py --to dev --image ghcr.io/fks-trading/fks-execution:1.4.3 --push
+    tools/promote.py --to prod --dry-run
+    tools/promote.py --to prod --rollback --component fks-execution --push
+    tools/promote.py --status [--format json]
+    tools/promote.py --history [--env prod]
+
+The clock (soak, freeze) is now, or --now / $FKS_NOW (ISO 8601; without an offset, UTC).
+Exit codes: 0 done or nothing to promote, 1 refused by a gate or validation, 2 usage, 3 bug.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import sys
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from fks_gitops import gates, promote as promotion  # noqa: E402
+from fks_gitops.environments import find_repo  # noqa: E402
+from fks_gitops.errors import GitOpsError  # noqa: E402
+from fks_gitops.history import History  # noqa: E402
+from fks_gitops.status import status  # noqa: E402
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="promote.py", description=__doc__.split("\n\n")[0])
+    mode = p.add_mutually_exclusive_group(required=True)
+    mode.add_argument("--to", metavar="ENV", help="environment to promote into")
+    mode.add_argument("--status", action="store_true", help="table of environment x image")
+    mode.add_argument("--history", action="store_true", help="promotions read from commit trailers")
+    p.add_argument("--image", action="append", default=[], metavar="[NAME=]NEWNAME[:TAG][@DIGEST]")
+    p.add_argument("--component", action="append", default=[], metavar="NAME")
+    p.add_argument("--rollback", action="store_true", help="back to each image's version before its last promotion")
+    p.add_argument("--dry-run", action="store_true", help="print the diffs and the verdict; write nothing")
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--push", action="store_true", help="push to the upstream branch, retrying if it moved")
+    where.add_argument("--branch", metavar="NAME", help="commit on a new branch and push it for review")
+    p.add_argument("--break-glass", action="store_true", help="override soak and freeze (never validation)")
+    p.add_argument("--reason", help="why --break-glass; recorded in the commit")
+    p.add_argument("--env", help="with --history: only this environment")
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.add_argument("--now", help="ISO 8601 time to use as now (tests); default $FKS_NOW, else the clock")
+    p.add_argument("--repo", type=Path, help="repository root (default: found from the current folder)")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        args = parser().parse_args(argv)
+    except SystemExit as exc:  # argparse has printed the usage line
+        return int(exc.code or 0)
+    try:
+        repo = (args.repo or find_repo()).resolve()
+        now = _now(args.now or os.environ.get("FKS_NOW"))
+        if args.status:
+            return _status(repo, now, args.format)
+        if args.history:
+            return _history(repo, args.env, args.format)
+        if args.reason and not args.break_glass:
+            raise GitOpsError("--reason goes with --break-glass")
+        return _promote(repo, args, now)
+    except promotion.Refused as exc:
+        print("\n".join(exc.lines), file=sys.stderr)
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except GitOpsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("error: interrupted; nothing changed", file=sys.stderr)
+        return 1
+    except Exception:  # a bug: show it whole
+        traceback.print_exc()
+        return 3
+
+
+def _now(text: str | None) -> dt.datetime:
+    if not text:
+        return dt.datetime.now(dt.timezone.utc)
+    try:
+        moment = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise GitOpsError(f"time {text!r} is not ISO 8601, like 2026-03-10T15:00:00-05:00") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
+
+
+def _promote(repo: Path, args: argparse.Namespace, now: dt.datetime) -> int:
+    request = promotion.Request(
+        target=args.to,
+        images=tuple(args.image),
+        components=tuple(args.component),
+        rollback=args.rollback,
+        break_glass=(args.reason or "") if args.break_glass else None,
+        dry_run=args.dry_run,
+        push=args.push,
+        branch=args.branch,
+        now=now,
+    )
+    result = promotion.promote(repo, request)
+    if not result.changes:
+        print("nothing to promote")
+        return 0
+    if args.dry_run:
+        print(result.kustomization_diff + result.rendered_diff, end="")
+        print(result.message.splitlines()[0] + " (dry run, nothing written)")
+    else:
+        print(f"{result.message.splitlines()[0]}\ncommitted {result.commit[:12]}")
+    for refusal in result.overridden:
+        print(f"break-glass overrides {refusal}")
+    if result.branch:
+        print(f"branch {result.branch} pushed; open a pull request from it")
+    elif result.pushed:
+        print(f"pushed after {result.attempts} attempt(s)")
+    verdict = [str(r) for r in result.refusals] + [str(p) for p in result.problems]
+    for line in verdict:
+        print(line, file=sys.stderr)
+    return 1 if verdict else 0
+
+
+def _status(repo: Path, now: dt.datetime, fmt: str) -> int:
+    envs, rows = status(repo)
+    if fmt == "json":
+        data = [
+            {"name": r.name, "component": r.component, "environments": {e: _cell_json(c, now) for e, c in r.cells.items()}}
+            for r in rows
+        ]
+        print(json.dumps({"environments": envs, "images": data}, indent=2))
+        return 0
+    table = [["IMAGE", *envs]] + [[r.component, *(_cell_text(r.cells[e], now) for e in envs)] for r in rows]
+    widths = [max(len(row[i]) for row in table) for i in range(len(table[0]))]
+    for row in table:
+        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip())
+    print("* differs from the environment before it")
+    return 0
+
+
+def _cell_text(cell, now: dt.datetime) -> str:
+    if cell is None:
+        return "-"
+    since = gates.age(now - cell.since) if cell.since else "uncommitted"
+    return f"{cell.version} ({since}){' *' if cell.differs else ''}"
+
+
+def _cell_json(cell, now: dt.datetime) -> dict | None:
+    if cell is None:
+        return None
+    age = int((now - cell.since).total_seconds()) if cell.since else None
+    since = cell.since.isoformat() if cell.since else None
+    return {"version": cell.version, "ref": cell.ref, "since": since, "age_seconds": age, "commit": cell.commit, "differs": cell.differs}
+
+
+def _history(repo: Path, env: str | None, fmt: str) -> int:
+    records = History(repo).promotions(env)
+    if fmt == "json":
+        data = [{"commit": r.sha, "date": r.when.isoformat(), "env": r.env, "kind": r.kind, "subject": r.subject,
+                 "trailers": [{"key": k, "value": v} for k, v in r.trailers]} for r in records]
+        print(json.dumps(data, indent=2))
+        return 0
+    for r in records:
+        extra = [f"{k}: {v}" for k, v in r.trailers if k in ("Promoted-From", "Soak", "Break-Glass")]
+        print(f"{r.when:%Y-%m-%d %H:%M} {r.sha[:12]} {r.subject}" + (f"  [{'; '.join(extra)}]" if extra else ""))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
