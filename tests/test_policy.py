@@ -65,18 +65,25 @@ def _rule_heads(text: str) -> dict[str, int]:
     return heads
 
 
+def _metadata_above(lines: list[str], index: int) -> dict:
+    """The YAML of the `# METADATA` comment block right above line `index`, or {}."""
+    block = []
+    while index > 0 and lines[index - 1].startswith("#"):
+        index -= 1
+        block.insert(0, lines[index][2:])
+    if not block or block[0] != "METADATA":
+        return {}
+    return yaml.safe_load("\n".join(block[1:])) or {}
+
+
 def test_every_rule_has_a_metadata_block():
     missing, rules = [], 0
     for path in sorted(POLICY.rglob("*.rego")):
         lines = path.read_text().splitlines()
         for name, index in _rule_heads(path.read_text()).items():
             rules += 1
-            block = []
-            while index > 0 and lines[index - 1].startswith("#"):
-                index -= 1
-                block.insert(0, lines[index])
-            if not (block and block[0] == "# METADATA" and any(ln.startswith("# title: ") for ln in block)
-                    and any(ln.startswith("# description: ") for ln in block)):
+            metadata = _metadata_above(lines, index)
+            if not (metadata.get("title") and metadata.get("description")):
                 missing.append(f"{path.name}: {name}")
     assert rules >= 25
     assert missing == []
@@ -191,6 +198,12 @@ def test_invalid_policy_is_a_problem_not_a_traceback():
     expected = [Problem("policy_invalid/broken.rego:8:1", "policy.invalid", "error", "expecting `}` while parsing query")]
     assert policy.check(COMPLIANT, *DEV, FIXTURES / "policy_invalid") == expected
     assert policy.run_tests(FIXTURES / "policy_invalid") == expected
+
+
+def test_missing_policy_folder_is_a_problem(tmp_path):
+    assert policy.check(COMPLIANT, *DEV, tmp_path / "nowhere") == [
+        Problem(str(tmp_path / "nowhere"), "policy.invalid", "error", "policy folder not found")
+    ]
 
 
 def test_edited_policy_is_reloaded(tmp_path):

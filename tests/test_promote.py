@@ -13,12 +13,12 @@ from pathlib import Path
 import pytest
 
 import promote as cli
-from fks_gitops import promote
+from fks_gitops import promote, validate
 from fks_gitops.problem import Problem
 from fks_gitops.render import object_id, render
 
 sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "promote_lib"))
-from promote_repo import NAMES, T0, clone, make  # noqa: E402
+from promote_repo import NAMES, T0, clone, copy_real, make  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 SATURDAY = "2026-03-07T12:00:00+00:00"  # no freeze; T0 + 6 days
@@ -408,9 +408,9 @@ def test_status_table_marks_differences_and_ages(staged, capsys):
     code, out, _ = run(staged, capsys, "--status")
     assert code == 0
     assert out.splitlines() == [
-        "IMAGE          dev                 staging             prod",
-        "fks-execution  1.4.3 (6d 11h)      1.4.3 (6d 10h)      1.4.2 (6d 0h) *",
-        "grafana        11.2.0 (6d 0h)      11.2.0 (6d 0h)      11.2.0 (6d 0h)",
+        "IMAGE          dev             staging         prod",
+        "fks-execution  1.4.3 (5d 23h)  1.4.3 (5d 22h)  1.4.2 (6d 0h) *",
+        "grafana        11.2.0 (6d 0h)  11.2.0 (6d 0h)  11.2.0 (6d 0h)",
         "* differs from the environment before it",
     ]
 
@@ -441,12 +441,25 @@ def test_history_lists_promotions_newest_first(staged, capsys, monkeypatch):
     assert run(staged, capsys, "--history", "--env", "dev")[1] == ""
 
 
-# -- the real validator
+# -- the real validator on the real repository
 
 
-def test_default_validator_runs_validate_on_the_real_repository():
-    pytest.importorskip("fks_gitops.validate", reason="tools/fks_gitops/validate.py not written yet (the lead's)")
-    if not (REPO / "overlays/staging/kustomization.yaml").is_file():
-        pytest.skip("the repository's overlays are not written yet")
-    docs = render(REPO / "overlays/staging", "overlays/staging")
-    assert promote.validate_target(REPO, "staging", docs) == []
+def test_default_validator_runs_validate_on_the_real_repository(tmp_path, capsys, monkeypatch):
+    monkeypatch.undo()  # the real promote.validate_target, not the stand-in
+    monkeypatch.setenv("FKS_NOW", SATURDAY)
+    real, calls = validate.validate, []
+
+    def spy(repo, envs=None, rendered=None, **kwargs):
+        calls.append((envs, sorted(rendered or {})))
+        return real(repo, envs, rendered, **kwargs)
+
+    monkeypatch.setattr(validate, "validate", spy)
+    work = copy_real(tmp_path, REPO)
+    for env in ("dev", "staging"):
+        work.set_tag(env, "fks-execution", "9.9.9")
+    work.commit("dev and staging 9.9.9", T0 + dt.timedelta(hours=1))
+    code, _, err = run(work, capsys, "--to", "prod")
+    assert (code, err) == (0, "")
+    assert work.tags("prod")["fks-execution"] == "9.9.9"
+    assert work.git("diff", "--name-only", "HEAD~1", "HEAD") == "overlays/prod/kustomization.yaml"
+    assert calls == [(["prod"], ["prod"])]  # validated once, on promote's own render

@@ -8,7 +8,8 @@
     tools/promote.py --history [--env prod]
 
 The clock (soak, freeze) is now, or --now / $FKS_NOW (ISO 8601; without an offset, UTC).
-Exit codes: 0 done or nothing to promote, 1 refused by a gate or validation, 2 usage, 3 bug.
+Exit codes: 0 done or nothing to promote, 1 refused by a gate or validation, 2 usage, 3 bug
+(130 interrupted; the file is restored either way).
 """
 from __future__ import annotations
 
@@ -17,14 +18,14 @@ import datetime as dt
 import json
 import os
 import sys
-import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from fks_gitops import gates, promote as promotion  # noqa: E402
-from fks_gitops.environments import find_repo  # noqa: E402
+from fks_gitops.cli import guarded, repo_from  # noqa: E402
+from fks_gitops.environments import load  # noqa: E402
 from fks_gitops.errors import GitOpsError  # noqa: E402
 from fks_gitops.history import History  # noqa: E402
 from fks_gitops.status import status  # noqa: E402
@@ -48,38 +49,32 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--env", help="with --history: only this environment")
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.add_argument("--now", help="ISO 8601 time to use as now (tests); default $FKS_NOW, else the clock")
-    p.add_argument("--repo", type=Path, help="repository root (default: found from the current folder)")
+    p.add_argument("--repo", metavar="PATH", help="repository root (default: found from the current folder)")
     return p
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = parser().parse_args(argv)
-    except SystemExit as exc:  # argparse has printed the usage line
+    except SystemExit as exc:  # argparse has printed the usage line; main returns the code
         return int(exc.code or 0)
+    return guarded(lambda: _main(args))
+
+
+def _main(args: argparse.Namespace) -> int:
+    repo = repo_from(args.repo).resolve()
+    now = _now(args.now or os.environ.get("FKS_NOW"))
+    if args.status:
+        return _status(repo, now, args.format)
+    if args.history:
+        return _history(repo, args.env, args.format)
+    if args.reason and not args.break_glass:
+        raise GitOpsError("--reason goes with --break-glass")
     try:
-        repo = (args.repo or find_repo()).resolve()
-        now = _now(args.now or os.environ.get("FKS_NOW"))
-        if args.status:
-            return _status(repo, now, args.format)
-        if args.history:
-            return _history(repo, args.env, args.format)
-        if args.reason and not args.break_glass:
-            raise GitOpsError("--reason goes with --break-glass")
         return _promote(repo, args, now)
-    except promotion.Refused as exc:
+    except promotion.Refused as exc:  # the reasons first, then guarded's one `error:` line
         print("\n".join(exc.lines), file=sys.stderr)
-        print(f"error: {exc}", file=sys.stderr)
-        return exc.exit_code
-    except GitOpsError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return exc.exit_code
-    except KeyboardInterrupt:
-        print("error: interrupted; nothing changed", file=sys.stderr)
-        return 1
-    except Exception:  # a bug: show it whole
-        traceback.print_exc()
-        return 3
+        raise
 
 
 def _now(text: str | None) -> dt.datetime:
@@ -158,6 +153,8 @@ def _cell_json(cell, now: dt.datetime) -> dict | None:
 
 
 def _history(repo: Path, env: str | None, fmt: str) -> int:
+    if env:
+        load(repo).get(env)  # an unknown name is a usage error, not an empty list
     records = History(repo).promotions(env)
     if fmt == "json":
         data = [{"commit": r.sha, "date": r.when.isoformat(), "env": r.env, "kind": r.kind, "subject": r.subject,

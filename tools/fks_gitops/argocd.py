@@ -95,23 +95,27 @@ def _project_problems(app: Manifest, project: dict, source: dict, dest: dict, do
     return problems
 
 
-def _render_path(repo: Path, path: str, rendered: dict[str, list[dict]], config, recurse: bool) -> list[dict] | str:
-    for env in config.environments:
-        if path == env.overlay and env.name in rendered:
-            return rendered[env.name]
+def app_paths(repo: Path) -> list[str]:
+    """Every Kustomize folder an Application deploys, so validate can start rendering it early."""
+    paths = {((m.doc.get("spec") or {}).get("source") or {}).get("path", "") for m in load(repo) if m.doc.get("kind") == "Application"}
+    return sorted(p for p in paths if p and (repo / p / "kustomization.yaml").is_file())
+
+
+def _render_path(ctx, path: str, recurse: bool) -> list[dict] | str:
+    for env in ctx.config.environments:
+        if path == env.overlay and env.name in ctx.rendered:
+            return ctx.rendered[env.name]
+    repo = ctx.config.repo
     folder = repo / path
     if not path or not folder.is_dir():
         return f"source path {path!r} does not exist in the repository"
-    if (folder / "kustomization.yaml").is_file():
-        try:
-            return render.render(folder, path)
-        except GitOpsError as exc:
-            return f"source path {path!r} does not render: {exc}"
-    files = folder.rglob("*.y*ml") if recurse else folder.glob("*.y*ml")
     try:
-        return [d for f in sorted(files) for d in render.parse(f.read_text(), str(f.relative_to(repo)))]
+        if (folder / "kustomization.yaml").is_file():
+            return ctx.render(path)
+        files = sorted(folder.rglob("*.y*ml") if recurse else folder.glob("*.y*ml"))
+        return [d for f in files for d in render.parse(f.read_text(), str(f.relative_to(repo)))]
     except GitOpsError as exc:
-        return f"source path {path!r} does not parse: {exc}"
+        return f"source path {path!r} does not render: {exc}"
 
 
 def check(ctx) -> list[Problem]:
@@ -125,7 +129,7 @@ def check(ctx) -> list[Problem]:
         path = source.get("path", "")
         if path not in rendered_apps:
             recurse = bool((source.get("directory") or {}).get("recurse"))
-            rendered_apps[path] = _render_path(repo, path, ctx.rendered, ctx.config, recurse)
+            rendered_apps[path] = _render_path(ctx, path, recurse)
     problems = [p for app in apps for p in _app_problems(app, ctx, projects, rendered_apps)]
     for env in ctx.config.environments:
         mine = [a for a in apps if ((a.doc.get("spec") or {}).get("source") or {}).get("path") == env.overlay]

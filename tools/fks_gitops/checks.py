@@ -29,11 +29,17 @@ def _plaintext(ctx) -> list:
     return sealverify.check_plaintext(ctx.config.repo)
 
 
+def extra_renders(config) -> list[str]:
+    """Folders beyond the overlays that whole-repository checks render."""
+    return argocd.app_paths(config.repo)
+
+
+# Slowest first: they start while the quick ones queue.
 PER_ENVIRONMENT = [
+    ("monitoring", monitoring.check),
     ("schemas", _schemas),
     ("policies", _policies),
     ("references", _references),  # includes secret-key coverage, as seal.py --verify reports it
-    ("monitoring", monitoring.check),
     ("sealed-secrets", _sealed_secrets),
 ]
 WHOLE_REPOSITORY = [

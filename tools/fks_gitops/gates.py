@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from .errors import GitOpsError
 from .environments import Config, Environment, Freeze
-from .history import History
+from .errors import GitOpsError
 from .images import Image
+
+if TYPE_CHECKING:
+    from .history import History
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 HINT = "or use --break-glass --reason TEXT"

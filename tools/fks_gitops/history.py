@@ -11,13 +11,19 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import git
 
 from .errors import GitOpsError
+from .gates import hours
 from .images import Image, component, read
+
+if TYPE_CHECKING:
+    from .plan import Change
 
 SUBJECT = re.compile(r"^(promote|rollback)\(([\w.-]+)\): ")
 _FORMAT = "%H%x1f%ct%x1f%s%x1f%(trailers:unfold,only)"
@@ -115,6 +121,29 @@ class History:
             if match and keys & {"image", "rollback"} and env in (None, match[2]):
                 records.append(Record(sha, when, match[2], match[1], subject, trailers))
         return records
+
+
+def commit_message(kind: str, env: str, changes: Sequence[Change], source: str | None, break_glass: str | None) -> str:
+    """What `promotions` reads back: subject, one body line per image, trailers last.
+
+    commit_message("promote", "prod", changes, "staging@<sha>", None)
+    # promote(prod): fks-execution 1.4.2 -> 1.4.3 ... Promoted-From: staging@<sha> / Image: <ref> / Soak: 26h
+    """
+    pairs = ", ".join(f"{c.new.component} {c.old.short_version} -> {c.new.short_version}" for c in changes)
+    subject = f"{kind}({env}): {pairs}"
+    if len(subject) > 72:
+        subject = f"{kind}({env}): {len(changes)} image{'s' if len(changes) > 1 else ''}"
+    body = "\n".join(f"- {c.new.name}: {c.old.version} -> {c.new.version}" for c in changes)
+    trailers = [f"Promoted-From: {source}"] if source else []
+    trailers += [f"Image: {c.new.ref}" for c in changes]
+    soaks = [c.soaked for c in changes if c.soaked is not None]
+    if soaks:
+        trailers.append(f"Soak: {hours(min(soaks))}")
+    if break_glass:
+        trailers.append(f"Break-Glass: {' '.join(break_glass.split())}")
+    if kind == "rollback":
+        trailers += [f"Rollback: {c.new.component} {c.old.version} -> {c.new.version}" for c in changes]
+    return f"{subject}\n\n{body}\n\n" + "\n".join(trailers) + "\n"
 
 
 def _key(snap: Snapshot, name: str) -> tuple | None:

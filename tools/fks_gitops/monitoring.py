@@ -13,12 +13,14 @@ import functools
 import hashlib
 import re
 import tempfile
-from concurrent.futures import ThreadPoolExecutor
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import yaml
 
-from . import prometheus_sd
+from . import prometheus_sd, resultcache
 from .problem import Problem
 from .proc import require, run
 
@@ -27,6 +29,29 @@ _LOCATED = re.compile(r"^\s*(?P<file>[\w./-]+):\s?(?P<line>\d+):(?P<col>\d+):\s*
 # promtool and amtool frame their findings with these; the finding is what follows.
 _FRAME = re.compile(r"^\s*(?:Checking\s+'?[^\s']+'?|Unit Testing:\s+\S+|SUCCESS\b.*|FAILED:|\s)*")
 _SUMMARY = re.compile(r"^amtool: error: failed to validate")
+
+
+def _once(fn: Callable) -> Callable:
+    """functools.cache where concurrent callers with the same arguments wait for one run:
+    the three environments usually carry the same configs and check them at the same time."""
+    futures: dict[tuple, Future] = {}
+    lock = threading.Lock()
+
+    @functools.wraps(fn)
+    def shared(*args: object) -> object:
+        with lock:
+            owner = args not in futures
+            if owner:
+                futures[args] = Future()
+        future = futures[args]
+        if owner:
+            try:
+                future.set_result(fn(*args))
+            except BaseException as exc:
+                future.set_exception(exc)
+        return future.result()
+
+    return shared
 
 
 def _digest(text: str) -> str:
@@ -85,15 +110,19 @@ def _config_problems(promtool: str, root: Path, config: str, source: str) -> lis
     return problems
 
 
-@functools.cache
+@_once
 def _check_prometheus(
     repo: Path, config: str, rules: tuple[tuple[str, str], ...], tests: tuple[str, ...]
 ) -> tuple[Problem, ...]:
     promtool = require("promtool", HOW_TO_GET)
+    test_texts = [(t, (repo / t).read_text()) for t in tests]
+    key = resultcache.digest("promtool", resultcache.binary_identity(promtool), config, repr(rules), repr(test_texts))
+    if resultcache.passed(repo, key):
+        return ()
     with tempfile.TemporaryDirectory(prefix="fks-promtool-") as tmp:
         root = Path(tmp)
         rule_files = {_write(root / "rules" / name, text): _source(repo, name, _digest(text)) for name, text in rules}
-        copies = {_write(root / "tests" / Path(t).name, (repo / t).read_text()): t for t in tests}
+        copies = {_write(root / "tests" / Path(t).name, text): t for t, text in test_texts}
         paths = {**rule_files, **copies}
         source = _source(repo, "prometheus.yml", _digest(config))
 
@@ -111,6 +140,8 @@ def _check_prometheus(
             problems = [p for found in pool.map(lambda job: job(), jobs) for p in found]
     if any(p.rule == "monitoring.rules" for p in problems):  # unit tests only repeat a parse error
         problems = [p for p in problems if p.rule != "monitoring.rule-tests"]
+    if not problems:
+        resultcache.remember(repo, key)
     return tuple(problems)
 
 
@@ -124,7 +155,7 @@ def _test_failures(output: str, paths: dict[str, str], test: str) -> list[Proble
             for f in failed]
 
 
-@functools.cache
+@_once
 def _check_alertmanager(repo: Path, config: str) -> tuple[Problem, ...]:
     amtool = require("amtool", HOW_TO_GET)
     with tempfile.TemporaryDirectory(prefix="fks-amtool-") as tmp:

@@ -23,7 +23,7 @@ import git
 from . import environments, gates, images, rendered, repo_git
 from .environments import Config, Environment
 from .errors import GitOpsError
-from .history import History
+from .history import History, commit_message
 from .plan import Change, plan
 from .problem import Problem, errors
 
@@ -123,7 +123,7 @@ class _Run:
         result = Promotion(
             target.name,
             tuple(changes),
-            message(target, changes, req, self.config.previous(target), repo_git.head(g)),
+            self._message(changes, repo_git.head(g)),
             rendered.text_diff(text, new_text, self.path),
             rendered.unified(before, after, target.overlay),
             refusals=tuple(blocking),
@@ -131,7 +131,17 @@ class _Run:
         )
         if req.dry_run:
             return replace(result, problems=tuple(self.validator(self.repo, target.name, after)))
-        return replace(result, commit=self._write_validate_commit(g, text, new_text, after, result.message))
+        return replace(result, commit=self._write_validate_commit(g, new_text, after, result.message))
+
+    def _message(self, changes: list[Change], sha: str) -> str:
+        source = None if self.request.rollback else self.config.previous(self.target)
+        return commit_message(
+            "rollback" if self.request.rollback else "promote",
+            self.target.name,
+            changes,
+            f"{source.name}@{sha}" if source else None,
+            self.request.break_glass,
+        )
 
     def _gates(self, changes: list[Change], history: History) -> list[gates.Refusal]:
         pairs = [(c.old, c.new) for c in changes]
@@ -143,7 +153,7 @@ class _Run:
             *gates.rolled_back(self.target, pairs, history),
         ]
 
-    def _write_validate_commit(self, g: git.Repo, old: str, new: str, docs: list[dict], msg: str) -> str:
+    def _write_validate_commit(self, g: git.Repo, new: str, docs: list[dict], msg: str) -> str:
         path = self.repo / self.path
         original = path.read_bytes()
         _atomic_write(path, new.encode())
@@ -188,26 +198,6 @@ class _Run:
             return replace(result, branch=name if keep else None, pushed=keep)
         finally:
             repo_git.leave_branch(g, original, name, keep)
-
-
-def message(target: Environment, changes: list[Change], req: Request, source: Environment | None, sha: str) -> str:
-    """Subject, one body line per image, then trailers (git interpret-trailers format)."""
-    kind = "rollback" if req.rollback else "promote"
-    pairs = ", ".join(f"{c.new.component} {c.old.short_version} -> {c.new.short_version}" for c in changes)
-    subject = f"{kind}({target.name}): {pairs}"
-    if len(subject) > 72:
-        subject = f"{kind}({target.name}): {len(changes)} image{'s' if len(changes) > 1 else ''}"
-    body = "\n".join(f"- {c.new.name}: {c.old.version} -> {c.new.version}" for c in changes)
-    trailers = [f"Promoted-From: {source.name}@{sha}"] if source and not req.rollback else []
-    trailers += [f"Image: {c.new.ref}" for c in changes]
-    soaks = [c.soaked for c in changes if c.soaked is not None]
-    if soaks and not req.rollback:
-        trailers.append(f"Soak: {gates.hours(min(soaks))}")
-    if req.break_glass:
-        trailers.append(f"Break-Glass: {' '.join(req.break_glass.split())}")
-    if req.rollback:
-        trailers += [f"Rollback: {c.new.component} {c.old.version} -> {c.new.version}" for c in changes]
-    return f"{subject}\n\n{body}\n\n" + "\n".join(trailers) + "\n"
 
 
 def _refuse_drift(target: Environment, drift: list[str]) -> None:

@@ -9,7 +9,8 @@ import functools
 import re
 import shutil
 import sys
-from concurrent.futures import ThreadPoolExecutor
+import threading
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -87,6 +88,32 @@ def _clean(stderr: str, overlay: Path) -> str:
         if (folder / "environments.yaml").exists():
             return last.replace(f"{folder}/", "")
     return last
+
+
+class Renders:
+    """Each folder rendered once, started early, shared by every check that needs it.
+
+        renders = Renders(repo, pool)
+        renders.start("overlays/prod")      # returns at once
+        docs = renders.get("overlays/prod")  # waits; raises RenderError
+    """
+
+    def __init__(self, repo: Path, pool: Executor, known: dict[str, list[dict]] | None = None) -> None:
+        self.repo, self._pool = repo, pool
+        self._futures: dict[str, Future] = {}
+        self._lock = threading.Lock()
+        for rel, docs in (known or {}).items():
+            self._futures[rel] = done = Future()
+            done.set_result(docs)
+
+    def start(self, rel: str) -> Future:
+        with self._lock:
+            if rel not in self._futures:
+                self._futures[rel] = self._pool.submit(render, self.repo / rel, rel)
+            return self._futures[rel]
+
+    def get(self, rel: str) -> list[dict]:
+        return self.start(rel).result()
 
 
 def render_all(repo: Path, overlays: list[str]) -> dict[str, list[dict] | RenderError]:

@@ -13,12 +13,12 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import functools
+import importlib.util
 import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import jsonschema_rs
-import kubernetes_validate
 
 from . import deprecations
 from .errors import GitOpsError
@@ -26,7 +26,8 @@ from .problem import Problem
 from .render import object_id
 
 SCHEMAS = Path(__file__).resolve().parents[2] / "schemas"
-BUNDLE = Path(kubernetes_validate.__file__).parent / "kubernetes-json-schema"
+# Located without importing the package, which would pull in jsonschema for nothing.
+BUNDLE = Path(importlib.util.find_spec("kubernetes_validate").origin).parent / "kubernetes-json-schema"
 MAX_ERRORS = 10
 _DEFINITIONS = "https://kubernetes.io/api/_definitions.json"  # the $id every bundled kind file refers to
 

@@ -1,14 +1,17 @@
 """Render every environment and run every check over it.
 
-    report = validate(repo)                      # all environments
+    report = validate(repo)                                      # all environments
     report = validate(repo, ["prod"], rendered={"prod": docs})   # reuse a render
     errors(report.problems)
+
+Renders start first and run in parallel; each environment's checks start as soon as its own
+render is done, so kustomize, promtool and the Python checks overlap on every core.
 """
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -34,10 +37,17 @@ class EnvContext:
 
 @dataclass(frozen=True)
 class RepoContext:
-    """What a whole-repository check sees: every environment that rendered."""
+    """What a whole-repository check sees: every selected environment that rendered, and the
+    shared renders for any other folder it needs (Argo CD application paths)."""
 
     config: Config
     rendered: dict[str, list[dict]]
+    renders: render.Renders | None = None
+
+    def render(self, rel: str) -> list[dict]:
+        if self.renders is None:
+            return render.render(self.config.repo / rel, rel)
+        return self.renders.get(rel)
 
 
 @dataclass
@@ -50,22 +60,6 @@ class Report:
     notes: list[str] = field(default_factory=list)
 
 
-EnvCheck = Callable[[EnvContext], list[Problem]]
-RepoCheck = Callable[[RepoContext], list[Problem]]
-
-
-def _env_checks() -> list[tuple[str, EnvCheck]]:
-    from . import checks
-
-    return checks.PER_ENVIRONMENT
-
-
-def _repo_checks() -> list[tuple[str, RepoCheck]]:
-    from . import checks
-
-    return checks.WHOLE_REPOSITORY
-
-
 def validate(
     repo: Path,
     envs: Sequence[str] | None = None,
@@ -75,15 +69,32 @@ def validate(
     started = time.perf_counter()
     config = environments.load(repo)
     selected = config.select(list(envs) if envs else None)
-    docs, problems = _render(repo, selected, dict(rendered or {}))
-    contexts = [EnvContext(config, e, docs[e.name], tuple(schema_locations)) for e in selected if e.name in docs]
-    jobs = [(name, ctx.where, f, ctx) for ctx in contexts for name, f in _env_checks()]
-    whole = RepoContext(config, docs)
-    jobs += [(name, "repository", f, whole) for name, f in _repo_checks()]
-    # Checks mostly wait on promtool/amtool or run in native code; threads keep both cores busy.
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        for found in pool.map(lambda job: _run(*job), jobs):
-            problems.extend(found)
+    known = {config.get(name).overlay: docs for name, docs in (rendered or {}).items()}
+    problems: list[Problem] = []
+    docs: dict[str, list[dict]] = {}
+    # Two pools: checks wait on renders, never the other way round, so neither can starve.
+    with ThreadPoolExecutor(max_workers=4) as render_pool, ThreadPoolExecutor(max_workers=8) as check_pool:
+        renders = render.Renders(repo, render_pool, known)
+        pending = {renders.start(e.overlay): e for e in selected}
+        from . import checks  # imported while kustomize runs
+
+        for path in checks.extra_renders(config):
+            renders.start(path)
+        futures: list[Future] = []
+        for future in as_completed(pending):
+            env = pending[future]
+            try:
+                env_docs = future.result()
+            except render.RenderError as exc:
+                problems.append(Problem(env.overlay, "render", "error", exc.detail))
+                continue
+            docs[env.name] = env_docs
+            ctx = EnvContext(config, env, env_docs, tuple(schema_locations))
+            futures += [check_pool.submit(_run, name, ctx.where, f, ctx) for name, f in checks.PER_ENVIRONMENT]
+        whole = RepoContext(config, docs, renders)
+        futures += [check_pool.submit(_run, name, "repository", f, whole) for name, f in checks.WHOLE_REPOSITORY]
+        for future in futures:
+            problems += future.result()
     notes = []
     if len(docs) < 2:
         notes.append("parity not compared: it needs two environments (run without --env)")
@@ -105,21 +116,6 @@ def _run(name: str, where: str, check: Callable, ctx: object) -> list[Problem]:
     except Exception as exc:  # malformed input can trip a check; say which, keep the others' results
         message = f"check {name!r} failed: {type(exc).__name__}: {exc}; fix the schema errors first, else report a bug"
         return [Problem(where, "validate.check-failed", "error", message)]
-
-
-def _render(
-    repo: Path, selected: list[Environment], docs: dict[str, list[dict]]
-) -> tuple[dict[str, list[dict]], list[Problem]]:
-    missing = [e for e in selected if e.name not in docs]
-    results = render.render_all(repo, [e.overlay for e in missing])
-    problems = []
-    for env in missing:
-        result = results[env.overlay]
-        if isinstance(result, render.RenderError):
-            problems.append(Problem(env.overlay, "render", "error", result.detail))
-        else:
-            docs[env.name] = result
-    return docs, problems
 
 
 def _order(p: Problem) -> tuple:

@@ -1,0 +1,91 @@
+#!/usr/bin/env python3
+"""How long a promotion takes against `validate --env <target>` alone (a benchmark, not a test).
+
+    .venv/bin/python bench/promote.py                 # --to prod, 3 runs each, in-process and CLI
+    .venv/bin/python bench/promote.py --runs 5 --no-cli
+
+Copies the repository's overlays and bases into a scratch git repository (with a bare origin),
+puts a new fks-execution version in dev and staging a week back, then times `--to prod` (plan,
+gates, two renders, drift check, write, validate, commit) against `validate(repo, ["prod"])`.
+Each promotion starts from the same commit. The issue's target: ratio <= 1.5.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(REPO / "tools"), str(REPO / "tests" / "fixtures" / "promote_lib")]
+
+from fks_gitops import promote, validate  # noqa: E402
+from promote_repo import T0, copy_real  # noqa: E402
+
+NOW = dt.datetime(2026, 3, 7, 12, tzinfo=dt.timezone.utc)  # a Saturday: no freeze, a week of soak
+TARGET = 1.5
+
+
+def timed(fn, runs: int, before=lambda: None) -> float:
+    """Median seconds of `fn` over `runs`, after one untimed warm-up (caches, imports)."""
+    before()
+    fn()
+    samples = []
+    for _ in range(runs):
+        before()
+        start = time.perf_counter()
+        fn()
+        samples.append(time.perf_counter() - start)
+    return statistics.median(samples)
+
+
+def cli(argv: list[str]) -> None:
+    env = dict(os.environ, FKS_NOW=NOW.isoformat())
+    proc = subprocess.run([sys.executable, *argv], capture_output=True, text=True, env=env)
+    if proc.returncode:
+        raise SystemExit(f"{' '.join(argv)} exited {proc.returncode}: {proc.stderr.strip()}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--no-cli", action="store_true", help="skip the command-line timings")
+    args = parser.parse_args(argv)
+
+    with tempfile.TemporaryDirectory(prefix="bench-promote-") as tmp:
+        work = copy_real(Path(tmp), REPO)
+        for env in ("dev", "staging"):
+            work.set_tag(env, "fks-execution", "9.9.9")
+        start = work.commit("dev and staging 9.9.9", T0 + dt.timedelta(hours=1))
+        reset = lambda: work.git("reset", "-q", "--hard", start)  # noqa: E731
+        request = promote.Request("prod", now=NOW)
+
+        def promotion() -> None:
+            assert promote.promote(work.path, request).commit
+
+        def validation() -> None:
+            assert not [p for p in validate.validate(work.path, ["prod"]).problems if p.level == "error"]
+
+        rows = [("in-process", timed(promotion, args.runs, reset), timed(validation, args.runs))]
+        if not args.no_cli:
+            repo = ["--repo", str(work.path)]
+            rows.append((
+                "command line",
+                timed(lambda: cli([str(REPO / "tools/promote.py"), "--to", "prod", *repo]), args.runs, reset),
+                timed(lambda: cli([str(REPO / "tools/validate.py"), "--env", "prod", *repo]), args.runs),
+            ))
+    print(f"promotion --to prod vs validate --env prod, median of {args.runs} runs (target ratio <= {TARGET})")
+    for label, promoted, validated in rows:
+        ratio = promoted / validated
+        verdict = "ok" if ratio <= TARGET else "OVER"
+        print(f"{label:>12}: promote {promoted:.2f} s, validate {validated:.2f} s, ratio {ratio:.2f} {verdict}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
