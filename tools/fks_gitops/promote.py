@@ -15,6 +15,7 @@ import datetime as dt
 import os
 import tempfile
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -118,20 +119,48 @@ class _Run:
         if blocking and not req.dry_run:
             raise Refused(f"{target.name}: promotion refused; nothing changed", [str(r) for r in blocking])
         new_text = images.edit(text, {c.new.name: c.new for c in changes}, target.overlay)
-        before, after = rendered.before_after(self.repo, target.overlay, new_text)
-        _refuse_drift(target, rendered.drift(before, after))
         result = Promotion(
             target.name,
             tuple(changes),
             self._message(changes, repo_git.head(g)),
-            rendered.text_diff(text, new_text, self.path),
-            rendered.unified(before, after, target.overlay),
             refusals=tuple(blocking),
             overridden=tuple(r for r in refusals if r not in blocking),
         )
         if req.dry_run:
-            return replace(result, problems=tuple(self.validator(self.repo, target.name, after)))
-        return replace(result, commit=self._write_validate_commit(g, new_text, after, result.message))
+            return self._dry_run(result, text, new_text)
+        return replace(result, commit=self._commit(g, text, new_text, result.message))
+
+    def _dry_run(self, result: Promotion, text: str, new_text: str) -> Promotion:
+        before, after = rendered.before_after(self.repo, self.target.overlay, new_text)
+        return replace(
+            result,
+            kustomization_diff=rendered.text_diff(text, new_text, self.path),
+            rendered_diff=rendered.unified(before, after, self.target.overlay),
+            refusals=result.refusals + tuple(_drift(before, after)),
+            problems=tuple(self.validator(self.repo, self.target.name, after)),
+        )
+
+    def _commit(self, g: git.Repo, text: str, new_text: str, msg: str) -> str:
+        overlay = self.target.overlay
+        after = rendered.candidate(self.repo, overlay, new_text)
+        path = self.repo / self.path
+        original = path.read_bytes()
+        _atomic_write(path, new_text.encode())
+        try:
+            # the old render only feeds the drift check, so it runs beside validation
+            with ThreadPoolExecutor(max_workers=1) as pool:
+                before = pool.submit(rendered.candidate, self.repo, overlay, text)
+                problems = self.validator(self.repo, self.target.name, after)
+                drift = _drift(before.result(), after)
+            if drift:
+                raise Refused(f"{overlay}: the promotion would change {drift[0].message}, not only images; "
+                              "the overlays have drifted apart", [str(d) for d in drift])
+            if problems:
+                raise Refused(f"{overlay}: validation failed; nothing changed", [str(p) for p in problems])
+            return repo_git.commit(g, self.path, msg)
+        except BaseException:
+            _atomic_write(path, original)
+            raise
 
     def _message(self, changes: list[Change], sha: str) -> str:
         source = None if self.request.rollback else self.config.previous(self.target)
@@ -152,19 +181,6 @@ class _Run:
             *gates.freeze(self.target, self.request.now),
             *gates.rolled_back(self.target, pairs, history),
         ]
-
-    def _write_validate_commit(self, g: git.Repo, new: str, docs: list[dict], msg: str) -> str:
-        path = self.repo / self.path
-        original = path.read_bytes()
-        _atomic_write(path, new.encode())
-        try:
-            problems = self.validator(self.repo, self.target.name, docs)
-            if problems:
-                raise Refused(f"{self.target.overlay}: validation failed; nothing changed", [str(p) for p in problems])
-            return repo_git.commit(g, self.path, msg)
-        except BaseException:
-            _atomic_write(path, original)
-            raise
 
     def pushed(self, g: git.Repo) -> Promotion:
         remote, branch = repo_git.upstream(g)
@@ -200,13 +216,8 @@ class _Run:
             repo_git.leave_branch(g, original, name, keep)
 
 
-def _refuse_drift(target: Environment, drift: list[str]) -> None:
-    if drift:
-        more = f" and {len(drift) - 1} more" if len(drift) > 1 else ""
-        raise Refused(
-            f"{target.overlay}: the promotion would change {drift[0]}{more}, not only images; the overlays have drifted apart",
-            drift,
-        )
+def _drift(before: list[dict], after: list[dict]) -> list[gates.Refusal]:
+    return [gates.Refusal("drift", path, False) for path in rendered.drift(before, after)]
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
