@@ -31,17 +31,18 @@ NOW = dt.datetime(2026, 3, 7, 12, tzinfo=dt.timezone.utc)  # a Saturday: no free
 TARGET = 1.5
 
 
-def timed(fn, runs: int, before=lambda: None) -> float:
-    """Median seconds of `fn` over `runs`, after one untimed warm-up (caches, imports)."""
-    before()
-    fn()
-    samples = []
-    for _ in range(runs):
-        before()
-        start = time.perf_counter()
-        fn()
-        samples.append(time.perf_counter() - start)
-    return statistics.median(samples)
+def timed(pairs: list[tuple], runs: int) -> list[float]:
+    """Median seconds of each (fn, before) after one untimed warm-up; runs interleave, so a change
+    in the machine's load hits every candidate alike."""
+    samples: list[list[float]] = [[] for _ in pairs]
+    for run in range(runs + 1):
+        for i, (fn, before) in enumerate(pairs):
+            before()
+            start = time.perf_counter()
+            fn()
+            if run:
+                samples[i].append(time.perf_counter() - start)
+    return [statistics.median(s) for s in samples]
 
 
 def cli(argv: list[str]) -> None:
@@ -71,14 +72,13 @@ def main(argv: list[str] | None = None) -> int:
         def validation() -> None:
             assert not [p for p in validate.validate(work.path, ["prod"]).problems if p.level == "error"]
 
-        rows = [("in-process", timed(promotion, args.runs, reset), timed(validation, args.runs))]
+        nothing = lambda: None  # noqa: E731
+        rows = [("in-process", *timed([(promotion, reset), (validation, nothing)], args.runs))]
         if not args.no_cli:
             repo = ["--repo", str(work.path)]
-            rows.append((
-                "command line",
-                timed(lambda: cli([str(REPO / "tools/promote.py"), "--to", "prod", *repo]), args.runs, reset),
-                timed(lambda: cli([str(REPO / "tools/validate.py"), "--env", "prod", *repo]), args.runs),
-            ))
+            promote_cli = lambda: cli([str(REPO / "tools/promote.py"), "--to", "prod", *repo])  # noqa: E731
+            validate_cli = lambda: cli([str(REPO / "tools/validate.py"), "--env", "prod", *repo])  # noqa: E731
+            rows.append(("command line", *timed([(promote_cli, reset), (validate_cli, nothing)], args.runs)))
     print(f"promotion --to prod vs validate --env prod, median of {args.runs} runs (target ratio <= {TARGET})")
     for label, promoted, validated in rows:
         ratio = promoted / validated

@@ -1,6 +1,7 @@
 """Shared fixtures: the real repository, rendered once per test session, and copies of it."""
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -8,6 +9,10 @@ from pathlib import Path
 import pytest
 
 from fks_gitops import environments, render
+
+# Every test runs promtool for real: no result remembered from an earlier run (the cache has
+# its own tests in test_resultcache.py). Set before anything runs, so subprocesses inherit it.
+os.environ["FKS_GITOPS_NO_CACHE"] = "1"
 
 REPO = Path(__file__).resolve().parent.parent
 # What a copy of the repository needs to render and validate; .venv and .git stay behind.
@@ -28,6 +33,12 @@ def config():
 def rendered(config) -> dict[str, list[dict]]:
     results = render.render_all(REPO, [e.overlay for e in config.environments])
     return {e.name: results[e.overlay] for e in config.environments}
+
+
+def git(repo: Path, *args: str) -> None:
+    """git in `repo` with a throwaway identity, failing loudly."""
+    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid", *args],
+                   cwd=repo, check=True, capture_output=True)
 
 
 def copy_repo(dest: Path) -> Path:

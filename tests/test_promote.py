@@ -1,5 +1,9 @@
 """tools/promote.py against real git repositories (a clone of tests/fixtures/promote with a bare origin).
 
+The fixture is our own small chain (two images, three overlays) rather than a copy of the
+repository: each render takes ~50 ms instead of a full validate's second, so ~45 real-git
+scenarios stay well under 30 s, and the tests do not break when the real overlays change.
+
 Validation is the lead's `validate` module; here a small checker stands in for it (it refuses any
 image tagged `*-broken`) so these tests pin promote's contract: it validates the rendered target,
 refuses on errors and restores the file. `test_default_validator_runs_validate` covers the real one.
@@ -15,7 +19,7 @@ import pytest
 import promote as cli
 from fks_gitops import promote, validate
 from fks_gitops.problem import Problem
-from fks_gitops.render import object_id, render
+from fks_gitops.render import object_id
 
 sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "promote_lib"))
 from promote_repo import NAMES, T0, clone, copy_real, make  # noqa: E402
@@ -201,6 +205,10 @@ def test_rendered_drift_is_refused_naming_the_path(staged, capsys):
     code, _, err = run(staged, capsys, "--to", "prod")
     assert code == 1
     assert "would change ConfigMap/fks-trading/fks-execution-config: data.IMAGE, not only images" in err
+    assert staged.state() == state
+    code, out, err = run(staged, capsys, "--to", "prod", "--dry-run")
+    assert code == 1 and "+  IMAGE: ghcr.io/fks-trading/fks-execution:1.4.3" in out
+    assert "drift: ConfigMap/fks-trading/fks-execution-config: data.IMAGE" in err
     assert staged.state() == state
 
 
@@ -463,3 +471,21 @@ def test_default_validator_runs_validate_on_the_real_repository(tmp_path, capsys
     assert work.tags("prod")["fks-execution"] == "9.9.9"
     assert work.git("diff", "--name-only", "HEAD~1", "HEAD") == "overlays/prod/kustomization.yaml"
     assert calls == [(["prod"], ["prod"])]  # validated once, on promote's own render
+
+
+def test_real_validation_failure_refuses_and_changes_nothing(tmp_path, capsys, monkeypatch):
+    monkeypatch.undo()  # the real promote.validate_target
+    monkeypatch.setenv("FKS_NOW", SATURDAY)
+    work = copy_real(tmp_path, REPO)
+    # prod already carries a problem only validation sees: it would trade on paper.
+    patch = work.path / "overlays/prod/execution-trading-mode.yaml"
+    patch.write_text(patch.read_text().replace("TRADING_MODE: live", "TRADING_MODE: paper"))
+    for env in ("dev", "staging"):
+        work.set_tag(env, "fks-execution", "9.9.9")
+    work.commit("paper prod; dev and staging 9.9.9", T0 + dt.timedelta(hours=1))
+    before = work.state()
+    code, _, err = run(work, capsys, "--to", "prod")
+    assert code == 1
+    assert "trading_mode.paper_in_prod" in err
+    assert work.state() == before
+    assert work.tags("prod")["fks-execution"] == "1.4.2"

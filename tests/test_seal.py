@@ -3,7 +3,6 @@ import importlib.util
 import io
 import os
 import secrets
-import subprocess
 import sys
 import tempfile
 import time
@@ -20,9 +19,10 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from fks_gitops import certs
 from fks_gitops.errors import GitOpsError
 from fks_gitops.seal import SEALED_WITH, add_resource, merge, seal, to_yaml
+from conftest import git
 
 sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "seal"))
-from sealkeys import certificate_pem, ec_key, rsa_key  # noqa: E402
+from sealkeys import ENVIRONMENTS, certificate_pem, ec_key, rsa_key  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 NS, NAME = "team-dev", "app-secrets"
@@ -181,21 +181,6 @@ def test_add_resource_keeps_an_unindented_list_style():
 
 
 # --- the command line, against a real git repository -------------------------------------------
-
-ENVIRONMENTS = """\
-environments:
-  - name: dev
-    namespace: team-dev
-    kubernetes: "1.31"
-    application: app-dev
-    certificate: certs/dev.pem
-"""
-
-
-def git(repo: Path, *args: str) -> None:
-    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid", *args],
-                   cwd=repo, check=True, capture_output=True)
-
 
 @pytest.fixture(scope="module")
 def cli():

@@ -1,6 +1,5 @@
 import base64
 import importlib.util
-import subprocess
 import sys
 from pathlib import Path
 
@@ -11,26 +10,14 @@ from fks_gitops import certs
 from fks_gitops.problem import errors
 from fks_gitops.seal import SEALED_WITH, seal, to_yaml
 from fks_gitops.sealverify import check_plaintext, verify
+from conftest import git
 
 sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "seal"))
-from sealkeys import certificate_pem, rsa_key  # noqa: E402
+from sealkeys import ENVIRONMENTS, certificate_pem, rsa_key  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 NS, NAME = "team-dev", "app-secrets"
 PRIVATE_KEY_MARKER = "-----BEGIN RSA " + "PRIVATE KEY-----"  # split so this file holds no marker itself
-ENVIRONMENTS = """\
-environments:
-  - name: dev
-    namespace: team-dev
-    kubernetes: "1.31"
-    application: app-dev
-    certificate: certs/dev.pem
-"""
-
-
-def git(repo: Path, *args: str) -> None:
-    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid", *args],
-                   cwd=repo, check=True, capture_output=True)
 
 
 @pytest.fixture

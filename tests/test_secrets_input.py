@@ -1,16 +1,11 @@
 import io
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from fks_gitops.errors import GitOpsError
 from fks_gitops.secrets_input import check_key, collect, guard, parse_dotenv, parse_literal
-
-
-def git(repo: Path, *args: str) -> None:
-    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid", *args],
-                   cwd=repo, check=True, capture_output=True)
+from conftest import git
 
 
 @pytest.fixture

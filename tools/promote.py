@@ -8,6 +8,12 @@
     tools/promote.py --history [--env prod]
 
 The clock (soak, freeze) is now, or --now / $FKS_NOW (ISO 8601; without an offset, UTC).
+Soak counts from the committer date of the commit that put the version in the source overlay.
+Refused up front: uncommitted changes to tracked files, untracked files under overlays/ (they
+can reach a render; untracked files elsewhere cannot), a detached HEAD, and with --push a branch
+holding unpushed commits. --branch commits on a new branch, pushes it and switches back to the
+branch you were on, which stays untouched (as Kargo and image-updater leave main alone).
+--dry-run with --push or --branch shows what would be committed and pushes nothing.
 Exit codes: 0 done or nothing to promote, 1 refused by a gate or validation, 2 usage, 3 bug
 (130 interrupted; the file is restored either way).
 """
@@ -28,17 +34,22 @@ from fks_gitops.cli import guarded, repo_from  # noqa: E402
 from fks_gitops.environments import load  # noqa: E402
 from fks_gitops.errors import GitOpsError  # noqa: E402
 from fks_gitops.history import History  # noqa: E402
-from fks_gitops.status import status  # noqa: E402
+from fks_gitops.status import Cell, status  # noqa: E402
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="promote.py", description=__doc__.split("\n\n")[0])
+    head, _, rest = __doc__.partition("\n\n")
+    p = argparse.ArgumentParser(
+        prog="promote.py", description=head, epilog=rest, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     mode = p.add_mutually_exclusive_group(required=True)
     mode.add_argument("--to", metavar="ENV", help="environment to promote into")
     mode.add_argument("--status", action="store_true", help="table of environment x image")
     mode.add_argument("--history", action="store_true", help="promotions read from commit trailers")
-    p.add_argument("--image", action="append", default=[], metavar="[NAME=]NEWNAME[:TAG][@DIGEST]")
-    p.add_argument("--component", action="append", default=[], metavar="NAME")
+    p.add_argument("--image", action="append", default=[], metavar="[NAME=]NEWNAME[:TAG][@DIGEST]",
+                   help="with --to dev: set this image (pinned: a tag other than latest, or a digest)")
+    p.add_argument("--component", action="append", default=[], metavar="NAME",
+                   help="only this image (component like fks-execution, or the full name)")
     p.add_argument("--rollback", action="store_true", help="back to each image's version before its last promotion")
     p.add_argument("--dry-run", action="store_true", help="print the diffs and the verdict; write nothing")
     where = p.add_mutually_exclusive_group()
@@ -137,14 +148,14 @@ def _status(repo: Path, now: dt.datetime, fmt: str) -> int:
     return 0
 
 
-def _cell_text(cell, now: dt.datetime) -> str:
+def _cell_text(cell: Cell | None, now: dt.datetime) -> str:
     if cell is None:
         return "-"
     since = gates.age(now - cell.since) if cell.since else "uncommitted"
     return f"{cell.version} ({since}){' *' if cell.differs else ''}"
 
 
-def _cell_json(cell, now: dt.datetime) -> dict | None:
+def _cell_json(cell: Cell | None, now: dt.datetime) -> dict | None:
     if cell is None:
         return None
     age = int((now - cell.since).total_seconds()) if cell.since else None

@@ -51,6 +51,7 @@ def _once(fn: Callable) -> Callable:
                 future.set_exception(exc)
         return future.result()
 
+    shared.cache_clear = futures.clear  # type: ignore[attr-defined]
     return shared
 
 
@@ -117,7 +118,7 @@ def _check_prometheus(
     promtool = require("promtool", HOW_TO_GET)
     test_texts = [(t, (repo / t).read_text()) for t in tests]
     key = resultcache.digest("promtool", resultcache.binary_identity(promtool), config, repr(rules), repr(test_texts))
-    if resultcache.passed(repo, key):
+    if resultcache.passed(key):
         return ()
     with tempfile.TemporaryDirectory(prefix="fks-promtool-") as tmp:
         root = Path(tmp)
@@ -141,7 +142,7 @@ def _check_prometheus(
     if any(p.rule == "monitoring.rules" for p in problems):  # unit tests only repeat a parse error
         problems = [p for p in problems if p.rule != "monitoring.rule-tests"]
     if not problems:
-        resultcache.remember(repo, key)
+        resultcache.remember(key)
     return tuple(problems)
 
 

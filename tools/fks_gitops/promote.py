@@ -4,9 +4,9 @@
     result.commit          # sha, or None when there was nothing to promote
     promote(repo, Request(target="dev", images=("fks-execution:1.4.3",), push=True))
 
-Order of work: plan (which images move) -> gates -> edit the text -> render before/after and
-refuse drift -> write (atomic) -> validate the rendered target -> commit; any failure after
-the write puts the original bytes back. `--push` retries on a moved remote by starting over
+Order of work: plan (which images move) -> gates -> edit the text -> render it (the current
+render runs meanwhile) and refuse drift -> write (atomic) -> validate the new render -> commit;
+any failure after the write puts the original bytes back. `--push` retries on a moved remote by starting over
 from its tip, so every promotion is computed, gated and validated on what it lands on.
 """
 from __future__ import annotations
@@ -15,7 +15,7 @@ import datetime as dt
 import os
 import tempfile
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -27,6 +27,7 @@ from .errors import GitOpsError
 from .history import History, commit_message
 from .plan import Change, plan
 from .problem import Problem, errors
+from .render import render
 
 RETRIES = 3  # pushes rejected because the remote moved on; each retry rebuilds the promotion
 Validator = Callable[[Path, str, list[dict]], list[Problem]]
@@ -108,6 +109,13 @@ class _Run:
         return f"{self.target.overlay}/kustomization.yaml"
 
     def attempt(self, g: git.Repo) -> Promotion:
+        # The current render depends on nothing we decide, so kustomize starts on it at once;
+        # it is joined before the file is written.
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            before = pool.submit(render, self.repo / self.target.overlay, self.target.overlay)
+            return self._attempt(g, before)
+
+    def _attempt(self, g: git.Repo, before: Future) -> Promotion:
         req, target = self.request, self.target
         text = (self.repo / self.path).read_text()
         history = History(self.repo)
@@ -119,44 +127,32 @@ class _Run:
         if blocking and not req.dry_run:
             raise Refused(f"{target.name}: promotion refused; nothing changed", [str(r) for r in blocking])
         new_text = images.edit(text, {c.new.name: c.new for c in changes}, target.overlay)
+        after = rendered.candidate(self.repo, target.overlay, new_text)
+        drift = [gates.Refusal("drift", path, False) for path in rendered.drift(before.result(), after)]
         result = Promotion(
             target.name,
             tuple(changes),
             self._message(changes, repo_git.head(g)),
-            refusals=tuple(blocking),
+            rendered.text_diff(text, new_text, self.path),
+            rendered.unified(before.result(), after, target.overlay) if req.dry_run else "",
+            refusals=tuple(blocking + drift),
             overridden=tuple(r for r in refusals if r not in blocking),
         )
         if req.dry_run:
-            return self._dry_run(result, text, new_text)
-        return replace(result, commit=self._commit(g, text, new_text, result.message))
+            return replace(result, problems=tuple(self.validator(self.repo, target.name, after)))
+        if drift:
+            raise Refused(f"{target.overlay}: the promotion would change {drift[0].message}, not only images; "
+                          "the overlays have drifted apart", [str(d) for d in drift])
+        return replace(result, refusals=(), commit=self._commit(g, new_text, after, result.message))
 
-    def _dry_run(self, result: Promotion, text: str, new_text: str) -> Promotion:
-        before, after = rendered.before_after(self.repo, self.target.overlay, new_text)
-        return replace(
-            result,
-            kustomization_diff=rendered.text_diff(text, new_text, self.path),
-            rendered_diff=rendered.unified(before, after, self.target.overlay),
-            refusals=result.refusals + tuple(_drift(before, after)),
-            problems=tuple(self.validator(self.repo, self.target.name, after)),
-        )
-
-    def _commit(self, g: git.Repo, text: str, new_text: str, msg: str) -> str:
-        overlay = self.target.overlay
-        after = rendered.candidate(self.repo, overlay, new_text)
+    def _commit(self, g: git.Repo, new_text: str, after: list[dict], msg: str) -> str:
         path = self.repo / self.path
         original = path.read_bytes()
         _atomic_write(path, new_text.encode())
         try:
-            # the old render only feeds the drift check, so it runs beside validation
-            with ThreadPoolExecutor(max_workers=1) as pool:
-                before = pool.submit(rendered.candidate, self.repo, overlay, text)
-                problems = self.validator(self.repo, self.target.name, after)
-                drift = _drift(before.result(), after)
-            if drift:
-                raise Refused(f"{overlay}: the promotion would change {drift[0].message}, not only images; "
-                              "the overlays have drifted apart", [str(d) for d in drift])
+            problems = self.validator(self.repo, self.target.name, after)
             if problems:
-                raise Refused(f"{overlay}: validation failed; nothing changed", [str(p) for p in problems])
+                raise Refused(f"{self.target.overlay}: validation failed; nothing changed", [str(p) for p in problems])
             return repo_git.commit(g, self.path, msg)
         except BaseException:
             _atomic_write(path, original)
@@ -214,10 +210,6 @@ class _Run:
             return replace(result, branch=name if keep else None, pushed=keep)
         finally:
             repo_git.leave_branch(g, original, name, keep)
-
-
-def _drift(before: list[dict], after: list[dict]) -> list[gates.Refusal]:
-    return [gates.Refusal("drift", path, False) for path in rendered.drift(before, after)]
 
 
 def _atomic_write(path: Path, data: bytes) -> None:

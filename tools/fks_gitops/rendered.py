@@ -1,6 +1,6 @@
 """An environment's rendered manifests before and after an edit of its kustomization.yaml.
 
-    before, after = before_after(repo, "overlays/prod", new_text)
+    before, after = render(repo / "overlays/prod"), candidate(repo, "overlays/prod", new_text)
     drift(before, after)      # ["Deployment/fks-trading/x: spec.replicas"]: anything but image fields
     print(unified(before, after, "overlays/prod"))
 
@@ -13,7 +13,6 @@ import difflib
 import re
 import shutil
 import tempfile
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import yaml
@@ -22,14 +21,6 @@ from .render import object_id, render
 
 # kustomize's images transformer writes only these; a change anywhere else is drift.
 IMAGE_FIELD = re.compile(r"(?:^|\.)(?:initContainers|containers|ephemeralContainers)\[\d+\]\.image$")
-
-
-def before_after(repo: Path, overlay: str, text: str) -> tuple[list[dict], list[dict]]:
-    """Both renders, in parallel: kustomize is a subprocess, so two threads use both cores."""
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        before = pool.submit(render, repo / overlay, overlay)
-        after = pool.submit(candidate, repo, overlay, text)
-        return before.result(), after.result()
 
 
 def candidate(repo: Path, overlay: str, text: str) -> list[dict]:

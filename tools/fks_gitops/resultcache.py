@@ -5,7 +5,10 @@ promtool binary) rarely change between two runs of a pre-commit hook. Only passe
 so a failure is always recomputed and reported in full. FKS_GITOPS_NO_CACHE=1 turns it off.
 
     key = digest("promtool", binary_identity(promtool), rules_text, tests_text)
-    if not passed(repo, key): ...; remember(repo, key)
+    if not passed(key): ...; remember(key)
+
+Kept outside the work tree, in $XDG_CACHE_HOME/fks-gitops (~/.cache/fks-gitops), so it never
+shows up in `git status`; the keys hold no repository path, so clones share it.
 """
 from __future__ import annotations
 
@@ -13,7 +16,6 @@ import hashlib
 import os
 from pathlib import Path
 
-FOLDER = Path(".cache") / "fks-gitops"
 
 
 def enabled() -> bool:
@@ -34,16 +36,20 @@ def binary_identity(path: str) -> str:
     return f"{os.path.realpath(path)}:{st.st_size}:{st.st_mtime_ns}"
 
 
-def passed(repo: Path, key: str) -> bool:
-    return enabled() and (repo / FOLDER / key).is_file()
+def _folder() -> Path:
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "fks-gitops"
 
 
-def remember(repo: Path, key: str) -> None:
+def passed(key: str) -> bool:
+    return enabled() and (_folder() / key).is_file()
+
+
+def remember(key: str) -> None:
     if not enabled():
         return
-    folder = repo / FOLDER
+    folder = _folder()
     try:
         folder.mkdir(parents=True, exist_ok=True)
         (folder / key).touch()
     except OSError:
-        pass  # a read-only checkout only loses the speed-up
+        pass  # an unwritable cache only loses the speed-up
