@@ -5,6 +5,9 @@ take a RepoContext (every environment that rendered).
 """
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+
 from . import argocd, monitoring, parity, policy, references, schemas, sealverify
 
 
@@ -32,6 +35,12 @@ def _plaintext(ctx) -> list:
 def extra_renders(config) -> list[str]:
     """Folders beyond the overlays that whole-repository checks render."""
     return argocd.app_paths(config.repo)
+
+
+def warm_ups(config) -> list[tuple[str, Callable[[list[dict]], object]]]:
+    """(folder, work) to start on a folder's render before the overlays are done: promtool's
+    unit tests are the longest single step, and every environment shares their result."""
+    return [(path, functools.partial(monitoring.check_docs, config.repo)) for path in monitoring.config_bases(config.repo)]
 
 
 # Slowest first: they start while the quick ones queue.

@@ -183,9 +183,8 @@ def _is_rules(text: str) -> bool:
     return isinstance(loaded, dict) and "groups" in loaded
 
 
-def check(ctx) -> list[Problem]:
-    repo = ctx.config.repo
-    maps = [d.get("data") or {} for d in ctx.docs if d.get("kind") == "ConfigMap"]
+def check_docs(repo: Path, docs: list[dict]) -> list[Problem]:
+    maps = [d.get("data") or {} for d in docs if d.get("kind") == "ConfigMap"]
     rules = tuple(sorted((k, v) for m in maps for k, v in m.items() if k.endswith((".yaml", ".yml")) and _is_rules(v)))
     problems: list[Problem] = []
     for data in maps:
@@ -194,3 +193,19 @@ def check(ctx) -> list[Problem]:
         if "alertmanager.yml" in data:
             problems += _check_alertmanager(repo, data["alertmanager.yml"])
     return problems
+
+
+def check(ctx) -> list[Problem]:
+    return check_docs(ctx.config.repo, ctx.docs)
+
+
+def config_bases(repo: Path) -> list[str]:
+    """Bases that generate a Prometheus or Alertmanager config. validate renders and checks them
+    while the overlays still render; an overlay that carries the same configs then finds its
+    result ready (results are keyed by content, so a patched config is checked on its own)."""
+    found = []
+    for path in sorted((repo / "base").glob("*/kustomization.yaml")):
+        text = path.read_text()
+        if "prometheus.yml" in text or "alertmanager.yml" in text:
+            found.append(str(path.parent.relative_to(repo)))
+    return found

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import functools
+import os
 import re
 import shutil
 import sys
@@ -20,6 +21,9 @@ from .errors import GitOpsError
 from .proc import run
 
 HOW_TO_GET = "run `make setup`, or install kustomize >= 5 or kubectl >= 1.27"
+# kustomize spends much of its CPU in Go's garbage collector; collecting less often costs some
+# memory (about 2x) and saves a quarter of the CPU when three renders share two cores.
+_ENV = {**os.environ, "GOGC": os.environ.get("GOGC", "400")}
 
 
 @dataclass(frozen=True)
@@ -67,7 +71,7 @@ def render(overlay: Path, label: str | None = None) -> list[dict]:
     label = label or str(overlay)
     if not (overlay / "kustomization.yaml").is_file():
         raise RenderError(label, "no kustomization.yaml in this folder")
-    proc = run([*renderer().argv, str(overlay)], check=False)
+    proc = run([*renderer().argv, str(overlay)], check=False, env=_ENV)
     if proc.returncode != 0:
         raise RenderError(label, _clean(proc.stderr, overlay) or f"exit {proc.returncode}")
     return parse(proc.stdout, label)

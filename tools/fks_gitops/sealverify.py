@@ -27,6 +27,8 @@ from .seal import API_VERSION, SEALED_WITH, SealedSecret, from_document
 
 MAX_SCAN = 1 << 20  # larger files are data, not something a person typed a secret into
 _PRIVATE_KEY = re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----")
+# Parse only files that may hold a Secret; SealedSecrets and everything else are skipped fast.
+_SECRET_KIND = re.compile(r"""["']?kind["']?\s*:\s*["']?Secret["']?\s*(?:$|[,}#])""", re.MULTILINE)
 _DOTENV_NAME = re.compile(r"(^|/)(\.env[^/]*|[^/]+\.env|[^/]*\.envrc)$")
 _DOTENV_LINE = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_.-]*)\s*=\s*(.*?)\s*$")
 
@@ -161,7 +163,7 @@ def _scan(rel: str, text: str) -> list[Problem]:
                 "private key in a tracked file; remove it and rotate the key")
         for m in _PRIVATE_KEY.finditer(text)
     ]
-    if rel.endswith((".yaml", ".yml", ".json")) and "Secret" in text:
+    if rel.endswith((".yaml", ".yml", ".json")) and _SECRET_KIND.search(text):
         problems += _plaintext_secrets(rel, text)
     if _DOTENV_NAME.search(rel):
         problems += _dotenv_values(rel, text)
