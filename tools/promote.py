@@ -28,6 +28,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+if __name__ == "__main__":  # started as a script, maybe by the system Python: use .venv
+    from fks_gitops.venv import use_repository_venv
+
+    use_repository_venv()
 
 from fks_gitops import gates, promote as promotion  # noqa: E402
 from fks_gitops.cli import guarded, repo_from  # noqa: E402
