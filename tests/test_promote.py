@@ -446,7 +446,7 @@ def test_history_lists_promotions_newest_first(staged, capsys, monkeypatch):
     assert "promote(prod): fks-execution 1.4.2 -> 1.4.3  [Promoted-From: staging@" in lines[1] and "Soak: 142h" in lines[1]
     data = json.loads(run(staged, capsys, "--history", "--format", "json")[1])
     assert [(r["env"], r["kind"]) for r in data] == [("prod", "rollback"), ("prod", "promote")]
-    assert run(staged, capsys, "--history", "--env", "dev")[1] == ""
+    assert run(staged, capsys, "--history", "--env", "dev")[1] == "no promotions recorded for dev\n"
 
 
 # -- the real validator on the real repository

@@ -176,6 +176,8 @@ def _history(repo: Path, env: str | None, fmt: str) -> int:
                  "trailers": [{"key": k, "value": v} for k, v in r.trailers]} for r in records]
         print(json.dumps(data, indent=2))
         return 0
+    if not records:
+        print(f"no promotions recorded{' for ' + env if env else ''}")
     for r in records:
         extra = [f"{k}: {v}" for k, v in r.trailers if k in ("Promoted-From", "Soak", "Break-Glass")]
         print(f"{r.when:%Y-%m-%d %H:%M} {r.sha[:12]} {r.subject}" + (f"  [{'; '.join(extra)}]" if extra else ""))
