@@ -8,10 +8,7 @@
 from __future__ import annotations
 
 import argparse
-import os
-import stat
 import sys
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -21,7 +18,7 @@ if __name__ == "__main__":  # started as a script, maybe by the system Python: u
 
     use_repository_venv()
 
-from fks_gitops import certs, environments, secrets_input  # noqa: E402
+from fks_gitops import atomic, certs, environments, secrets_input  # noqa: E402
 from fks_gitops.cli import guarded, repo_from  # noqa: E402
 from fks_gitops.errors import GitOpsError  # noqa: E402
 from fks_gitops.problem import errors  # noqa: E402
@@ -47,21 +44,6 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--output", metavar="FILE", help="default: overlays/<env>/sealed-secrets/<name>.yaml; '-': stdout")
     p.add_argument("--repo", metavar="PATH", help="repository root (default: found from the current folder)")
     return p
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    # Readers (and a crash) see the old file or the new one, never half; the temp file holds only ciphertext.
-    path.parent.mkdir(parents=True, exist_ok=True)
-    mode = stat.S_IMODE(path.stat().st_mode) if path.exists() else 0o644
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w") as out:
-            out.write(text)
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _shown(path: Path, repo: Path) -> str:
@@ -107,9 +89,9 @@ def _seal(repo: Path, args: argparse.Namespace) -> int:
     if output is None:
         sys.stdout.write(text)
     else:
-        _write_atomic(output, text)
+        atomic.write(output, text)
         if edit:
-            _write_atomic(*edit)
+            atomic.write(*edit)
     target = "stdout" if output is None else _shown(output, repo)
     print(f"sealed {len(values)} key(s) of {sealed.namespace}/{sealed.name} ({scope}) into {target} "
           f"with {cert.fingerprint[:19]}...", file=sys.stderr)

@@ -8,7 +8,6 @@ parity, secrets.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -19,6 +18,7 @@ if __name__ == "__main__":  # started as a script, maybe by the system Python: u
 
     use_repository_venv()
 
+from fks_gitops import atomic  # noqa: E402
 from fks_gitops.cli import guarded, repo_from  # noqa: E402
 from fks_gitops.problem import errors  # noqa: E402
 from fks_gitops.report import FORMATS, format_report  # noqa: E402
@@ -42,10 +42,7 @@ def _write(text: str, output: str | None) -> None:
     if output is None:
         print(text)
         return
-    path = Path(output)
-    partial = path.with_name(f".{path.name}.partial")
-    partial.write_text(text + "\n")
-    os.replace(partial, path)
+    atomic.write(Path(output), text + "\n")
 
 
 def _main(argv: Sequence[str] | None) -> int:

@@ -12,8 +12,6 @@ from its tip, so every promotion is computed, gated and validated on what it lan
 from __future__ import annotations
 
 import datetime as dt
-import os
-import tempfile
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
@@ -21,7 +19,7 @@ from pathlib import Path
 
 import git
 
-from . import environments, gates, images, rendered, repo_git
+from . import atomic, environments, gates, images, rendered, repo_git
 from .environments import Config, Environment
 from .errors import GitOpsError
 from .history import History, commit_message
@@ -148,14 +146,14 @@ class _Run:
     def _commit(self, g: git.Repo, new_text: str, after: list[dict], msg: str) -> str:
         path = self.repo / self.path
         original = path.read_bytes()
-        _atomic_write(path, new_text.encode())
+        atomic.write(path, new_text)
         try:
             problems = self.validator(self.repo, self.target.name, after)
             if problems:
                 raise Refused(f"{self.target.overlay}: validation failed; nothing changed", [str(p) for p in problems])
             return repo_git.commit(g, self.path, msg)
         except BaseException:
-            _atomic_write(path, original)
+            atomic.write(path, original)
             raise
 
     def _message(self, changes: list[Change], sha: str) -> str:
@@ -210,15 +208,3 @@ class _Run:
             return replace(result, branch=name if keep else None, pushed=keep)
         finally:
             repo_git.leave_branch(g, original, name, keep)
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-        os.chmod(tmp, path.stat().st_mode & 0o7777)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

@@ -1,0 +1,27 @@
+"""Write a file so that readers, and a crash, see the old content or the new, never half.
+
+    write(Path("overlays/prod/kustomization.yaml"), text)
+
+A temporary file in the same folder (so the rename stays on one filesystem), the old file's
+mode kept, then os.replace. On any failure the temporary file is removed.
+"""
+from __future__ import annotations
+
+import os
+import stat
+import tempfile
+from pathlib import Path
+
+
+def write(path: Path, data: str | bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    mode = stat.S_IMODE(path.stat().st_mode) if path.exists() else 0o644
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data.encode() if isinstance(data, str) else data)
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
