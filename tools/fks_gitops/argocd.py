@@ -43,8 +43,8 @@ def _app_problems(app: Manifest, ctx, projects: dict[str, dict], rendered_apps: 
     path, namespace = source.get("path", ""), dest.get("namespace", "")
     problems = []
 
-    def add(rule: str, message: str, level: str = "error") -> None:
-        problems.append(Problem(app.where, f"argocd.{rule}", level, message))
+    def add(rule: str, message: str) -> None:
+        problems.append(Problem(app.where, f"argocd.{rule}", "error", message))
 
     project = projects.get(spec.get("project", ""))
     if project is None:
