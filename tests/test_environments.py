@@ -49,3 +49,46 @@ def test_broken_file_is_one_line(tmp_path):
     with pytest.raises(GitOpsError) as err:
         environments.load(tmp_path)
     assert "\n" not in str(err.value) and "not valid YAML" in str(err.value)
+
+
+def _broken(tmp_path, repo, old, new):
+    text = (repo / "environments.yaml").read_text()
+    assert old in text
+    (tmp_path / "environments.yaml").write_text(text.replace(old, new, 1))
+    with pytest.raises(GitOpsError) as err:
+        environments.load(tmp_path)
+    assert err.value.exit_code == 2 and "\n" not in str(err.value)
+    return str(err.value)
+
+
+def test_a_misspelt_day_is_refused_not_ignored(tmp_path, repo):
+    # Ignored, it would switch prod's market-hours freeze off.
+    message = _broken(tmp_path, repo, "days: [mon,", "days: [monday,")
+    assert message.startswith("environments.yaml: environments[2].freeze.market_hours.days[0]:")
+    assert "monday" in message
+
+
+def test_an_unknown_time_zone_is_refused(tmp_path, repo):
+    message = _broken(tmp_path, repo, "timezone: America/New_York", "timezone: America/NewYork")
+    assert "'America/NewYork' is not a time zone" in message
+
+
+def test_a_parity_rule_needs_a_kind(tmp_path, repo):
+    message = _broken(tmp_path, repo, '- {kind: "*", name: "*", path: metadata.namespace}', "- {path: metadata.namespace}")
+    assert message.startswith("environments.yaml: parity[0]:") and "kind" in message
+
+
+def test_environments_must_be_a_list(tmp_path, repo):
+    text = (repo / "environments.yaml").read_text()
+    (tmp_path / "environments.yaml").write_text(text.split("environments:\n")[0] + "environments: 5\n")
+    with pytest.raises(GitOpsError, match="environments.yaml: environments: "):
+        environments.load(tmp_path)
+
+
+def test_a_bad_adhoc_window_is_refused_at_load(tmp_path, repo):
+    message = _broken(tmp_path, repo, "adhoc: []", "adhoc: [{from: next week, to: 2027-01-02}]")
+    assert "adhoc[0].from" in message
+
+
+def test_select_keeps_chain_order_and_drops_repeats(config):
+    assert [e.name for e in config.select(["prod", "dev", "prod"])] == ["dev", "prod"]

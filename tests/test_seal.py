@@ -355,3 +355,37 @@ def _read(path: Path) -> bytes:
         return path.read_bytes()
     except OSError:
         return b""
+
+
+def _failing_second_write(cli, monkeypatch) -> list[Path]:
+    """atomic.write as seal.py sees it, refusing its second call (the kustomization) as a full disk would."""
+    real, calls = cli.atomic.write, []
+
+    def write(path, data):
+        calls.append(Path(path))
+        if len(calls) == 2:
+            raise GitOpsError(f"{path}: cannot write: No space left on device")
+        real(path, data)
+
+    monkeypatch.setattr(cli, "atomic", types.SimpleNamespace(write=write))
+    return calls
+
+
+def test_a_failed_kustomization_write_removes_the_new_sealed_file(cli, repo, monkeypatch, capsys):
+    before = snapshot(repo)
+    calls = _failing_second_write(cli, monkeypatch)
+    assert run(cli, repo, "--env", "dev", "--name", NAME, "--from-literal", "A=1") == 2
+    assert calls == [repo / "overlays/dev/sealed-secrets/app-secrets.yaml", repo / "overlays/dev/kustomization.yaml"]
+    assert "kustomization.yaml: cannot write: No space left on device" in capsys.readouterr().err
+    assert snapshot(repo) == before
+    assert not (repo / "overlays/dev/sealed-secrets").exists()
+
+
+def test_a_failed_kustomization_write_restores_the_previous_sealed_file(cli, repo, monkeypatch):
+    assert run(cli, repo, "--env", "dev", "--name", NAME, "--from-literal", "A=1") == 0
+    (repo / "overlays/dev/kustomization.yaml").write_text(KUSTOMIZATION)  # sealed, but no longer listed
+    before = snapshot(repo)
+    calls = _failing_second_write(cli, monkeypatch)
+    assert run(cli, repo, "--env", "dev", "--name", NAME, "--merge", "--from-literal", "B=2") == 2
+    assert len(calls) == 3  # sealed file, kustomization (fails), sealed file put back
+    assert snapshot(repo) == before

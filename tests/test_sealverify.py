@@ -9,7 +9,8 @@ import yaml
 from fks_gitops import certs
 from fks_gitops.problem import errors
 from fks_gitops.seal import SEALED_WITH, seal, to_yaml
-from fks_gitops.sealverify import check_plaintext, verify
+from fks_gitops.errors import GitOpsError
+from fks_gitops.sealverify import MAX_SCAN, check_plaintext, verify
 from conftest import git
 
 sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "seal"))
@@ -137,13 +138,12 @@ def test_plaintext_in_files_git_would_commit(repo):
         ".env.example": "A=\n",
         "loose.pem": f"{PRIVATE_KEY_MARKER}\n",  # not tracked yet, not ignored: one `git add` away
         "local/real.env": "A=1\n",  # ignored: the right place for local inputs
-        "big.txt": "x" * (1 << 20) + PRIVATE_KEY_MARKER,
         "binary.bin": "\0" + PRIVATE_KEY_MARKER,
     }
     for rel, text in files.items():
         (repo / rel).parent.mkdir(parents=True, exist_ok=True)
         (repo / rel).write_text(text)
-    git(repo, "add", "-f", "manifests", "docs", "app.env", ".env.example", "big.txt", "binary.bin")
+    git(repo, "add", "-f", "manifests", "docs", "app.env", ".env.example", "binary.bin")
     problems = check_plaintext(repo)
     assert [(p.where, p.rule) for p in problems] == [
         ("app.env:1", "secrets.plaintext"),
@@ -153,6 +153,34 @@ def test_plaintext_in_files_git_would_commit(repo):
         ("manifests/secret.yaml:4", "secrets.plaintext"),
     ]
     assert problems[-1].message.startswith("Secret 'leaked' holds plaintext stringData")
+
+
+def test_large_files_are_still_searched_for_private_keys_but_not_parsed(repo):
+    filler = "x" * 99 + "\n"
+    big = filler * ((MAX_SCAN // len(filler)) + 1)
+    (repo / "dump.txt").write_text(big + PRIVATE_KEY_MARKER + "\n")
+    (repo / "big.yaml").write_text(big.replace("x", "#") + "apiVersion: v1\nkind: Secret\n"
+                                   "metadata: {name: leaked}\nstringData: {password: value}\n")
+    (repo / "big.env").write_text(big.replace("x", "#") + "A=1\n")
+    git(repo, "add", "-f", "dump.txt", "big.yaml", "big.env")
+    assert all((repo / f).stat().st_size > MAX_SCAN for f in ("dump.txt", "big.yaml", "big.env"))
+    line = big.count("\n") + 1
+    assert [(p.where, p.message) for p in check_plaintext(repo)] == [
+        (f"dump.txt:{line}", "private key in a tracked file; remove it and rotate the key"),
+    ]
+
+
+def test_a_folder_that_is_not_a_git_checkout_is_a_one_line_input_error(tmp_path, monkeypatch, cli, capsys):
+    export = tmp_path / "export"  # what `git archive` unpacks: the files, no .git
+    export.mkdir()
+    (export / "environments.yaml").write_text(ENVIRONMENTS)
+    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path))  # never find a repository above it
+    with pytest.raises(GitOpsError, match="is not a git checkout; the plaintext-secret scan reads git's file list") as caught:
+        check_plaintext(export)
+    assert caught.value.exit_code == 2
+    assert cli.main(["--repo", str(export), "--verify"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and err.count("\n") == 1 and "not a git checkout" in err, err
 
 
 # --- end to end, with the real kustomize and the command line -----------------------------------

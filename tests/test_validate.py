@@ -50,9 +50,24 @@ def test_cli_exit_2_on_unknown_environment(repo, capsys):
 
 
 def test_cli_exit_2_on_bad_usage(capsys):
-    with pytest.raises(SystemExit) as exit_:
-        cli.main(["--format", "yaml"])
-    assert exit_.value.code == 2
+    assert cli.main(["--format", "yaml"]) == 2
+    assert "invalid choice: 'yaml'" in capsys.readouterr().err
+
+
+def test_cli_exit_2_on_a_missing_schema_location(repo, tmp_path, capsys):
+    assert cli.main(["--repo", str(repo), "--env", "dev", "--schema-location", str(tmp_path / "nope")]) == 2
+    assert "not a folder" in capsys.readouterr().err
+
+
+def test_env_narrows_the_argocd_check_and_renders_only_what_it_needs(repo_copy, monkeypatch):
+    (repo_copy / "base/cluster/kustomization.yaml").write_text("resources: [missing.yaml]\n")
+    seen = []
+    real = validate.render.render
+    monkeypatch.setattr(validate.render, "render", lambda path, label=None: seen.append(label) or real(path, label))
+    assert [p for p in validate.validate(repo_copy, ["prod"]).problems if p.level == "error"] == []
+    assert seen == ["overlays/prod"]
+    full = validate.validate(repo_copy)
+    assert any(p.rule == "argocd.path" and "base/cluster" in p.message for p in full.problems)
 
 
 def test_output_file_and_format(repo, tmp_path, capsys):

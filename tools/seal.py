@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -63,6 +64,27 @@ def _kustomization_edit(repo: Path, overlay: str, output: Path) -> tuple[Path, s
     return (path, text) if text is not None else None
 
 
+def _write_both(output: Path, text: str, edit: tuple[Path, str] | None) -> None:
+    """The sealed file and the kustomization listing it, both or neither: a file left behind
+    unlisted would look sealed and never deploy."""
+    previous = output.read_bytes() if output.is_file() else None
+    new_folder = not output.parent.exists()
+    atomic.write(output, text)
+    if not edit:
+        return
+    try:
+        atomic.write(*edit)
+    except BaseException:
+        if previous is not None:
+            atomic.write(output, previous)
+        else:
+            output.unlink(missing_ok=True)
+            if new_folder:
+                with contextlib.suppress(OSError):  # only if empty; never more than we made
+                    output.parent.rmdir()
+        raise
+
+
 def _seal(repo: Path, args: argparse.Namespace) -> int:
     if not args.env or len(args.env) != 1 or not args.name:
         raise GitOpsError("sealing needs exactly one --env and a --name (or use --verify)")
@@ -89,9 +111,7 @@ def _seal(repo: Path, args: argparse.Namespace) -> int:
     if output is None:
         sys.stdout.write(text)
     else:
-        atomic.write(output, text)
-        if edit:
-            atomic.write(*edit)
+        _write_both(output, text, edit)
     target = "stdout" if output is None else _shown(output, repo)
     print(f"sealed {len(values)} key(s) of {sealed.namespace}/{sealed.name} ({scope}) into {target} "
           f"with {cert.fingerprint[:19]}...", file=sys.stderr)

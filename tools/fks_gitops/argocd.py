@@ -122,6 +122,9 @@ def check(ctx) -> list[Problem]:
     repo = ctx.config.repo
     manifests = load(repo)
     apps = [m for m in manifests if m.doc.get("kind") == "Application"]
+    if not ctx.everything:  # --env: only the Applications that deploy the named environments
+        overlays = {e.overlay for e in ctx.config.select(list(ctx.selected))}
+        apps = [a for a in apps if ((a.doc.get("spec") or {}).get("source") or {}).get("path") in overlays]
     projects = {m.doc["metadata"]["name"]: m.doc for m in manifests if m.doc.get("kind") == "AppProject"}
     rendered_apps = {}
     for app in apps:
@@ -131,7 +134,7 @@ def check(ctx) -> list[Problem]:
             recurse = bool((source.get("directory") or {}).get("recurse"))
             rendered_apps[path] = _render_path(ctx, path, recurse)
     problems = [p for app in apps for p in _app_problems(app, ctx, projects, rendered_apps)]
-    for env in ctx.config.environments:
+    for env in ctx.config.select(list(ctx.selected)):
         mine = [a for a in apps if ((a.doc.get("spec") or {}).get("source") or {}).get("path") == env.overlay]
         if len(mine) != 1:
             problems.append(Problem(f"{FOLDER}/", "argocd.environment", "error",

@@ -3,7 +3,9 @@
     write(Path("overlays/prod/kustomization.yaml"), text)
 
 A temporary file in the same folder (so the rename stays on one filesystem), the old file's
-mode kept, then os.replace. On any failure the temporary file is removed.
+mode kept, then os.replace. On any failure the temporary file is removed; a filesystem refusal
+(the target is a folder, its parent is a file, the folder is read-only) becomes a one-line
+GitOpsError, since it is the user's path that is wrong, not the program.
 """
 from __future__ import annotations
 
@@ -12,8 +14,17 @@ import stat
 import tempfile
 from pathlib import Path
 
+from .errors import GitOpsError
+
 
 def write(path: Path, data: str | bytes) -> None:
+    try:
+        _write(path, data)
+    except OSError as exc:
+        raise GitOpsError(f"{path}: cannot write: {exc.strerror or exc}") from exc
+
+
+def _write(path: Path, data: str | bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     mode = stat.S_IMODE(path.stat().st_mode) if path.exists() else 0o644
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)

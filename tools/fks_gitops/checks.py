@@ -12,8 +12,8 @@ from . import argocd, monitoring, parity, policy, references, schemas, sealverif
 
 
 def _schemas(ctx) -> list:
-    locations = (*ctx.schema_locations, ctx.config.repo / "schemas")
-    return schemas.check(ctx.docs, ctx.where, ctx.env.kubernetes, locations, ctx.config.schema_allow)
+    return schemas.check(ctx.docs, ctx.where, ctx.env.kubernetes, ctx.schema_locations, ctx.config.schema_allow,
+                         repo_schemas=ctx.config.repo / "schemas")
 
 
 def _policies(ctx) -> list:
@@ -32,9 +32,10 @@ def _plaintext(ctx) -> list:
     return sealverify.check_plaintext(ctx.config.repo)
 
 
-def extra_renders(config) -> list[str]:
-    """Folders beyond the overlays that whole-repository checks render."""
-    return argocd.app_paths(config.repo)
+def extra_renders(ctx) -> list[str]:
+    """Folders beyond the overlays that whole-repository checks render (only on a full run:
+    `--env` narrows the Argo CD check to the named environments' Applications)."""
+    return argocd.app_paths(ctx.config.repo) if ctx.everything else []
 
 
 def warm_ups(config) -> list[tuple[str, Callable[[list[dict]], object]]]:

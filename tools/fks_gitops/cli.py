@@ -23,6 +23,8 @@ def repo_from(option: str | None) -> Path:
 def guarded(body: Callable[[], int]) -> int:
     try:
         return body()
+    except SystemExit as exc:  # argparse has printed its usage error (2) or --help (0)
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
     except GitOpsError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code

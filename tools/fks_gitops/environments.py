@@ -11,8 +11,11 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
 import yaml
 
+from . import environments_schema
 from .errors import GitOpsError
 
 FILE = "environments.yaml"
@@ -74,7 +77,11 @@ class Config:
         return self.environments[env.order - 1] if env.order > 0 else None
 
     def select(self, names: list[str] | None) -> list[Environment]:
-        return [self.get(n) for n in names] if names else list(self.environments)
+        """The named environments in chain order, each once; all of them when none is named."""
+        if not names:
+            return list(self.environments)
+        wanted = {self.get(n).name for n in names}
+        return [e for e in self.environments if e.name in wanted]
 
 
 def parse_duration(text: str, where: str) -> dt.timedelta:
@@ -106,8 +113,12 @@ def _freeze(raw: dict | None, where: str) -> Freeze | None:
     if not raw:
         return None
     hours = raw.get("market_hours") or {}
+    try:
+        ZoneInfo(raw["timezone"])
+    except (ZoneInfoNotFoundError, ValueError):
+        raise GitOpsError(f"{where}.timezone: {raw['timezone']!r} is not a time zone; use a name like America/New_York") from None
     return Freeze(
-        timezone=raw.get("timezone", "UTC"),
+        timezone=raw["timezone"],
         days=tuple(hours.get("days", ())),
         open=_time(hours["open"], f"{where}.market_hours.open") if "open" in hours else None,
         close=_time(hours["close"], f"{where}.market_hours.close") if "close" in hours else None,
@@ -140,14 +151,17 @@ def _environment(raw: dict, order: int) -> Environment:
 def load(repo: Path) -> Config:
     path = repo / FILE
     try:
-        raw = yaml.load(path.read_text(), Loader=yaml.CSafeLoader) or {}
+        # BaseLoader: every scalar stays a string, as the schema expects (no dates, no floats).
+        raw = yaml.load(path.read_text(), Loader=yaml.CBaseLoader) or {}
     except FileNotFoundError:
         raise GitOpsError(f"{path}: not found; run inside the repository or pass --repo") from None
     except yaml.YAMLError as exc:
         raise GitOpsError(f"{FILE}: not valid YAML: {exc}".splitlines()[0]) from None
-    envs = tuple(_environment(e, i) for i, e in enumerate(raw.get("environments") or ()))
-    if not envs:
-        raise GitOpsError(f"{FILE}: no environments listed")
+    environments_schema.check(raw, FILE)
+    envs = tuple(_environment(e, i) for i, e in enumerate(raw["environments"]))
+    names = [e.name for e in envs]
+    if len(set(names)) != len(names):
+        raise GitOpsError(f"{FILE}: environment names repeat: {', '.join(names)}")
     return Config(
         repo=repo,
         repository=raw.get("repository", ""),
@@ -155,7 +169,7 @@ def load(repo: Path) -> Config:
         project=raw.get("argocd_project", ""),
         environments=envs,
         parity=tuple(ParityRule(r["kind"], r.get("name", "*"), r["path"]) for r in raw.get("parity") or ()),
-        schema_allow={str(k): "" if v is None else str(v) for k, v in (raw.get("schema_allow") or {}).items()},
+        schema_allow=dict(raw.get("schema_allow") or {}),
     )
 
 

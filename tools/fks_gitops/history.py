@@ -21,6 +21,7 @@ import git
 from .errors import GitOpsError
 from .gates import hours
 from .images import Image, component, read
+from .repo_git import open_repo
 
 if TYPE_CHECKING:
     from .plan import Change
@@ -64,7 +65,7 @@ class History:
         return self._timelines[overlay]
 
     def _read(self, path: str) -> list[Snapshot]:
-        with _open(self.repo) as repo:
+        with open_repo(self.repo) as repo:
             out = _log(repo, path)
             return [_snapshot(repo, fields, path) for fields in out]
 
@@ -112,7 +113,7 @@ class History:
         return blocked
 
     def promotions(self, env: str | None = None) -> list[Record]:
-        with _open(self.repo) as repo:
+        with open_repo(self.repo) as repo:
             rows = _log(repo, "overlays")
         records = []
         for sha, when, subject, trailers in rows:
@@ -153,13 +154,6 @@ def _key(snap: Snapshot, name: str) -> tuple | None:
 
 def _rolled_back_here(snap: Snapshot, name: str) -> bool:
     return any(v.split(" ", 1)[0] == component(name) for v in snap.trailer("Rollback"))
-
-
-def _open(path: Path) -> git.Repo:
-    try:
-        return git.Repo(path)
-    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
-        raise GitOpsError(f"{path} is not the top of a git repository; history lives in git") from None
 
 
 def _log(repo: git.Repo, path: str) -> list[tuple[str, dt.datetime, str, tuple[tuple[str, str], ...]]]:

@@ -8,8 +8,8 @@ and compared with the first environment of the chain that rendered.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
+from .docdiff import diff, show
 from .environments import ParityRule
 from .problem import Problem
 
@@ -74,24 +74,6 @@ def _index(docs: list[dict], namespace: str) -> dict[tuple[str, str], dict]:
     return objects
 
 
-def _diff(a: object, b: object, path: list[str]) -> Iterator[tuple[list[str], object, object]]:
-    if isinstance(a, dict) and isinstance(b, dict):
-        for key in sorted(set(a) | set(b)):
-            yield from _diff(a.get(key), b.get(key), [*path, key])
-    elif isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
-        for i, (x, y) in enumerate(zip(a, b)):
-            yield from _diff(x, y, [*path, f"[{i}]"])
-    elif a != b:
-        yield path, a, b
-
-
-def _show(path: list[str]) -> str:
-    out = ""
-    for token in path:
-        out += token if token.startswith("[") else (f".{token}" if out else token)
-    return out
-
-
 def _clip(value: object) -> str:
     text = repr(value)
     return text if len(text) <= _SHOWN else text[: _SHOWN - 3] + "..."
@@ -115,12 +97,12 @@ def compare(
                     f"add it to both overlays or allow it under parity in environments.yaml",
                 ))
             continue
-        for path, ref_value, value in _diff(theirs[(kind, name)], mine[(kind, name)], []):
+        for path, ref_value, value in diff(theirs[(kind, name)], mine[(kind, name)]):
             if _allowed(rules, kind, name, path):
                 continue
             problems.append(Problem(
                 where, "parity.drift", "error",
-                f"{_show(path)} is {_clip(value)} here but {_clip(ref_value)} in {reference}; "
+                f"{show(path)} is {_clip(value)} here but {_clip(ref_value)} in {reference}; "
                 f"make the overlays agree, or allow the path under parity in environments.yaml",
             ))
     return problems

@@ -80,11 +80,7 @@ def promote(repo: Path, request: Request, validator: Validator | None = None) ->
     target = config.get(request.target)
     request = replace(request, now=request.now or dt.datetime.now(dt.timezone.utc))
     run = _Run(repo, config, target, request, validator or validate_target)
-    try:
-        g = git.Repo(repo)
-    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
-        raise GitOpsError(f"{repo} is not the top of a git repository") from None
-    with g:
+    with repo_git.open_repo(repo) as g:
         original = repo_git.current_branch(g)
         repo_git.refuse_dirty(g)
         if request.branch and not request.dry_run:

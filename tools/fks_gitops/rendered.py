@@ -17,6 +17,7 @@ from pathlib import Path
 
 import yaml
 
+from .docdiff import diff, show
 from .render import object_id, render
 
 # kustomize's images transformer writes only these; a change anywhere else is drift.
@@ -47,20 +48,9 @@ def drift(before: list[dict], after: list[dict]) -> list[str]:
     found = [f"{oid}: added" for oid in sorted(new.keys() - old.keys())]
     found += [f"{oid}: removed" for oid in sorted(old.keys() - new.keys())]
     for oid in sorted(old.keys() & new.keys()):
-        found += [f"{oid}: {path}" for path in _paths(old[oid], new[oid], "") if not IMAGE_FIELD.search(path)]
+        paths = [show(path) for path, _, _ in diff(old[oid], new[oid])]
+        found += [f"{oid}: {path}" for path in paths if not IMAGE_FIELD.search(path)]
     return found
-
-
-def _paths(a: object, b: object, at: str) -> list[str]:
-    if isinstance(a, dict) and isinstance(b, dict):
-        return [p for k in sorted(a.keys() | b.keys(), key=str) for p in _paths(a.get(k), b.get(k), _join(at, k))]
-    if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
-        return [p for i, (x, y) in enumerate(zip(a, b)) for p in _paths(x, y, f"{at}[{i}]")]
-    return [] if a == b else [at or "."]
-
-
-def _join(at: str, key: object) -> str:
-    return f"{at}.{key}" if at else str(key)
 
 
 def unified(before: list[dict], after: list[dict], overlay: str) -> str:

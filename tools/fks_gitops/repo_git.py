@@ -1,11 +1,13 @@
 """The git work of a promotion, through GitPython: safety checks, commit, push, branch.
 
-    with git.Repo(path) as repo:
+    with open_repo(path) as repo:
         branch = current_branch(repo); refuse_dirty(repo)
         sha = commit(repo, "overlays/prod/kustomization.yaml", message)
         pushed = push(repo, "origin", "HEAD:main")   # False when the remote moved on
 """
 from __future__ import annotations
+
+from pathlib import Path
 
 import git
 
@@ -14,6 +16,14 @@ from .errors import GitOpsError
 # Untracked files elsewhere cannot reach a render; new files in an overlay can (a patch, a secret).
 WATCHED_UNTRACKED = "overlays/"
 RETRYABLE = ("(fetch first)", "(non-fast-forward)", "cannot lock ref", "failed to update ref", "incorrect old value")
+
+
+def open_repo(path: Path) -> git.Repo:
+    """The repository whose top directory is `path` (promotion and history read and write there)."""
+    try:
+        return git.Repo(path)
+    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+        raise GitOpsError(f"{path} is not the top of a git repository") from None
 
 
 def current_branch(repo: git.Repo) -> str:

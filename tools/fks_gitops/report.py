@@ -65,15 +65,18 @@ def _github(report: Report) -> str:
 
 def _junit(report: Report) -> str:
     cases = []
+    def of(p: Problem, env: str) -> bool:
+        return p.where == f"overlays/{env}" or p.where.startswith(f"overlays/{env}:")
+
     for env in report.environments:
-        mine = [p for p in report.problems if p.where.startswith(f"overlays/{env}")]
+        mine = [p for p in report.problems if of(p, env)]
         body = "".join(
             f"<failure type={quoteattr(p.rule)} message={quoteattr(p.message)}>{escape(str(p))}</failure>"
             for p in mine
             if p.level == "error"
         )
         cases.append(f'  <testcase classname="validate" name={quoteattr(env)}>{body}</testcase>')
-    rest = [p for p in report.problems if not any(p.where.startswith(f"overlays/{e}") for e in report.environments)]
+    rest = [p for p in report.problems if not any(of(p, e) for e in report.environments)]
     for p in rest:
         cases.append(
             f'  <testcase classname="validate" name={quoteattr(p.where)}>'

@@ -33,9 +33,10 @@ _DEFINITIONS = "https://kubernetes.io/api/_definitions.json"  # the $id every bu
 
 
 def check(docs: list[dict], where: str, kubernetes: str, extra_locations: Sequence[Path] = (),
-          allow: Mapping[str, str] | None = None) -> list[Problem]:
+          allow: Mapping[str, str] | None = None, repo_schemas: Path = SCHEMAS) -> list[Problem]:
+    """`repo_schemas`: the checked repository's schemas/ (default: this toolchain's own)."""
     version = bundled_version(kubernetes)
-    locations = (*(Path(p) for p in extra_locations), SCHEMAS)
+    locations = (*(Path(p) for p in extra_locations), repo_schemas)
     problems: list[Problem] = []
     for doc in docs:
         problems += _check_one(doc, f"{where}: {object_id(doc)}", kubernetes, version, locations, allow or {})

@@ -22,10 +22,12 @@ from . import certs, environments, render
 from .environments import Environment
 from .errors import GitOpsError
 from .problem import Problem
-from .proc import run
+from .proc import require, run
 from .seal import API_VERSION, SEALED_WITH, SealedSecret, from_document
 
-MAX_SCAN = 1 << 20  # larger files are data, not something a person typed a secret into
+# Larger files are data, not something a person typed a Secret or dotenv into: only the cheap
+# private-key search runs on them (a key pasted into a big dump is still a leak).
+MAX_SCAN = 1 << 20
 _PRIVATE_KEY = re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----")
 # Parse only files that may hold a Secret; SealedSecrets and everything else are skipped fast.
 _SECRET_KIND = re.compile(r"""["']?kind["']?\s*:\s*["']?Secret["']?\s*(?:$|[,}#])""", re.MULTILINE)
@@ -136,17 +138,28 @@ def _scope(doc: dict, sealed: SealedSecret, reseal: str) -> list[str]:
 
 def check_plaintext(repo: Path) -> list[Problem]:
     """Check 4 over the files git tracks, plus untracked ones it does not ignore (one `git add` away)."""
-    listed = run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=str(repo)).stdout
     problems = []
-    for rel in sorted(set(filter(None, listed.split("\0")))):
+    for rel in _listed(repo):
         text = _text(repo / rel)
         if text is not None:
-            problems += _scan(rel, text)
+            problems += _scan(rel, text, parse=(repo / rel).stat().st_size <= MAX_SCAN)
     return problems
 
 
+def _listed(repo: Path) -> list[str]:
+    argv = [require("git", "install git"), "ls-files", "-z", "--cached", "--others", "--exclude-standard"]
+    proc = run(argv, cwd=str(repo), check=False)
+    if proc.returncode != 0:
+        if "not a git repository" in proc.stderr:
+            raise GitOpsError(f"{repo} is not a git checkout; the plaintext-secret scan reads git's file list, "
+                              "so run it in a clone (or `git init` and `git add` the folder first)")
+        tail = (proc.stderr.strip().splitlines() or ["no output"])[-1]
+        raise GitOpsError(f"{repo}: git ls-files failed, so the plaintext-secret scan has no file list: {tail}")
+    return sorted(set(filter(None, proc.stdout.split("\0"))))
+
+
 def _text(path: Path) -> str | None:
-    if path.is_symlink() or not path.is_file() or path.stat().st_size > MAX_SCAN:
+    if path.is_symlink() or not path.is_file():
         return None
     data = path.read_bytes()
     if b"\0" in data[:8192]:
@@ -157,12 +170,14 @@ def _text(path: Path) -> str | None:
         return None
 
 
-def _scan(rel: str, text: str) -> list[Problem]:
+def _scan(rel: str, text: str, parse: bool = True) -> list[Problem]:
     problems = [
         Problem(f"{rel}:{text.count(chr(10), 0, m.start()) + 1}", "secrets.plaintext", "error",
                 "private key in a tracked file; remove it and rotate the key")
         for m in _PRIVATE_KEY.finditer(text)
     ]
+    if not parse:
+        return problems
     if rel.endswith((".yaml", ".yml", ".json")) and _SECRET_KIND.search(text):
         problems += _plaintext_secrets(rel, text)
     if _DOTENV_NAME.search(rel):

@@ -43,6 +43,11 @@ class RepoContext:
     config: Config
     rendered: dict[str, list[dict]]
     renders: render.Renders | None = None
+    selected: tuple[str, ...] = ()  # environment names asked for; empty means all
+
+    @property
+    def everything(self) -> bool:
+        return not self.selected or set(self.selected) == {e.name for e in self.config.environments}
 
     def render(self, rel: str) -> list[dict]:
         if self.renders is None:
@@ -70,17 +75,23 @@ def validate(
     config = environments.load(repo)
     selected = config.select(list(envs) if envs else None)
     known = {config.get(name).overlay: docs for name, docs in (rendered or {}).items()}
+    locations = tuple(Path(p) for p in schema_locations)
+    for folder in locations:
+        if not folder.is_dir():
+            raise GitOpsError(f"--schema-location {folder}: not a folder")
     problems: list[Problem] = []
     docs: dict[str, list[dict]] = {}
+    renderer = render.renderer()  # found once, before threads race to find it
     # Two pools: checks wait on renders, never the other way round, so neither can starve.
     with ThreadPoolExecutor(max_workers=4) as render_pool, ThreadPoolExecutor(max_workers=8) as check_pool:
         renders = render.Renders(repo, render_pool, known)
         pending = {renders.start(e.overlay): e for e in selected}
         from . import checks  # imported while kustomize runs
 
-        for path in checks.extra_renders(config):
+        whole = RepoContext(config, docs, renders, tuple(e.name for e in selected))
+        for path in checks.extra_renders(whole):
             renders.start(path)
-        if len(known) < len(selected):  # with every overlay rendered already, nothing to overlap
+        if len(selected) - len(known) > 1:  # a head start only pays while several overlays render
             for path, work in checks.warm_ups(config):
                 check_pool.submit(_warm_up, renders, path, work)
         futures: list[Future] = []
@@ -92,9 +103,8 @@ def validate(
                 problems.append(Problem(env.overlay, "render", "error", exc.detail))
                 continue
             docs[env.name] = env_docs
-            ctx = EnvContext(config, env, env_docs, tuple(schema_locations))
+            ctx = EnvContext(config, env, env_docs, locations)
             futures += [check_pool.submit(_run, name, ctx.where, f, ctx) for name, f in checks.PER_ENVIRONMENT]
-        whole = RepoContext(config, docs, renders)
         futures += [check_pool.submit(_run, name, "repository", f, whole) for name, f in checks.WHOLE_REPOSITORY]
         for future in futures:
             problems += future.result()
@@ -106,7 +116,7 @@ def validate(
         objects=sum(len(d) for d in docs.values()),
         problems=sorted(set(problems), key=_order),
         seconds=time.perf_counter() - started,
-        renderer=render.renderer().version,
+        renderer=renderer.version,
         notes=notes,
     )
 

@@ -1,0 +1,96 @@
+"""The shape of environments.yaml, checked before anything reads it.
+
+A typo there must stop the tools with one line, not switch a gate off: `days: [monday]` would
+otherwise silently disable prod's market-hours freeze.
+
+    check(raw)  # raises GitOpsError naming the field
+"""
+from __future__ import annotations
+
+import functools
+
+import jsonschema_rs
+
+from .errors import GitOpsError
+
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_TEXT = {"type": "string", "minLength": 1}
+_CLOCK = {"type": "string", "pattern": r"^\d{2}:\d{2}$"}
+_DATE = {"type": ["string"], "pattern": r"^\d{4}-\d{2}-\d{2}$"}
+_MOMENT = {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2})?([+-]\d{2}:\d{2}|Z)?)?$"}
+
+_FREEZE = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["timezone"],
+    "properties": {
+        "timezone": _TEXT,
+        "market_hours": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["days", "open", "close"],
+            "properties": {"days": {"type": "array", "items": {"enum": list(DAYS)}}, "open": _CLOCK, "close": _CLOCK},
+        },
+        "early_closes": {"type": "object", "propertyNames": _DATE, "additionalProperties": _CLOCK},
+        "holidays": {"type": "array", "items": _DATE},
+        "adhoc": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["from", "to"],
+                "properties": {"from": _MOMENT, "to": _MOMENT, "reason": {"type": "string"}},
+            },
+        },
+    },
+}
+SCHEMA = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["repository", "environments"],
+    "properties": {
+        "repository": _TEXT,
+        "revision": _TEXT,
+        "argocd_project": _TEXT,
+        "environments": {
+            "type": "array",
+            "minItems": 1,
+            "items": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["name", "namespace", "kubernetes", "application"],
+                "properties": {
+                    "name": {"type": "string", "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},
+                    "namespace": _TEXT,
+                    "kubernetes": {"type": "string", "pattern": r"^\d+\.\d+$"},
+                    "application": _TEXT,
+                    "certificate": _TEXT,
+                    "soak": _TEXT,
+                    "freeze": _FREEZE,
+                },
+            },
+        },
+        "parity": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["kind", "path"],
+                "properties": {"kind": _TEXT, "name": _TEXT, "path": {"type": "string"}},
+            },
+        },
+        "schema_allow": {"type": "object", "additionalProperties": {"type": "string"}},
+    },
+}
+
+
+@functools.cache
+def _validator() -> jsonschema_rs.Validator:
+    return jsonschema_rs.validator_for(SCHEMA)
+
+
+def check(raw: object, file: str) -> None:
+    """Raise a GitOpsError for the first place `raw` does not fit the schema."""
+    for error in _validator().iter_errors(raw):
+        where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.instance_path).lstrip(".")
+        raise GitOpsError(f"{file}: {where or 'top level'}: {error.message}")
