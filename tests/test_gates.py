@@ -103,6 +103,13 @@ def test_soak_counts_from_the_commit_that_put_the_version_in_the_source(work):
     assert gates.soaked(staging, new, history, T0 + dt.timedelta(hours=28)) == dt.timedelta(hours=26)
 
 
+def test_soak_says_until_when_in_utc_whatever_the_offset_of_now(work):
+    staging, new = CONFIG.get("staging"), Image(EXEC, tag="1.4.3")
+    new_york = (T0 + dt.timedelta(hours=22)).astimezone(dt.timezone(dt.timedelta(hours=-4)))  # 06:00-04:00
+    (refusal,) = gates.soak(staging, [(Image(EXEC, tag="1.4.2"), new)], History(work.path), new_york)
+    assert "wait until 2026-03-02 14:00 UTC " in refusal.message
+
+
 def test_soak_refuses_a_version_with_no_commit_in_the_source(work):
     (refusal,) = gates.soak(CONFIG.get("staging"), [(None, Image(EXEC, tag="7.7.7"))], History(work.path), T0)
     assert refusal.gate == "soak" and "no commit in overlays/staging" in refusal.message

@@ -4,6 +4,8 @@ from pathlib import Path
 
 import pytest
 
+from fks_gitops import repo_git
+from fks_gitops.errors import GitOpsError
 from fks_gitops.history import History
 from fks_gitops.images import Image
 
@@ -33,6 +35,16 @@ def test_entered_is_the_commit_that_put_the_version_there(work):
     work.commit("staging: grafana", T0 + timedelta(hours=3))
     snap = History(work.path).entered("overlays/staging", Image(EXEC, tag="1.4.3"))
     assert (snap.sha, snap.when) == (staged, T0 + timedelta(hours=2))
+
+
+def test_history_outside_git_is_the_same_one_line_error_as_promote(tmp_path):
+    message = f"{tmp_path} is not the top of a git repository"
+    with pytest.raises(GitOpsError) as opened:
+        repo_git.open_repo(tmp_path)
+    with pytest.raises(GitOpsError) as read:
+        History(tmp_path).promotions()
+    assert [str(opened.value), str(read.value)] == [message, message]
+    assert read.value.exit_code == 2
 
 
 def test_entered_is_none_for_a_version_not_at_head(work):

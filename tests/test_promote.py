@@ -10,6 +10,7 @@ refuses on errors and restores the file. `test_default_validator_runs_validate` 
 """
 import datetime as dt
 import json
+import shutil
 import sys
 import threading
 from pathlib import Path
@@ -22,7 +23,7 @@ from fks_gitops.problem import Problem
 from fks_gitops.render import object_id
 
 sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "promote_lib"))
-from promote_repo import NAMES, T0, clone, copy_real, make  # noqa: E402
+from promote_repo import FIXTURE, NAMES, T0, clone, copy_real, make  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 SATURDAY = "2026-03-07T12:00:00+00:00"  # no freeze; T0 + 6 days
@@ -149,6 +150,15 @@ def test_soak_refuses_then_passes(work, capsys, monkeypatch):
     assert "Soak: 25h" in trailers(work)
 
 
+def test_soak_refusal_prints_utc_when_now_has_an_offset(work, capsys):
+    work.set_tag("dev", "fks-execution", "1.4.3")
+    work.commit("dev 1.4.3", T0)
+    work.set_tag("staging", "fks-execution", "1.4.3")
+    work.commit("staging 1.4.3", dt.datetime(2026, 3, 8, 18, tzinfo=dt.timezone.utc))
+    code, _, err = run(work, capsys, "--to", "prod", "--now", "2026-03-09T10:00:00-04:00")  # 14:00 UTC: 20h later
+    assert code == 1 and "has run in staging for 20h of 24h; wait until 2026-03-09 18:00 UTC " in err
+
+
 def test_order_refuses_a_version_that_never_ran_in_dev_even_with_break_glass(staged, capsys):
     staged.set_tag("staging", "fks-execution", "1.5.0")
     staged.commit("hand edit", T0 + dt.timedelta(hours=3))
@@ -241,6 +251,25 @@ def test_usage_errors_exit_2_and_change_nothing(work, capsys, args, message):
     assert code == 2 and message in err and out == ""
     assert len(err.strip().splitlines()) == 1
     assert work.state() == state
+
+
+@pytest.mark.parametrize("tag", ["latest", '""'])
+def test_an_unpinned_source_version_is_refused_before_anything_is_written(work, capsys, validated, tag):
+    work.set_tag("dev", "fks-execution", tag)
+    work.commit("dev unpinned", T0)
+    state = work.state()
+    code, out, err = run(work, capsys, "--to", "staging")
+    shown = f"{EXEC}:latest" if tag == "latest" else EXEC
+    assert (code, out, err) == (2, "", f"error: overlays/dev: image {shown!r} is not pinned; pin it in dev "
+                                       "(a tag other than 'latest', or a digest) before promoting to staging\n")
+    assert work.state() == state and validated == []
+
+
+def test_a_directory_outside_git_is_refused(tmp_path, capsys):
+    plain = tmp_path / "plain"
+    shutil.copytree(FIXTURE, plain)
+    code, out, err = cli.main(["--repo", str(plain), "--to", "dev", "--image", "fks-execution:1.4.3"]), *capsys.readouterr()
+    assert (code, out, err) == (2, "", f"error: {plain} is not the top of a git repository\n")
 
 
 @pytest.mark.parametrize("path", ["overlays/prod/kustomization.yaml", "base/grafana/deployment.yaml"])

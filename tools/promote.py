@@ -69,11 +69,7 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    try:
-        args = parser().parse_args(argv)
-    except SystemExit as exc:  # argparse has printed the usage line; main returns the code
-        return int(exc.code or 0)
-    return guarded(lambda: _main(args))
+    return guarded(lambda: _main(parser().parse_args(argv)))
 
 
 def _main(args: argparse.Namespace) -> int:

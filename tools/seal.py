@@ -131,11 +131,11 @@ def _verify(repo: Path, args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    try:
+    def body() -> int:
         args = _parser().parse_args(argv)
-    except SystemExit as exc:  # usage errors and --help: argparse has printed; return its code
-        return int(exc.code or 0)
-    return guarded(lambda: (_verify if args.verify else _seal)(repo_from(args.repo), args))
+        return (_verify if args.verify else _seal)(repo_from(args.repo), args)
+
+    return guarded(body)
 
 
 if __name__ == "__main__":

@@ -47,7 +47,7 @@ _FREEZE = {
 SCHEMA = {
     "type": "object",
     "additionalProperties": False,
-    "required": ["repository", "environments"],
+    "required": ["environments"],
     "properties": {
         "repository": _TEXT,
         "revision": _TEXT,

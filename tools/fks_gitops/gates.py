@@ -14,13 +14,13 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from .environments import Config, Environment, Freeze
+from .environments_schema import DAYS
 from .errors import GitOpsError
 from .images import Image
 
 if TYPE_CHECKING:
     from .history import History
 
-DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 HINT = "or use --break-glass --reason TEXT"
 
 
@@ -59,7 +59,7 @@ def soak(source: Environment, changes: list[tuple[Image, Image]], history: Histo
             msg = f"{new.component} {new.version} has no commit in {source.overlay}; commit it there first"
             refusals.append(Refusal("soak", msg, True))
         elif ran < source.soak:
-            until = (now + source.soak - ran).strftime("%Y-%m-%d %H:%M UTC")
+            until = (now + source.soak - ran).astimezone(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
             msg = f"{new.component} {new.version} has run in {source.name} for {hours(ran)} of {hours(source.soak)}; wait until {until} {HINT}"
             refusals.append(Refusal("soak", msg, True))
     return refusals

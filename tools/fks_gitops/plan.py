@@ -68,6 +68,7 @@ def _from_source(
 ) -> list[Change]:
     offered = images.read((repo / source.overlay / "kustomization.yaml").read_text(), source.overlay)
     names = [images.resolve(offered, c, source.overlay).name for c in req.components] or list(offered)
+    _refuse_unpinned(source, target, [offered[name] for name in names])
     changes = []
     for name in names:
         if name not in current:
@@ -76,6 +77,16 @@ def _from_source(
         if new.key != current[name].key:
             changes.append(Change(current[name], new, gates.soaked(source, new, history, req.now)))
     return changes
+
+
+def _refuse_unpinned(source: Environment, target: Environment, offered: list[Image]) -> None:
+    """A usage error before anything is written: validation would refuse it only after the write."""
+    for image in offered:
+        if not image.pinned:
+            raise GitOpsError(
+                f"{source.overlay}: image {image.ref!r} is not pinned; pin it in {source.name} "
+                f"(a tag other than 'latest', or a digest) before promoting to {target.name}"
+            )
 
 
 def _rollback(target: Environment, req: Request, current: dict[str, Image], history: History) -> list[Change]:

@@ -18,6 +18,7 @@ from pathlib import Path
 import yaml
 
 from .errors import GitOpsError
+from .problem import Problem
 from .proc import run
 
 HOW_TO_GET = "run `make setup`, or install kustomize >= 5 or kubectl >= 1.27"
@@ -36,6 +37,10 @@ class RenderError(GitOpsError):
     def __init__(self, overlay: str, message: str) -> None:
         super().__init__(f"{overlay}: kustomize failed: {message}", exit_code=1)
         self.overlay, self.detail = overlay, message
+
+    def problem(self) -> Problem:
+        """How a report shows it: one error at the folder, with kustomize's message."""
+        return Problem(self.overlay, "render", "error", self.detail)
 
 
 def _major(version: str) -> int:

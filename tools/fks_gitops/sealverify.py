@@ -56,9 +56,7 @@ def verify(
 def _render(repo: Path, selected: list[Environment]) -> tuple[dict[str, list[dict]], list[Problem]]:
     results = render.render_all(repo, [e.overlay for e in selected])
     docs = {e.name: results[e.overlay] for e in selected if isinstance(results[e.overlay], list)}
-    problems = [
-        Problem(e.overlay, "render", "error", results[e.overlay].detail) for e in selected if e.name not in docs
-    ]
+    problems = [results[e.overlay].problem() for e in selected if e.name not in docs]
     return docs, problems
 
 

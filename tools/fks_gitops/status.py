@@ -1,6 +1,6 @@
 """Where every image version is: environment x image, with the time since it arrived.
 
-    rows = status(repo, now)
+    envs, rows = status(repo)
     rows[0].component, rows[0].cells["prod"].version, rows[0].cells["prod"].differs
 """
 from __future__ import annotations

@@ -100,7 +100,7 @@ def validate(
             try:
                 env_docs = future.result()
             except render.RenderError as exc:
-                problems.append(Problem(env.overlay, "render", "error", exc.detail))
+                problems.append(exc.problem())
                 continue
             docs[env.name] = env_docs
             ctx = EnvContext(config, env, env_docs, locations)
