@@ -50,6 +50,16 @@ def _render_sequentially(repo: Path) -> float:
     return time.perf_counter() - started
 
 
+def _render_in_parallel(repo: Path) -> float:
+    prefix = list(render.renderer().argv)
+    started = time.perf_counter()
+    procs = [subprocess.Popen([*prefix, str(repo / e.overlay)], stdout=subprocess.DEVNULL)
+             for e in environments.load(repo).environments]
+    for proc in procs:
+        proc.wait()
+    return time.perf_counter() - started
+
+
 def repository(rounds: int) -> None:
     cold_env = {**os.environ, "FKS_GITOPS_NO_CACHE": "1"}
     warm_env = {**os.environ, "FKS_GITOPS_NO_CACHE": "0"}
@@ -98,10 +108,14 @@ def scale(sizes: list[int], rounds: int) -> None:
         for size in sizes:
             repo = generated(size, Path(tmp))
             objects = sum(len(render.render(repo / e.overlay)) for e in environments.load(repo).environments)
-            times = [_timed([*VALIDATE, "--repo", str(repo)], cold_env) for _ in range(rounds)]
-            t = statistics.median(times)
+            times, renders = [], []
+            for _ in range(rounds):
+                renders.append(_render_in_parallel(repo))
+                times.append(_timed([*VALIDATE, "--repo", str(repo)], cold_env))
+            t, r = statistics.median(times), statistics.median(renders)
             print(f"{size:4d} components x 3 environments: {objects:5d} objects, validate {t:.2f} s "
-                  f"({1000 * t / objects:.2f} ms/object, cold cache, {os.cpu_count()} cores)")
+                  f"({1000 * t / objects:.2f} ms/object, cold cache, {os.cpu_count()} cores); "
+                  f"kustomize alone, the 3 overlays in parallel: {r:.2f} s")
             shutil.rmtree(repo)
 
 

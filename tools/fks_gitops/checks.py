@@ -1,7 +1,7 @@
 """Every check validate runs, in one place (yamllint's _RULES).
 
 Per-environment checks take an EnvContext (one rendered environment); whole-repository checks
-take a RepoContext (every environment that rendered).
+take a RepoContext (every environment that rendered, or only the repository's files).
 """
 from __future__ import annotations
 
@@ -55,5 +55,8 @@ PER_ENVIRONMENT = [
 WHOLE_REPOSITORY = [
     ("argocd", argocd.check),
     ("parity", parity.check),
+]
+# Whole-repository checks that read files, not renders: they start at once, beside kustomize.
+REPOSITORY_FILES = [
     ("plaintext-secrets", _plaintext),
 ]

@@ -89,12 +89,12 @@ def validate(
         from . import checks  # imported while kustomize runs
 
         whole = RepoContext(config, docs, renders, tuple(e.name for e in selected))
+        futures: list[Future] = [check_pool.submit(_run, name, "repository", f, whole) for name, f in checks.REPOSITORY_FILES]
         for path in checks.extra_renders(whole):
             renders.start(path)
         if len(selected) - len(known) > 1:  # a head start only pays while several overlays render
             for path, work in checks.warm_ups(config):
                 check_pool.submit(_warm_up, renders, path, work)
-        futures: list[Future] = []
         for future in as_completed(pending):
             env = pending[future]
             try:
