@@ -64,3 +64,23 @@ def test_rule_unit_tests_run_against_rendered_rules(config, rendered):
     rules["data"]["orders.yaml"] = rules["data"]["orders.yaml"].replace("for: ", "for: 9")
     problems = _check(config, docs)
     assert any(p.rule == "monitoring.rule-tests" for p in problems), problems
+
+
+def test_source_configmaps_match_the_rendered_ones(repo, rendered):
+    # validate checks the bases' files while kustomize runs; that head start only pays off
+    # when the rendered ConfigMaps carry the same bytes.
+    def monitoring_data(docs):
+        keys = ("prometheus.yml", "alertmanager.yml", "orders.yaml")
+        return sorted(sorted(d["data"].items()) for d in docs if d["kind"] == "ConfigMap" and any(k in d["data"] for k in keys))
+
+    assert monitoring_data(monitoring.source_configmaps(repo)) == monitoring_data(rendered["prod"])
+
+
+def test_unit_test_failures_name_their_own_test_file(config, rendered):
+    # Test files run in batches, one promtool per core; a failure still names its file.
+    docs = copy.deepcopy(rendered["prod"])
+    rules = _configmap(docs, "orders.yaml")
+    for key in ("orders.yaml", "exchange.yaml"):
+        rules["data"][key] = rules["data"][key].replace("for: ", "for: 9", 1)
+    failing = {p.where for p in _check(config, docs) if p.rule == "monitoring.rule-tests"}
+    assert failing == {"base/prometheus/tests/orders_test.yaml", "base/prometheus/tests/exchange_test.yaml"}

@@ -5,7 +5,6 @@ take a RepoContext (every environment that rendered, or only the repository's fi
 """
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 
 from . import argocd, monitoring, parity, policy, references, schemas, sealverify
@@ -38,10 +37,10 @@ def extra_renders(ctx) -> list[str]:
     return argocd.app_paths(ctx.config.repo) if ctx.everything else []
 
 
-def warm_ups(config) -> list[tuple[str, Callable[[list[dict]], object]]]:
-    """(folder, work) to start on a folder's render before the overlays are done: promtool's
-    unit tests are the longest single step, and every environment shares their result."""
-    return [(path, functools.partial(monitoring.check_docs, config.repo)) for path in monitoring.config_bases(config.repo)]
+def warm_ups(config) -> list[Callable[[], object]]:
+    """Work to start before the overlays are rendered: promtool's unit tests are the longest
+    single step, their inputs sit in the bases' files, and every environment shares the result."""
+    return [lambda: monitoring.check_docs(config.repo, monitoring.source_configmaps(config.repo))]
 
 
 # Slowest first: they start while the quick ones queue.

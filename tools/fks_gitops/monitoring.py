@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import os
 import re
 import tempfile
 import threading
@@ -131,12 +132,16 @@ def _check_prometheus(
             out = run([promtool, "check", "rules", *rule_files], check=False) if rules else None
             return _problems(out.stdout + out.stderr, paths, "monitoring.rules", "rules") if out and out.returncode else []
 
-        def unit_test(copy: str) -> list[Problem]:
-            out = run([promtool, "test", "rules", copy], check=False, cwd=str(root / "tests"))
-            return _test_failures(out.stdout + out.stderr, paths, copies[copy]) if out.returncode else []
+        def unit_tests(batch: list[str]) -> list[Problem]:
+            out = run([promtool, "test", "rules", *batch], check=False, cwd=str(root / "tests"))
+            if out.returncode and len(batch) > 1:
+                # promtool writes file headers to stdout and failures to stderr: run each file
+                # again on its own to know whose failures they are (only when something failed).
+                return [p for copy in batch for p in unit_tests([copy])]
+            return _test_failures(out.stdout + out.stderr, paths, copies[batch[0]]) if out.returncode else []
 
         jobs = [lambda: _config_problems(promtool, root, config, source), rules_check]
-        jobs += [functools.partial(unit_test, c) for c in copies]
+        jobs += [functools.partial(unit_tests, batch) for batch in _batches(list(copies))]
         with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
             problems = [p for found in pool.map(lambda job: job(), jobs) for p in found]
     if any(p.rule == "monitoring.rules" for p in problems):  # unit tests only repeat a parse error
@@ -144,6 +149,19 @@ def _check_prometheus(
     if not problems:
         resultcache.remember(key)
     return tuple(problems)
+
+
+def _batches(files: list[str]) -> list[list[str]]:
+    """One promtool per core, biggest test files spread first: each promtool start costs about
+    as much CPU as a small test file, and kustomize wants the same cores."""
+    count = max(1, min(len(files), os.cpu_count() or 1))
+    batches: list[list[str]] = [[] for _ in range(count)]
+    sizes = [0] * count
+    for path in sorted(files, key=lambda f: -os.path.getsize(f)):
+        i = sizes.index(min(sizes))
+        batches[i].append(path)
+        sizes[i] += os.path.getsize(path)
+    return [b for b in batches if b]
 
 
 def _test_failures(output: str, paths: dict[str, str], test: str) -> list[Problem]:
@@ -199,13 +217,20 @@ def check(ctx) -> list[Problem]:
     return check_docs(ctx.config.repo, ctx.docs)
 
 
-def config_bases(repo: Path) -> list[str]:
-    """Bases that generate a Prometheus or Alertmanager config. validate renders and checks them
-    while the overlays still render; an overlay that carries the same configs then finds its
-    result ready (results are keyed by content, so a patched config is checked on its own)."""
-    found = []
-    for path in sorted((repo / "base").glob("*/kustomization.yaml")):
-        text = path.read_text()
-        if "prometheus.yml" in text or "alertmanager.yml" in text:
-            found.append(str(path.parent.relative_to(repo)))
-    return found
+def source_configmaps(repo: Path) -> list[dict]:
+    """The ConfigMaps the bases' configMapGenerators will produce, read straight from their files.
+    validate checks these while kustomize renders; each environment's own check then finds the
+    result ready when its rendered configs carry the same bytes (results are keyed by content,
+    so a config an overlay changed is checked on its own)."""
+    docs = []
+    for kustomization in sorted((repo / "base").glob("*/kustomization.yaml")):
+        raw = yaml.load(kustomization.read_text(), Loader=yaml.CSafeLoader) or {}
+        for generator in raw.get("configMapGenerator") or []:
+            data = {}
+            for entry in generator.get("files") or []:
+                key, _, rel = str(entry).rpartition("=")
+                path = kustomization.parent / rel
+                if path.is_file():
+                    data[key or path.name] = path.read_text()
+            docs.append({"kind": "ConfigMap", "data": data})
+    return docs

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import re
-from xml.sax.saxutils import escape, quoteattr
+from html import escape
 
 from .problem import Problem
 from .validate import Report
@@ -61,6 +61,11 @@ def _github(report: Report) -> str:
         return f"::{p.level} {where},title={p.rule}::{message}"
 
     return "\n".join([*map(line, report.problems), summary(report)])
+
+
+def quoteattr(text: str) -> str:
+    # html.escape's entities are XML's too; xml.sax would pull in urllib and ssl at start-up.
+    return f'"{escape(text, quote=True)}"'
 
 
 def _junit(report: Report) -> str:

@@ -92,9 +92,9 @@ def validate(
         futures: list[Future] = [check_pool.submit(_run, name, "repository", f, whole) for name, f in checks.REPOSITORY_FILES]
         for path in checks.extra_renders(whole):
             renders.start(path)
-        if len(selected) - len(known) > 1:  # a head start only pays while several overlays render
-            for path, work in checks.warm_ups(config):
-                check_pool.submit(_warm_up, renders, path, work)
+        if len(known) < len(selected):  # a head start only pays while kustomize still runs
+            for work in checks.warm_ups(config):
+                check_pool.submit(_warm_up, work)
         for future in as_completed(pending):
             env = pending[future]
             try:
@@ -131,10 +131,10 @@ def _run(name: str, where: str, check: Callable, ctx: object) -> list[Problem]:
         return [Problem(where, "validate.check-failed", "error", message)]
 
 
-def _warm_up(renders: render.Renders, path: str, work: Callable[[list[dict]], object]) -> None:
+def _warm_up(work: Callable[[], object]) -> None:
     """Results land in the checks' own caches; what counts is each environment's check."""
     try:
-        work(renders.get(path))
+        work()
     except Exception:  # noqa: BLE001 - the environment's own check reports any failure
         pass
 
