@@ -16,14 +16,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import git
-
 from .errors import GitOpsError
 from .gates import hours
 from .images import Image, component, read
 from .repo_git import open_repo
 
 if TYPE_CHECKING:
+    import git
+
     from .plan import Change
 
 SUBJECT = re.compile(r"^(promote|rollback)\(([\w.-]+)\): ")

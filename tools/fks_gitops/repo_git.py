@@ -8,10 +8,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-
-import git
+from typing import TYPE_CHECKING
 
 from .errors import GitOpsError
+
+if TYPE_CHECKING:  # GitPython loads in open_repo, while kustomize already renders (promote.py)
+    import git
 
 # Untracked files elsewhere cannot reach a render; new files in an overlay can (a patch, a secret).
 WATCHED_UNTRACKED = "overlays/"
@@ -20,6 +22,8 @@ RETRYABLE = ("(fetch first)", "(non-fast-forward)", "cannot lock ref", "failed t
 
 def open_repo(path: Path) -> git.Repo:
     """The repository whose top directory is `path` (promotion and history read and write there)."""
+    import git
+
     try:
         return git.Repo(path)
     except (git.InvalidGitRepositoryError, git.NoSuchPathError):
@@ -74,9 +78,11 @@ def head(repo: git.Repo) -> str:
 
 def commit(repo: git.Repo, path: str, message: str) -> str:
     """Commit only `path` (`--only`: the index is untouched if the commit fails)."""
+    from git import GitCommandError
+
     try:
         repo.git.commit("-q", "--only", "-m", message, "--", path)
-    except git.GitCommandError as exc:
+    except GitCommandError as exc:
         raise GitOpsError(f"git commit failed: {_last_line(exc.stderr)}", exit_code=1) from None
     return head(repo)
 
@@ -105,11 +111,13 @@ def reset(repo: git.Repo, rev: str) -> None:
 
 
 def start_branch(repo: git.Repo, name: str) -> None:
+    from git import GitCommandError
+
     if name in repo.heads:
         raise GitOpsError(f"branch {name!r} already exists; choose another --branch name")
     try:
         repo.git.check_ref_format("--branch", name)
-    except git.GitCommandError:
+    except GitCommandError:
         raise GitOpsError(f"{name!r} is not a valid branch name") from None
     repo.git.switch("-q", "-c", name)
 
