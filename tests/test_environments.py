@@ -88,6 +88,19 @@ def test_environments_must_be_a_list(tmp_path, repo):
 def test_a_bad_adhoc_window_is_refused_at_load(tmp_path, repo):
     message = _broken(tmp_path, repo, "adhoc: []", "adhoc: [{from: next week, to: 2027-01-02}]")
     assert "adhoc[0].from" in message
+    # Shaped like a date, but not one: still refused at load, never at promotion time.
+    message = _broken(tmp_path, repo, "adhoc: []", "adhoc: [{from: 2026-13-01, to: 2027-01-02}]")
+    assert "adhoc[0].from: '2026-13-01' is not a date and time" in message
+    message = _broken(tmp_path, repo, "adhoc: []", "adhoc: [{from: 2027-01-02, to: 2026-12-30}]")
+    assert "'to' '2026-12-30' is not after 'from'" in message
+
+
+def test_adhoc_windows_are_read_in_the_freeze_time_zone(tmp_path, repo):
+    text = (repo / "environments.yaml").read_text().replace(
+        "adhoc: []", "adhoc: [{from: 2026-12-30T00:00, to: 2027-01-02T00:00, reason: year-end}]")
+    (tmp_path / "environments.yaml").write_text(text)
+    [window] = environments.load(tmp_path).get("prod").freeze.adhoc
+    assert window.start.isoformat() == "2026-12-30T00:00:00-05:00" and window.reason == "year-end"
 
 
 def test_select_keeps_chain_order_and_drops_repeats(config):

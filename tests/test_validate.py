@@ -2,7 +2,6 @@
 import json
 
 import pytest
-import yaml
 
 import validate as cli
 from fks_gitops import validate

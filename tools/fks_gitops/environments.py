@@ -23,6 +23,15 @@ _DURATION = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?$")
 
 
 @dataclass(frozen=True)
+class Adhoc:
+    """An ad-hoc freeze window, in the freeze's time zone."""
+
+    start: dt.datetime
+    end: dt.datetime
+    reason: str
+
+
+@dataclass(frozen=True)
 class Freeze:
     timezone: str = "UTC"
     days: tuple[str, ...] = ()
@@ -30,7 +39,7 @@ class Freeze:
     close: dt.time | None = None
     early_closes: dict[dt.date, dt.time] = field(default_factory=dict)
     holidays: frozenset[dt.date] = frozenset()
-    adhoc: tuple[dict, ...] = ()
+    adhoc: tuple[Adhoc, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -100,13 +109,26 @@ def _time(text: str, where: str) -> dt.time:
         raise GitOpsError(f"{where}: time {text!r} is not HH:MM") from None
 
 
-def _date(value: object, where: str) -> dt.date:
-    if isinstance(value, dt.date):
-        return value
+def _date(value: str, where: str) -> dt.date:
     try:
         return dt.date.fromisoformat(str(value))
     except ValueError:
         raise GitOpsError(f"{where}: date {value!r} is not YYYY-MM-DD") from None
+
+
+def _moment(text: str, tz: ZoneInfo, where: str) -> dt.datetime:
+    try:
+        moment = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise GitOpsError(f"{where}: {text!r} is not a date and time like 2026-12-30T00:00") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=tz)
+
+
+def _adhoc(raw: dict, tz: ZoneInfo, where: str) -> Adhoc:
+    start, end = _moment(raw["from"], tz, f"{where}.from"), _moment(raw["to"], tz, f"{where}.to")
+    if end <= start:
+        raise GitOpsError(f"{where}: 'to' {raw['to']!r} is not after 'from' {raw['from']!r}")
+    return Adhoc(start, end, raw.get("reason") or "unnamed")
 
 
 def _freeze(raw: dict | None, where: str) -> Freeze | None:
@@ -114,7 +136,7 @@ def _freeze(raw: dict | None, where: str) -> Freeze | None:
         return None
     hours = raw.get("market_hours") or {}
     try:
-        ZoneInfo(raw["timezone"])
+        tz = ZoneInfo(raw["timezone"])
     except (ZoneInfoNotFoundError, ValueError):
         raise GitOpsError(f"{where}.timezone: {raw['timezone']!r} is not a time zone; use a name like America/New_York") from None
     return Freeze(
@@ -127,15 +149,12 @@ def _freeze(raw: dict | None, where: str) -> Freeze | None:
             for d, t in (raw.get("early_closes") or {}).items()
         },
         holidays=frozenset(_date(d, f"{where}.holidays") for d in raw.get("holidays") or ()),
-        adhoc=tuple(raw.get("adhoc") or ()),
+        adhoc=tuple(_adhoc(w, tz, f"{where}.adhoc[{i}]") for i, w in enumerate(raw.get("adhoc") or ())),
     )
 
 
 def _environment(raw: dict, order: int) -> Environment:
-    where = f"{FILE}: environments[{order}]"
-    missing = [k for k in ("name", "namespace", "kubernetes", "application") if k not in raw]
-    if missing:
-        raise GitOpsError(f"{where}: missing {', '.join(missing)}")
+    where = f"{FILE}: environments[{order}]"  # required fields: environments_schema checked them
     return Environment(
         name=raw["name"],
         order=order,

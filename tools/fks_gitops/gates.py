@@ -15,7 +15,6 @@ from zoneinfo import ZoneInfo
 
 from .environments import Config, Environment, Freeze
 from .environments_schema import DAYS
-from .errors import GitOpsError
 from .images import Image
 
 if TYPE_CHECKING:
@@ -86,9 +85,8 @@ def frozen(spec: Freeze | None, now: dt.datetime) -> Window | None:
     tz = ZoneInfo(spec.timezone)
     local = now.astimezone(tz)
     for window in spec.adhoc:
-        start, end = _moment(window, "from", tz), _moment(window, "to", tz)
-        if start <= local < end:
-            return Window(f"ad-hoc freeze '{window.get('reason', 'unnamed')}'", end)
+        if window.start <= local < window.end:
+            return Window(f"ad-hoc freeze '{window.reason}'", window.end)
     day = local.date()
     if day in spec.holidays:
         return Window(f"exchange holiday {day}", dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tz))
@@ -123,17 +121,3 @@ def age(delta: dt.timedelta) -> str:
     if days:
         return f"{days}d {rest // 60}h"
     return f"{rest // 60}h {rest % 60}m" if rest >= 60 else f"{rest}m"
-
-
-def _moment(window: dict, key: str, tz: ZoneInfo) -> dt.datetime:
-    value = window.get(key) if isinstance(window, dict) else None
-    if isinstance(value, dt.datetime):
-        moment = value
-    elif isinstance(value, dt.date):
-        moment = dt.datetime.combine(value, dt.time())
-    else:
-        try:
-            moment = dt.datetime.fromisoformat(str(value))
-        except ValueError:
-            raise GitOpsError(f"environments.yaml: adhoc freeze {window!r}: {key} is not like 2026-12-30T00:00") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=tz)
