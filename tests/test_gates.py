@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from fks_gitops import gates
+from fks_gitops import freeze, gates
 from fks_gitops.environments import load
 from fks_gitops.history import History
 from fks_gitops.images import Image
@@ -36,7 +36,7 @@ def utc(*args: int) -> dt.datetime:
     ],
 )
 def test_frozen_names_the_window_and_its_end(now, reason, ends):
-    window = gates.frozen(PROD.freeze, now)
+    window = freeze.frozen(PROD.freeze, now)
     assert (window.reason, window.ends.isoformat(timespec="minutes")) == (reason, ends)
 
 
@@ -50,7 +50,7 @@ def test_frozen_names_the_window_and_its_end(now, reason, ends):
     ],
 )
 def test_frozen_is_none_outside_every_window(now):
-    assert gates.frozen(PROD.freeze, now) is None
+    assert freeze.frozen(PROD.freeze, now) is None
 
 
 def test_freeze_refusal_is_one_line_that_says_until_when_and_the_way_out():

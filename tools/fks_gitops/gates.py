@@ -11,10 +11,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo
 
-from .environments import Config, Environment, Freeze
-from .environments_schema import DAYS
+from .environments import Config, Environment
+from .freeze import frozen
 from .images import Image
 
 if TYPE_CHECKING:
@@ -31,12 +30,6 @@ class Refusal:
 
     def __str__(self) -> str:
         return f"{self.gate}: {self.message}"
-
-
-@dataclass(frozen=True)
-class Window:
-    reason: str
-    ends: dt.datetime
 
 
 def order(config: Config, target: Environment, changes: list[tuple[Image, Image]], history: History) -> list[Refusal]:
@@ -76,25 +69,6 @@ def freeze(target: Environment, now: dt.datetime) -> list[Refusal]:
         return []
     ends = f"{window.ends:%Y-%m-%d %H:%M} {window.ends.tzinfo}"
     return [Refusal("freeze", f"{target.name} is frozen for {window.reason} until {ends}; wait {HINT}", True)]
-
-
-def frozen(spec: Freeze | None, now: dt.datetime) -> Window | None:
-    """The freeze window `now` falls in: ad-hoc first, then holidays, then market hours."""
-    if spec is None:
-        return None
-    tz = ZoneInfo(spec.timezone)
-    local = now.astimezone(tz)
-    for window in spec.adhoc:
-        if window.start <= local < window.end:
-            return Window(f"ad-hoc freeze '{window.reason}'", window.end)
-    day = local.date()
-    if day in spec.holidays:
-        return Window(f"exchange holiday {day}", dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tz))
-    close = spec.early_closes.get(day, spec.close)
-    if DAYS[local.weekday()] in spec.days and spec.open and close and spec.open <= local.time() < close:
-        early = " (early close)" if day in spec.early_closes else ""
-        return Window(f"market hours {spec.open:%H:%M}-{close:%H:%M}{early}", dt.datetime.combine(day, close, tz))
-    return None
 
 
 def rolled_back(target: Environment, changes: list[tuple[Image, Image]], history: History) -> list[Refusal]:
