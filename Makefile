@@ -6,9 +6,9 @@ STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT := DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get
 
-.PHONY: setup validate test bench clean
+.PHONY: setup faketime validate test bench clean
 
-setup: $(STAMP) kustomize monitoring-tools
+setup: $(STAMP) kustomize monitoring-tools faketime
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import ensurepip' 2>/dev/null || { $(APT) update -qq && $(APT) install -y -qq python3-venv; }
@@ -27,6 +27,10 @@ kustomize: $(STAMP)
 monitoring-tools:
 	@command -v promtool >/dev/null && command -v amtool >/dev/null \
 	  || { $(APT) update -qq && $(APT) install -y -qq --no-install-recommends prometheus prometheus-alertmanager; }
+
+# libfaketime for the command-line tests' clock, unpacked into .venv (never installed system-wide).
+faketime: $(STAMP)
+	@$(PY) tools/fetch_debs.py $(VENV)/lib/faketime 'libfaketime:*/faketime/libfaketime.so.1'
 
 validate: setup
 	$(PY) tools/validate.py $(ARGS)

@@ -42,16 +42,18 @@ def git(repo: Path, *args: str) -> None:
 
 
 def copy_repo(dest: Path) -> Path:
-    """A copy of the repository's content in `dest`, for tests that break it on purpose."""
+    """A copy of the repository's content in `dest`, for tests that break it on purpose: a clone,
+    so the promotion audit finds the history it reads (audit.since), with the working tree's
+    content on top, staged (the plaintext-secret scan reads what git tracks)."""
+    subprocess.run(["git", "clone", "-q", "--local", "--no-checkout", str(REPO), str(dest)], check=True)
+    subprocess.run(["git", "-C", str(dest), "read-tree", "HEAD"], check=True)  # index = HEAD, files absent
     for name in COPIED:
         src = REPO / name
         if src.is_dir():
             shutil.copytree(src, dest / name)
         elif src.exists():
             shutil.copy2(src, dest / name)
-    # The plaintext-secret scan reads what git tracks: the copy is a repository too.
-    subprocess.run(["git", "init", "-q", str(dest)], check=True)
-    subprocess.run(["git", "-C", str(dest), "add", "-A"], check=True)
+    subprocess.run(["git", "-C", str(dest), "add", "-A", "--", *COPIED], check=True)
     return dest
 
 

@@ -28,14 +28,83 @@ def test_every_application_path_renders(repo):
             assert render.render(repo / path, path), path
 
 
-def test_every_application_names_the_project_and_syncs_safely(repo):
-    for m in argocd.load(repo):
-        if m.doc["kind"] != "Application":
-            continue
-        spec = m.doc["spec"]
-        assert spec["project"] == "fks-trading"
-        assert spec["syncPolicy"]["automated"] == {"prune": True, "selfHeal": True}
-        assert spec["syncPolicy"]["retry"]["backoff"]["factor"] == 2
+def _docs(repo, kind):
+    return {m.doc["metadata"]["name"]: m.doc for m in argocd.load(repo) if m.doc["kind"] == kind}
+
+
+def test_every_application_names_its_project_and_syncs_safely(repo, config):
+    apps = _docs(repo, "Application")
+    assert {name: app["spec"]["project"] for name, app in apps.items()} == {
+        "fks-root": "fks-bootstrap", "fks-cluster": "fks-cluster",
+        **{env.application: config.project for env in config.environments}}
+    for app in apps.values():
+        assert app["spec"]["syncPolicy"]["automated"] == {"prune": True, "selfHeal": True}
+        assert app["spec"]["syncPolicy"]["retry"]["backoff"]["factor"] == 2
+
+
+def test_projects_grant_only_what_their_applications_need(repo, config):
+    projects = _docs(repo, "AppProject")
+    bootstrap, trading, cluster = projects["fks-bootstrap"]["spec"], projects["fks-trading"]["spec"], projects["fks-cluster"]["spec"]
+    assert [d["namespace"] for d in bootstrap["destinations"]] == ["argocd"]
+    assert bootstrap["clusterResourceWhitelist"] == []
+    assert {(w["group"], w["kind"]) for w in bootstrap["namespaceResourceWhitelist"]} == {
+        ("argoproj.io", "Application"), ("argoproj.io", "AppProject")}
+    assert {d["namespace"] for d in trading["destinations"]} == {e.namespace for e in config.environments}
+    assert trading["clusterResourceWhitelist"] == [{"group": "", "kind": "Namespace"}]
+    assert cluster["clusterResourceWhitelist"] == [{"group": "cert-manager.io", "kind": "ClusterIssuer"}]
+    assert cluster["namespaceResourceBlacklist"] == [{"group": "*", "kind": "*"}]
+
+
+def test_namespace_whitelist_is_exactly_what_the_overlays_render(repo, rendered):
+    trading = _docs(repo, "AppProject")["fks-trading"]["spec"]
+    listed = {(w["group"], w["kind"]) for w in trading["namespaceResourceWhitelist"]}
+    kinds = {(d["apiVersion"].rpartition("/")[0], d["kind"]) for docs in rendered.values() for d in docs}
+    assert listed == kinds
+
+
+def test_a_rendered_kind_missing_from_the_namespace_whitelist_is_an_error(repo_copy):
+    _edit(repo_copy / "argocd/projects/fks-trading.yaml", lambda d: d[0]["spec"]["namespaceResourceWhitelist"].remove(
+        {"group": "networking.k8s.io", "kind": "Ingress"}))
+    problems = [p for p in _check(repo_copy) if p.rule == "argocd.project-namespace-resource"]
+    assert {p.where.split(": ")[1] for p in problems} == {
+        "Application/fks-trading-dev", "Application/fks-trading-staging", "Application/fks-trading-prod"}
+    assert problems[0].message == ("AppProject 'fks-trading' does not allow Ingress (group 'networking.k8s.io'); "
+                                   "add it to namespaceResourceWhitelist")
+
+
+def test_the_cluster_project_allows_no_namespaced_kind(repo_copy):
+    (repo_copy / "base/cluster/configmap.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n")
+    kustomization = repo_copy / "base/cluster/kustomization.yaml"
+    kustomization.write_text(kustomization.read_text().replace("resources:\n", "resources:\n  - configmap.yaml\n"))
+    problems = [p for p in _check(repo_copy) if p.rule == "argocd.project-namespace-resource"]
+    assert [p.message for p in problems] == [
+        "AppProject 'fks-cluster' does not allow ConfigMap (group ''); namespaceResourceBlacklist denies it"]
+
+
+def test_the_root_app_must_not_sync_its_own_project(repo_copy):
+    _edit(repo_copy / "argocd/root.yaml", lambda d: d[1]["spec"]["source"]["directory"].pop("exclude"))
+    [problem] = [p for p in _check(repo_copy) if p.rule == "argocd.project-self-managed"]
+    assert problem.where == "argocd/root.yaml: Application/fks-root"
+    assert "syncs its own AppProject 'fks-bootstrap'" in problem.message
+
+
+def test_created_namespaces_enforce_pod_security_restricted(repo_copy):
+    def loosen(docs):
+        labels = docs[0]["spec"]["syncPolicy"]["managedNamespaceMetadata"]["labels"]
+        labels["pod-security.kubernetes.io/enforce"] = "baseline"
+        labels["pod-security.kubernetes.io/enforce-version"] = "v1.29"
+    _edit(repo_copy / "argocd/apps/prod.yaml", loosen)
+    problems = [p for p in _check(repo_copy) if p.rule == "argocd.pod-security"]
+    assert [p.message for p in problems] == [
+        "syncPolicy.managedNamespaceMetadata.labels['pod-security.kubernetes.io/enforce'] is 'baseline'; set it to 'restricted'",
+        "syncPolicy.managedNamespaceMetadata.labels['pod-security.kubernetes.io/enforce-version'] is 'v1.29'; set it to 'v1.31'"]
+    assert all(p.where == "argocd/apps/prod.yaml: Application/fks-trading-prod" for p in problems)
+
+
+def test_environment_applications_must_create_their_namespace(repo_copy):
+    _edit(repo_copy / "argocd/apps/dev.yaml", lambda d: d[0]["spec"]["syncPolicy"].update(syncOptions=[]))
+    problems = [p for p in _check(repo_copy) if p.rule == "argocd.sync"]
+    assert [p.message for p in problems] == ["syncOptions lacks CreateNamespace=true"]
 
 
 def test_wrong_destination_namespace(repo_copy):
@@ -53,8 +122,8 @@ def test_project_must_allow_source(repo_copy):
 def test_project_must_allow_destination_and_cluster_kinds(repo_copy):
     def narrow(docs):
         docs[0]["spec"]["destinations"] = [d for d in docs[0]["spec"]["destinations"] if d["namespace"] != "fks-trading"]
-        docs[0]["spec"]["clusterResourceWhitelist"] = [{"group": "", "kind": "Namespace"}]
-    _edit(repo_copy / "argocd/root.yaml", narrow)
+    _edit(repo_copy / "argocd/projects/fks-trading.yaml", narrow)
+    _edit(repo_copy / "argocd/projects/fks-cluster.yaml", lambda d: d[0]["spec"].update(clusterResourceWhitelist=[]))
     problems = _check(repo_copy)
     assert any(p.rule == "argocd.project-destination" and "fks-trading-prod" in p.where for p in problems)
     assert any(p.rule == "argocd.project-cluster-resource" and "ClusterIssuer" in p.message for p in problems)

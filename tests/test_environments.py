@@ -15,7 +15,7 @@ def test_chain_order_and_facts(config):
     assert config.get("staging").soak == dt.timedelta(hours=24)
     assert prod.freeze.timezone == "America/New_York"
     assert prod.freeze.open == dt.time(9, 30) and prod.freeze.close == dt.time(16, 0)
-    assert dt.date(2026, 11, 26) in prod.freeze.holidays
+    assert prod.freeze.calendar == "NYSE"
 
 
 def test_unknown_environment_names_the_known_ones(config):
@@ -73,6 +73,16 @@ def test_an_unknown_time_zone_is_refused(tmp_path, repo):
     assert "'America/NewYork' is not a time zone" in message
 
 
+def test_an_unknown_exchange_calendar_is_refused(tmp_path, repo):
+    message = _broken(tmp_path, repo, "calendar: NYSE", "calendar: NYSEE")
+    assert "freeze.calendar: 'NYSEE' is not a financial calendar" in message
+
+
+def test_a_hand_kept_holiday_list_is_refused(tmp_path, repo):
+    message = _broken(tmp_path, repo, "calendar: NYSE", "holidays: [2026-12-25]")
+    assert message.startswith("environments.yaml: environments[2].freeze:") and "'holidays'" in message
+
+
 def test_a_parity_rule_needs_a_kind(tmp_path, repo):
     message = _broken(tmp_path, repo, '- {kind: "*", name: "*", path: metadata.namespace}', "- {path: metadata.namespace}")
     assert message.startswith("environments.yaml: parity[0]:") and "kind" in message
@@ -105,3 +115,10 @@ def test_adhoc_windows_are_read_in_the_freeze_time_zone(tmp_path, repo):
 
 def test_select_keeps_chain_order_and_drops_repeats(config):
     assert [e.name for e in config.select(["prod", "dev", "prod"])] == ["dev", "prod"]
+
+
+def test_a_key_given_twice_is_refused_with_its_line(tmp_path):
+    (tmp_path / "environments.yaml").write_text("repository: a\nenvironments:\n  - name: staging\n    soak: 24h\n    soak: 0h\n")
+    with pytest.raises(GitOpsError) as err:
+        environments.load(tmp_path)
+    assert str(err.value) == "environments.yaml:5:5: duplicate key 'soak' (first at line 4); remove one"

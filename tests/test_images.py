@@ -114,3 +114,23 @@ def test_edit_replaces_values_in_flow_entries():
 def test_edit_refuses_unknown_entries():
     with pytest.raises(GitOpsError, match="p: no images entry named 'zzz'"):
         edit(FIXTURE.read_text(), {"zzz": Image("zzz", tag="1")}, "p")
+
+
+DUPLICATE_TAG = """images:
+  - name: ghcr.io/fks-trading/fks-execution
+    newTag: 1.4.2
+    newTag: 9.9.9
+"""
+
+
+def test_read_and_edit_refuse_a_key_given_twice():
+    for attempt in (lambda: read(DUPLICATE_TAG, "overlays/prod/kustomization.yaml"),
+                    lambda: edit(DUPLICATE_TAG, {EXEC: Image(EXEC, None, "1.4.3")}, "overlays/prod/kustomization.yaml")):
+        with pytest.raises(GitOpsError) as err:
+            attempt()
+        assert str(err.value) == "overlays/prod/kustomization.yaml:4:5: duplicate key 'newTag' (first at line 3); remove one"
+
+
+def test_edit_of_unique_keys_still_works():
+    text = DUPLICATE_TAG.replace("    newTag: 9.9.9\n", "")
+    assert edit(text, {EXEC: Image(EXEC, None, "1.4.3")}, "k") == text.replace("1.4.2", "1.4.3")

@@ -332,3 +332,114 @@ def test_conftest_verify_failures_map_to_problems(tmp_path, monkeypatch):
     assert policy.run_tests(POLICY) == [
         Problem("policy/images_test.rego", "policy.test", "error", "data.images_test.test_latest_denied failed")
     ]
+
+
+# -- argocd/ and the other folders Applications deploy (policy_inputs.py) ------------------
+
+import os  # noqa: E402
+
+from conftest import copy_repo  # noqa: E402
+from fks_gitops import argocd, checks, environments, policy_inputs, render, validate  # noqa: E402
+
+FULL_PATH = os.environ["PATH"]
+
+PRIVILEGED = """apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: helper
+  namespace: argocd
+spec:
+  selector: {matchLabels: {app: helper}}
+  template:
+    metadata: {labels: {app: helper}}
+    spec:
+      containers: [{name: helper, image: "busybox:1.36", securityContext: {privileged: true}}]
+"""
+WILDCARD = """apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata:
+  name: everything
+  labels: {app.kubernetes.io/name: x, app.kubernetes.io/component: x, app.kubernetes.io/part-of: x, app.kubernetes.io/managed-by: x}
+rules: [{apiGroups: ["*"], resources: [pods], verbs: [get]}]
+"""
+# Echoes what each input is told about itself, to see the inputs apart.
+PROBE = """package probe
+
+import rego.v1
+
+warn_seen contains msg if {
+	msg := sprintf("%s: %s/%s", [input[0].contents.kind, data.fks.environment.name, data.fks.environment.namespace])
+}
+"""
+
+
+@pytest.fixture(scope="module")
+def real_ctx():
+    """A full run's context over the real repository (rendered before PATH is narrowed)."""
+    config = environments.load(REPO)
+    known = {path: render.render(REPO / path, path) for path in argocd.app_paths(REPO)}
+    return validate.RepoContext(config, {}, render.Renders(REPO, ThreadPoolExecutor(1), known))
+
+
+@pytest.fixture
+def tools_on_path(monkeypatch):
+    """git and kustomize back on PATH (no_conftest narrows it); conftest is still not there."""
+    monkeypatch.setenv("PATH", FULL_PATH)
+    assert shutil.which("conftest") is None
+
+
+def _ctx(repo: Path, selected: tuple[str, ...] = ()) -> validate.RepoContext:
+    return validate.RepoContext(environments.load(repo), {}, None, selected)
+
+
+def test_the_inputs_are_argocd_and_each_non_overlay_application_path(real_ctx):
+    found = policy_inputs.inputs(real_ctx)
+    assert found[0].name == "argocd" and found[0].namespace == "argocd" and found[0].where == "argocd"
+    assert {m.doc["kind"] for m in argocd.load(REPO)} == {d["kind"] for d in found[0].docs}
+    assert all(file.startswith("argocd/") for file in found[0].files.values())
+    cluster = next(i for i in found if i.where == "base/cluster")
+    assert cluster.name == "cluster" and {d["kind"] for d in cluster.docs} == {"ClusterIssuer"}
+    overlays = {e.overlay for e in real_ctx.config.environments}
+    assert not overlays & {i.where for i in found}  # the overlays are checked per environment
+
+
+def test_the_real_argocd_and_cluster_manifests_pass_every_policy(real_ctx):
+    assert policy_inputs.check(real_ctx) == []
+
+
+def test_the_check_is_in_the_registry():
+    assert ("policies-argocd", policy_inputs.check) in checks.WHOLE_REPOSITORY
+
+
+def test_each_input_is_told_its_name_and_namespace(real_ctx, tmp_path):
+    (tmp_path / "probe.rego").write_text(PROBE)
+    seen = {p.message for i in policy_inputs.inputs(real_ctx)
+            for p in policy.check(i.docs, i.name, i.namespace, tmp_path, i.where, i.files)}
+    cluster_app = next(m.doc for m in argocd.load(REPO) if m.doc.get("kind") == "Application"
+                       and m.doc["spec"]["source"].get("path") == "base/cluster")
+    assert seen == {"argocd/argocd", f"cluster/{cluster_app['spec']['destination']['namespace']}"}
+
+
+def test_a_bad_object_in_argocd_is_reported_at_its_file(tmp_path, tools_on_path):
+    repo = copy_repo(tmp_path / "repo")
+    (repo / "argocd" / "helper.yaml").write_text(PRIVILEGED)
+    found = {(p.where, p.rule) for p in policy_inputs.check(_ctx(repo))}
+    assert ("argocd/helper.yaml: Deployment/argocd/helper", "pod_security.privileged") in found
+    assert ("argocd/helper.yaml: Deployment/argocd/helper", "labels.missing_labels") in found  # not an Argo CD kind
+    assert {where for where, _ in found} == {"argocd/helper.yaml: Deployment/argocd/helper"}
+
+
+def test_a_bad_object_in_base_cluster_is_reported_at_the_folder(tmp_path, tools_on_path):
+    repo = copy_repo(tmp_path / "repo")
+    (repo / "base" / "cluster" / "clusterrole.yaml").write_text(WILDCARD)
+    kustomization = repo / "base" / "cluster" / "kustomization.yaml"
+    kustomization.write_text(kustomization.read_text().replace("resources:\n", "resources:\n  - clusterrole.yaml\n", 1))
+    assert [(p.where, p.rule, p.message) for p in policy_inputs.check(_ctx(repo))] == [
+        ("base/cluster: ClusterRole/everything", "rbac.wildcard", "rules[0].apiGroups contains '*'; name what is needed"),
+    ]
+
+
+def test_an_env_run_checks_neither(tmp_path, tools_on_path):
+    repo = copy_repo(tmp_path / "repo")
+    (repo / "argocd" / "helper.yaml").write_text(PRIVILEGED)
+    assert policy_inputs.check(_ctx(repo, ("prod",))) == []

@@ -10,7 +10,10 @@ refuses on errors and restores the file. `test_default_validator_runs_validate` 
 """
 import datetime as dt
 import json
+import os
+import re
 import shutil
+import subprocess
 import sys
 import threading
 from pathlib import Path
@@ -25,9 +28,11 @@ from fks_gitops.render import object_id
 sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "promote_lib"))
 from promote_repo import FIXTURE, NAMES, T0, clone, copy_real, make  # noqa: E402
 
+from clock import faketime_env  # noqa: E402
+
 REPO = Path(__file__).resolve().parent.parent
-SATURDAY = "2026-03-07T12:00:00+00:00"  # no freeze; T0 + 6 days
-MARKET_OPEN = "2026-03-10T15:00:00+00:00"  # Tuesday 11:00 in New York
+SATURDAY = dt.datetime(2026, 3, 7, 12, tzinfo=dt.timezone.utc)  # no freeze; T0 + 6 days
+MARKET_OPEN = dt.datetime(2026, 3, 10, 15, tzinfo=dt.timezone.utc)  # Tuesday 11:00 in New York
 EXEC = NAMES["fks-execution"]
 
 
@@ -51,31 +56,54 @@ def validated(monkeypatch):
         calls.append((env, deployment["spec"]["template"]["spec"]["containers"][0]["image"]))
         return checker(repo, env, docs)
 
-    monkeypatch.setenv("FKS_NOW", SATURDAY)
     monkeypatch.setattr(promote, "validate_target", recording)
     return calls
 
 
+def unfrozen(tmp_path: Path) -> Path:
+    """The fixture with prod's freeze taken out: command-line runs here use the real clock, which
+    may be in market hours; the freeze has its own tests at fixed times below."""
+    copy = tmp_path / "fixture"
+    shutil.copytree(FIXTURE, copy)
+    path = copy / "environments.yaml"
+    text, count = re.subn(r"(?ms)^    freeze:\n.*\Z", "", path.read_text())
+    assert count == 1
+    path.write_text(text)
+    return copy
+
+
 @pytest.fixture
 def work(tmp_path):
+    return make(tmp_path, fixture=unfrozen(tmp_path))
+
+
+@pytest.fixture
+def frozen(tmp_path):
+    """The fixture as it is: prod freezes in market hours (New York)."""
     return make(tmp_path)
+
+
+def at(work, when: dt.datetime, target: str, **fields) -> promote.Promotion:
+    """A promotion through the library, whose `now` puts the gates (and the commit date) at `when`."""
+    return promote.promote(work.path, promote.Request(target, now=when, **fields))
 
 
 @pytest.fixture
 def staged(work):
     """fks-execution 1.4.3 in dev (T0+1h) and staging (T0+2h), pushed: soaked by Saturday."""
-    work.set_tag("dev", "fks-execution", "1.4.3")
-    work.commit("dev 1.4.3", T0 + dt.timedelta(hours=1))
-    work.set_tag("staging", "fks-execution", "1.4.3")
-    work.commit("staging 1.4.3", T0 + dt.timedelta(hours=2))
-    work.push()
-    return work
+    return stage(work)
 
 
 def run(work, capsys, *args):
     code = cli.main(["--repo", str(work.path), *args])
     out, err = capsys.readouterr()
     return code, out, err
+
+
+def run_at(work, when: dt.datetime, *args, env: dict | None = None) -> subprocess.CompletedProcess:
+    """tools/promote.py as its own process, its clock moved to `when` by libfaketime."""
+    argv = [sys.executable, str(REPO / "tools" / "promote.py"), "--repo", str(work.path), *args]
+    return subprocess.run(argv, env=faketime_env(when, env), capture_output=True, text=True, timeout=120)
 
 
 def trailers(work, rev="HEAD"):
@@ -111,12 +139,21 @@ def test_several_images_keep_comments_and_quotes(work, capsys):
     assert f"- {EXEC}: 1.4.2 -> 1.4.3\n- docker.io/grafana/grafana: 11.2.0 -> 11.2.2\n" in message
 
 
-def test_prod_takes_staging_versions_after_soak_with_trailers(staged, capsys):
+def test_prod_takes_staging_versions_after_soak_with_trailers(staged):
     source = staged.head()
-    code, _, _ = run(staged, capsys, "--to", "prod")
-    assert code == 0
+    assert at(staged, SATURDAY, "prod").commit == staged.head()
     assert staged.tags("prod") == {"fks-execution": "1.4.3", "grafana": "11.2.0"}
     assert trailers(staged) == [f"Promoted-From: staging@{source}", f"Image: {EXEC}:1.4.3", "Soak: 142h"]
+    assert staged.git("log", "-1", "--format=%cI") == "2026-03-07T12:00:00+00:00"  # dated when the gates ran
+
+
+def test_the_command_line_dates_the_commit_by_the_clock_whatever_git_is_told(staged, capsys, monkeypatch):
+    monkeypatch.setenv("GIT_COMMITTER_DATE", "2026-03-01T00:00:00+00:00")  # a forged date in the shell
+    monkeypatch.setenv("GIT_AUTHOR_DATE", "2026-03-01T00:00:00+00:00")
+    before = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    assert run(staged, capsys, "--to", "prod")[0] == 0
+    committed = dt.datetime.fromisoformat(staged.git("log", "-1", "--format=%cI"))
+    assert before <= committed <= dt.datetime.now(dt.timezone.utc)
 
 
 def test_component_limits_what_moves(staged, capsys):
@@ -136,17 +173,20 @@ def test_nothing_to_promote_exits_0(work, capsys):
 # -- gates, each refused and passed
 
 
-def test_soak_refuses_then_passes(work, capsys, monkeypatch):
+def test_soak_refuses_then_passes(work):
     work.set_tag("dev", "fks-execution", "1.4.3")
     work.commit("dev 1.4.3", T0)
     work.set_tag("staging", "fks-execution", "1.4.3")
     work.commit("staging 1.4.3", dt.datetime(2026, 3, 6, 16, tzinfo=dt.timezone.utc))  # 20h before Saturday noon
     state = work.state()
-    code, _, err = run(work, capsys, "--to", "prod")
-    assert code == 1 and "soak: fks-execution 1.4.3 has run in staging for 20h of 24h" in err
+    with pytest.raises(promote.Refused) as refused:
+        at(work, SATURDAY, "prod")
+    assert refused.value.lines == [
+        "soak: fks-execution 1.4.3 has run in staging for 20h of 24h; wait until 2026-03-07 16:00 UTC "
+        "or use --break-glass --reason TEXT"
+    ]
     assert work.state() == state
-    monkeypatch.setenv("FKS_NOW", "2026-03-07T17:00:00+00:00")
-    assert run(work, capsys, "--to", "prod")[0] == 0
+    assert at(work, SATURDAY + dt.timedelta(hours=5), "prod").commit
     assert "Soak: 25h" in trailers(work)
 
 
@@ -155,8 +195,10 @@ def test_soak_refusal_prints_utc_when_now_has_an_offset(work, capsys):
     work.commit("dev 1.4.3", T0)
     work.set_tag("staging", "fks-execution", "1.4.3")
     work.commit("staging 1.4.3", dt.datetime(2026, 3, 8, 18, tzinfo=dt.timezone.utc))
-    code, _, err = run(work, capsys, "--to", "prod", "--now", "2026-03-09T10:00:00-04:00")  # 14:00 UTC: 20h later
+    state = work.state()
+    code, _, err = run(work, capsys, "--to", "prod", "--dry-run", "--at", "2026-03-09T10:00:00-04:00")  # 14:00 UTC
     assert code == 1 and "has run in staging for 20h of 24h; wait until 2026-03-09 18:00 UTC " in err
+    assert work.state() == state
 
 
 def test_order_refuses_a_version_that_never_ran_in_dev_even_with_break_glass(staged, capsys):
@@ -168,21 +210,60 @@ def test_order_refuses_a_version_that_never_ran_in_dev_even_with_break_glass(sta
     assert staged.state() == state
 
 
-def test_freeze_refuses_in_market_hours_and_break_glass_is_recorded(staged, capsys, monkeypatch):
-    monkeypatch.setenv("FKS_NOW", MARKET_OPEN)
-    state = staged.state()
-    code, _, err = run(staged, capsys, "--to", "prod")
-    assert code == 1
-    assert "freeze: prod is frozen for market hours 09:30-16:00 until 2026-03-10 16:00 America/New_York" in err
-    assert staged.state() == state
-    code, out, _ = run(staged, capsys, "--to", "prod", "--break-glass", "--reason", "exchange outage fix INC-12")
-    assert code == 0 and "break-glass overrides freeze" in out
-    assert "Break-Glass: exchange outage fix INC-12" in trailers(staged)
+def stage(work):
+    """fks-execution 1.4.3 in dev (T0+1h) and staging (T0+2h), pushed."""
+    work.set_tag("dev", "fks-execution", "1.4.3")
+    work.commit("dev 1.4.3", T0 + dt.timedelta(hours=1))
+    work.set_tag("staging", "fks-execution", "1.4.3")
+    work.commit("staging 1.4.3", T0 + dt.timedelta(hours=2))
+    work.push()
+    return work
 
 
-def test_freeze_applies_only_to_the_environment_that_has_one(work, capsys, monkeypatch):
-    monkeypatch.setenv("FKS_NOW", MARKET_OPEN)
-    assert run(work, capsys, "--to", "dev", "--image", "fks-execution:1.4.3")[0] == 0
+def test_freeze_refuses_in_market_hours_and_break_glass_is_recorded(frozen):
+    stage(frozen)
+    state = frozen.state()
+    with pytest.raises(promote.Refused) as refused:
+        at(frozen, MARKET_OPEN, "prod")
+    assert refused.value.lines == [
+        "freeze: prod is frozen for market hours 09:30-16:00 until 2026-03-10 16:00 America/New_York; "
+        "wait or use --break-glass --reason TEXT"
+    ]
+    assert frozen.state() == state
+    result = at(frozen, MARKET_OPEN, "prod", break_glass="exchange outage fix INC-12")
+    assert [r.gate for r in result.overridden] == ["freeze"]
+    assert "Break-Glass: exchange outage fix INC-12" in trailers(frozen)
+
+
+def test_the_command_line_gates_on_the_process_clock(frozen):
+    """libfaketime puts the process in market hours: no option can move promote's clock."""
+    stage(frozen)
+    state = frozen.state()
+    proc = run_at(frozen, MARKET_OPEN, "--to", "prod")
+    assert proc.returncode == 1 and "freeze: prod is frozen for market hours 09:30-16:00" in proc.stderr
+    assert frozen.state() == state
+    proc = run_at(frozen, MARKET_OPEN, "--to", "prod", "--dry-run", "--at", "2026-03-07T12:00:00Z")
+    # Planning for Saturday noon: no freeze, a soak of 142h. (The real validator, in this process,
+    # refuses the small fixture itself; only the stand-in of the other tests knows it.)
+    assert "+    newTag: 1.4.3" in proc.stdout and "(dry run, nothing written)" in proc.stdout
+    assert "freeze:" not in proc.stderr and "soak:" not in proc.stderr and "validation:" in proc.stderr
+    assert frozen.state() == state
+
+
+@pytest.mark.parametrize("args", [["--now", "2026-03-07T12:00:00Z"], ["--at", "2026-03-07T12:00:00Z"]])
+def test_no_clock_option_on_a_real_promotion(frozen, args):
+    stage(frozen)
+    state = frozen.state()
+    proc = run_at(frozen, MARKET_OPEN, "--to", "prod", *args, env=dict(os.environ, FKS_NOW="2026-03-07T12:00:00Z"))
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert ("unrecognized arguments: --now" if args[0] == "--now" else "--at plans only") in proc.stderr
+    assert frozen.state() == state
+    proc = run_at(frozen, MARKET_OPEN, "--to", "prod", env=dict(os.environ, FKS_NOW="2026-03-07T12:00:00Z"))
+    assert proc.returncode == 1 and "freeze: prod is frozen" in proc.stderr  # FKS_NOW means nothing
+
+
+def test_freeze_applies_only_to_the_environment_that_has_one(frozen):
+    assert at(frozen, MARKET_OPEN, "dev", images=("fks-execution:1.4.3",)).commit
 
 
 def test_validation_failure_restores_the_file(work, capsys, validated):
@@ -190,7 +271,7 @@ def test_validation_failure_restores_the_file(work, capsys, validated):
     code, _, err = run(work, capsys, "--to", "dev", "--image", "fks-execution:1.4.3-broken")
     assert code == 1
     assert "[error] image 'ghcr.io/fks-trading/fks-execution:1.4.3-broken' is marked broken (test.broken)" in err
-    assert "error: overlays/dev: validation failed; nothing changed" in err
+    assert "error: dev: promotion refused; nothing changed" in err
     assert work.state() == state and validated == [("dev", f"{EXEC}:1.4.3-broken")]
 
 
@@ -214,11 +295,11 @@ def test_rendered_drift_is_refused_naming_the_path(staged, capsys):
     state = staged.state()
     code, _, err = run(staged, capsys, "--to", "prod")
     assert code == 1
-    assert "would change ConfigMap/fks-trading/fks-execution-config: data.IMAGE, not only images" in err
+    assert "drift: the promotion would change ConfigMap/fks-trading/fks-execution-config: data.IMAGE, not only images" in err
     assert staged.state() == state
     code, out, err = run(staged, capsys, "--to", "prod", "--dry-run")
     assert code == 1 and "+  IMAGE: ghcr.io/fks-trading/fks-execution:1.4.3" in out
-    assert "drift: ConfigMap/fks-trading/fks-execution-config: data.IMAGE" in err
+    assert "drift: the promotion would change ConfigMap/fks-trading/fks-execution-config: data.IMAGE" in err
     assert staged.state() == state
 
 
@@ -238,7 +319,9 @@ def test_rendered_drift_is_refused_naming_the_path(staged, capsys):
         (["--to", "prod", "--break-glass"], "--break-glass needs --reason"),
         (["--to", "prod", "--rollback", "--image", "x:1"], "--rollback takes neither"),
         (["--to", "dev", "--image", "fks-execution:1.4.3", "--push"], None),  # checked below: unpushed
-        (["--to", "prod", "--now", "tomorrow"], "not ISO 8601"),
+        (["--to", "prod", "--dry-run", "--at", "tomorrow"], "not ISO 8601"),
+        (["--to", "prod", "--at", "2026-03-07T12:00:00Z"], "--at plans only"),
+        (["--to", "prod", "--push", "--at", "2026-03-07T12:00:00Z"], "--at plans only"),
     ],
 )
 def test_usage_errors_exit_2_and_change_nothing(work, capsys, args, message):
@@ -308,9 +391,9 @@ def test_failed_commit_restores_the_file(work, capsys):
     assert work.state() == state
 
 
-def test_interrupt_after_the_write_restores_the_file(work):
+def test_interrupt_during_validation_leaves_the_tree_untouched(work):
     def interrupted(repo, env, docs):
-        assert "1.4.3" in (repo / "overlays/dev/kustomization.yaml").read_text()  # written before validation
+        assert "1.4.3" not in (repo / "overlays/dev/kustomization.yaml").read_text()  # validated before the write
         raise KeyboardInterrupt
 
     state = work.state()
@@ -333,12 +416,12 @@ def test_dry_run_prints_both_diffs_and_writes_nothing(staged, capsys, validated)
     assert validated == [("prod", f"{EXEC}:1.4.3")]
 
 
-def test_dry_run_reports_refusals_with_exit_1(staged, capsys, monkeypatch):
-    monkeypatch.setenv("FKS_NOW", MARKET_OPEN)
-    state = staged.state()
-    code, out, err = run(staged, capsys, "--to", "prod", "--dry-run")
+def test_dry_run_reports_refusals_with_exit_1(frozen, capsys):
+    stage(frozen)
+    state = frozen.state()
+    code, out, err = run(frozen, capsys, "--to", "prod", "--dry-run", "--at", MARKET_OPEN.isoformat())
     assert code == 1 and "+    newTag: 1.4.3" in out and "freeze: prod is frozen" in err
-    assert staged.state() == state
+    assert frozen.state() == state
 
 
 def test_branch_commits_and_pushes_a_new_branch_and_returns(staged, capsys):
@@ -352,11 +435,12 @@ def test_branch_commits_and_pushes_a_new_branch_and_returns(staged, capsys):
     assert staged.git("rev-parse", "promote/prod-1.4.3~1") == main_head
 
 
-def test_branch_refusal_leaves_no_branch(staged, capsys, monkeypatch):
-    monkeypatch.setenv("FKS_NOW", MARKET_OPEN)
-    state = staged.state()
-    assert run(staged, capsys, "--to", "prod", "--branch", "promote/x")[0] == 1
-    assert staged.state() == state and staged.git("branch", "--list", "promote/x") == ""
+def test_branch_refusal_leaves_no_branch(frozen):
+    stage(frozen)
+    state = frozen.state()
+    with pytest.raises(promote.Refused):
+        at(frozen, MARKET_OPEN, "prod", branch="promote/x")
+    assert frozen.state() == state and frozen.git("branch", "--list", "promote/x") == ""
 
 
 def test_push_lands_on_the_upstream(work, capsys):
@@ -406,14 +490,14 @@ def test_two_concurrent_pushes_from_two_clones_both_land(tmp_path):
 # -- rollback
 
 
-def test_rollback_returns_to_the_previous_version_bypassing_freeze(staged, capsys, monkeypatch):
-    assert run(staged, capsys, "--to", "prod")[0] == 0
-    monkeypatch.setenv("FKS_NOW", MARKET_OPEN)
-    code, _, _ = run(staged, capsys, "--to", "prod", "--rollback")
-    assert code == 0 and staged.tags("prod")["fks-execution"] == "1.4.2"
-    assert staged.subjects()[0] == "rollback(prod): fks-execution 1.4.3 -> 1.4.2"
-    assert trailers(staged) == [f"Image: {EXEC}:1.4.2", "Rollback: fks-execution 1.4.3 -> 1.4.2"]
-    assert run(staged, capsys, "--to", "prod", "--rollback")[1] == "nothing to promote\n"
+def test_rollback_returns_to_the_previous_version_bypassing_freeze(frozen):
+    stage(frozen)
+    assert at(frozen, SATURDAY, "prod").commit
+    assert at(frozen, MARKET_OPEN, "prod", rollback=True).commit
+    assert frozen.tags("prod")["fks-execution"] == "1.4.2"
+    assert frozen.subjects()[0] == "rollback(prod): fks-execution 1.4.3 -> 1.4.2"
+    assert trailers(frozen) == [f"Image: {EXEC}:1.4.2", "Rollback: fks-execution 1.4.3 -> 1.4.2"]
+    assert at(frozen, MARKET_OPEN, "prod", rollback=True).changes == ()
 
 
 def test_rolled_back_version_needs_break_glass_to_return(staged, capsys):
@@ -442,7 +526,7 @@ def test_rollback_is_validated(staged, capsys, validated):
 
 
 def test_status_table_marks_differences_and_ages(staged, capsys):
-    code, out, _ = run(staged, capsys, "--status")
+    code, out, _ = run(staged, capsys, "--status", "--at", SATURDAY.isoformat())
     assert code == 0
     assert out.splitlines() == [
         "IMAGE          dev             staging         prod",
@@ -453,7 +537,7 @@ def test_status_table_marks_differences_and_ages(staged, capsys):
 
 
 def test_status_json(staged, capsys):
-    code, out, _ = run(staged, capsys, "--status", "--format", "json")
+    code, out, _ = run(staged, capsys, "--status", "--format", "json", "--at", SATURDAY.isoformat())
     data = json.loads(out)
     assert code == 0 and data["environments"] == ["dev", "staging", "prod"]
     prod = data["images"][0]["environments"]["prod"]
@@ -463,11 +547,9 @@ def test_status_json(staged, capsys):
     assert data["images"][0]["environments"]["staging"]["since"] == "2026-03-01T14:00:00+00:00"
 
 
-def test_history_lists_promotions_newest_first(staged, capsys, monkeypatch):
-    monkeypatch.setenv("GIT_COMMITTER_DATE", "2026-03-07T12:00:00+00:00")
-    assert run(staged, capsys, "--to", "prod")[0] == 0
-    monkeypatch.setenv("GIT_COMMITTER_DATE", "2026-03-07T13:00:00+00:00")
-    assert run(staged, capsys, "--to", "prod", "--rollback")[0] == 0
+def test_history_lists_promotions_newest_first(staged, capsys):
+    assert at(staged, SATURDAY, "prod").commit
+    assert at(staged, SATURDAY + dt.timedelta(hours=1), "prod", rollback=True).commit
     code, out, _ = run(staged, capsys, "--history", "--env", "prod")
     lines = out.splitlines()
     assert code == 0 and len(lines) == 2
@@ -483,7 +565,6 @@ def test_history_lists_promotions_newest_first(staged, capsys, monkeypatch):
 
 def test_default_validator_runs_validate_on_the_real_repository(tmp_path, capsys, monkeypatch):
     monkeypatch.undo()  # the real promote.validate_target, not the stand-in
-    monkeypatch.setenv("FKS_NOW", SATURDAY)
     real, calls = validate.validate, []
 
     def spy(repo, envs=None, rendered=None, **kwargs):
@@ -495,8 +576,7 @@ def test_default_validator_runs_validate_on_the_real_repository(tmp_path, capsys
     for env in ("dev", "staging"):
         work.set_tag(env, "fks-execution", "9.9.9")
     work.commit("dev and staging 9.9.9", T0 + dt.timedelta(hours=1))
-    code, _, err = run(work, capsys, "--to", "prod")
-    assert (code, err) == (0, "")
+    assert at(work, SATURDAY, "prod").commit
     assert work.tags("prod")["fks-execution"] == "9.9.9"
     assert work.git("diff", "--name-only", "HEAD~1", "HEAD") == "overlays/prod/kustomization.yaml"
     assert calls == [(["prod"], ["prod"])]  # validated once, on promote's own render
@@ -504,7 +584,6 @@ def test_default_validator_runs_validate_on_the_real_repository(tmp_path, capsys
 
 def test_real_validation_failure_refuses_and_changes_nothing(tmp_path, capsys, monkeypatch):
     monkeypatch.undo()  # the real promote.validate_target
-    monkeypatch.setenv("FKS_NOW", SATURDAY)
     work = copy_real(tmp_path, REPO)
     # prod already carries a problem only validation sees: it would trade on paper.
     patch = work.path / "overlays/prod/execution-trading-mode.yaml"
@@ -513,8 +592,8 @@ def test_real_validation_failure_refuses_and_changes_nothing(tmp_path, capsys, m
         work.set_tag(env, "fks-execution", "9.9.9")
     work.commit("paper prod; dev and staging 9.9.9", T0 + dt.timedelta(hours=1))
     before = work.state()
-    code, _, err = run(work, capsys, "--to", "prod")
-    assert code == 1
-    assert "trading_mode.paper_in_prod" in err
+    with pytest.raises(promote.Refused) as refused:
+        at(work, SATURDAY, "prod")
+    assert any("trading_mode.paper_in_prod" in line for line in refused.value.lines)
     assert work.state() == before
     assert work.tags("prod")["fks-execution"] == "1.4.2"

@@ -105,3 +105,25 @@ def test_overlays_stay_thin(repo):
     for env in FIGURES:
         kustomization = yaml.safe_load((repo / "overlays" / env / "kustomization.yaml").read_text())
         assert set(kustomization) <= {"apiVersion", "kind", "namespace", "resources", "images", "patches"}
+
+
+def _owners(codeowners: str, path: str) -> list[str]:
+    """GitHub's rule for the anchored patterns used here: the last matching line wins."""
+    owners = []
+    for line in codeowners.splitlines():
+        if line.strip() and not line.startswith("#"):
+            pattern, *names = line.split()
+            prefix = pattern.lstrip("/")
+            if path == prefix or (prefix.endswith("/") and path.startswith(prefix)):
+                owners = names
+    return owners
+
+
+@pytest.mark.parametrize("path", ["argocd/root.yaml", "argocd/projects/fks-trading.yaml", "base/cluster/kustomization.yaml",
+                                  "environments.yaml", "policy/lib/kubernetes.rego", "CODEOWNERS"])
+def test_codeowners_name_the_platform_team_for_what_grants_permissions(repo, path):
+    assert _owners((repo / "CODEOWNERS").read_text(), path) == ["@fks-trading/platform"]
+
+
+def test_codeowners_leave_everyday_changes_to_any_reviewer(repo):
+    assert _owners((repo / "CODEOWNERS").read_text(), "overlays/dev/kustomization.yaml") == []

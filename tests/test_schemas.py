@@ -239,6 +239,17 @@ def test_objects_that_set_status_are_rejected():
         ("schemas.invalid", "error", "(root): additional property 'status' is not allowed")]
 
 
+def test_sync_windows_and_namespace_metadata_are_checked_strictly(repo):
+    project = load(repo / "argocd/projects/fks-trading.yaml")
+    assert schemas.check(project, "argocd", "1.31") == []
+    project[0]["spec"]["syncWindows"][0]["timezone"] = "America/New_York"  # Argo CD spells it timeZone
+    [app] = load(repo / "argocd/apps/prod.yaml")
+    app["spec"]["syncPolicy"]["managedNamespaceMetadata"]["label"] = {}
+    assert messages(schemas.check(project + [app], "argocd", "1.31")) == [
+        ("schemas.invalid", "error", "spec.syncWindows[0]: additional property 'timezone' is not allowed"),
+        ("schemas.invalid", "error", "spec.syncPolicy.managedNamespaceMetadata: additional property 'label' is not allowed")]
+
+
 # --- cross-check against the upstream CRD schemas --------------------------
 
 # Levels where upstream declares no fields, so ours cannot be compared: the catalog leaves

@@ -389,3 +389,19 @@ def test_a_failed_kustomization_write_restores_the_previous_sealed_file(cli, rep
     assert run(cli, repo, "--env", "dev", "--name", NAME, "--merge", "--from-literal", "B=2") == 2
     assert len(calls) == 3  # sealed file, kustomization (fails), sealed file put back
     assert snapshot(repo) == before
+
+
+def test_merge_and_add_resource_refuse_a_key_given_twice(tmp_path):
+    cert = cert_for(rsa_key(), tmp_path)
+    sealed = seal(cert, NAME, NS, {"A": b"1"})
+    original = to_yaml(sealed)
+    doubled = original.replace("kind: SealedSecret\n", "kind: SealedSecret\nkind: SealedSecret\n", 1)
+    line = doubled.splitlines().index("kind: SealedSecret") + 2
+    with pytest.raises(GitOpsError) as err:
+        merge(doubled, sealed, "overlays/dev/sealed-secrets/app.yaml")
+    assert str(err.value) == f"overlays/dev/sealed-secrets/app.yaml:{line}:1: duplicate key 'kind' (first at line {line - 1}); remove one"
+    with pytest.raises(GitOpsError) as err:
+        add_resource("resources:\n  - a.yaml\nresources:\n  - b.yaml\n", "c.yaml", "overlays/dev/kustomization.yaml")
+    assert str(err.value) == "overlays/dev/kustomization.yaml:3:1: duplicate key 'resources' (first at line 1); remove one"
+    assert "C: " not in merge(original, seal(cert, NAME, NS, {"B": b"2"}), "x.yaml")  # unique keys merge as before
+    assert add_resource("resources:\n  - a.yaml\n", "c.yaml") == "resources:\n  - a.yaml\n  - c.yaml\n"

@@ -7,8 +7,12 @@
     tools/promote.py --status [--format json]
     tools/promote.py --history [--env prod]
 
-The clock (soak, freeze) is now, or --now / $FKS_NOW (ISO 8601; without an offset, UTC).
-Soak counts from the committer date of the commit that put the version in the source overlay.
+The gates (order, soak, freeze, rolled-back hold, drift, validation) run at the real clock, and
+the commit is dated then. --at TIME (ISO 8601; without an offset, UTC) plans only: it goes with
+--dry-run or --status ("what would the gates say at 16:05?"), never with anything that writes.
+Soak counts from the commit that put the version in the source overlay, on main's first-parent
+history, and never from a date earlier than that commit's parent. CI re-runs the same gates for
+every promotion commit (validate's promotions audit), so a bypass here is caught where it lands.
 Refused up front: uncommitted changes to tracked files, untracked files under overlays/ (they
 can reach a render; untracked files elsewhere cannot), a detached HEAD, and with --push a branch
 holding unpushed commits. --branch commits on a new branch, pushes it and switches back to the
@@ -22,7 +26,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -33,7 +36,8 @@ if __name__ == "__main__":  # started as a script, maybe by the system Python: u
 
     use_repository_venv()
 
-from fks_gitops import gates, promote as promotion  # noqa: E402
+from fks_gitops import promote as promotion  # noqa: E402
+from fks_gitops.durations import age  # noqa: E402
 from fks_gitops.cli import guarded, repo_from  # noqa: E402
 from fks_gitops.environments import load  # noqa: E402
 from fks_gitops.errors import GitOpsError  # noqa: E402
@@ -63,7 +67,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--reason", help="why --break-glass; recorded in the commit")
     p.add_argument("--env", help="with --history: only this environment")
     p.add_argument("--format", choices=("text", "json"), default="text")
-    p.add_argument("--now", help="ISO 8601 time to use as now (tests); default $FKS_NOW, else the clock")
+    p.add_argument("--at", metavar="TIME", help="with --dry-run or --status: plan as if it were TIME (ISO 8601)")
     p.add_argument("--repo", metavar="PATH", help="repository root (default: found from the current folder)")
     return p
 
@@ -74,7 +78,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _main(args: argparse.Namespace) -> int:
     repo = repo_from(args.repo).resolve()
-    now = _now(args.now or os.environ.get("FKS_NOW"))
+    if args.at and not (args.status or args.dry_run):
+        raise GitOpsError("--at plans only: use it with --dry-run or --status; a promotion runs at the real clock")
+    now = _now(args.at)
     if args.status:
         return _status(repo, now, args.format)
     if args.history:
@@ -108,7 +114,7 @@ def _promote(repo: Path, args: argparse.Namespace, now: dt.datetime) -> int:
         dry_run=args.dry_run,
         push=args.push,
         branch=args.branch,
-        now=now,
+        now=now if args.dry_run else None,
     )
     result = promotion.promote(repo, request)
     if not result.changes:
@@ -125,7 +131,7 @@ def _promote(repo: Path, args: argparse.Namespace, now: dt.datetime) -> int:
         print(f"branch {result.branch} pushed; open a pull request from it")
     elif result.pushed:
         print(f"pushed after {result.attempts} attempt(s)")
-    verdict = [str(r) for r in result.refusals] + [str(p) for p in result.problems]
+    verdict = [str(r) for r in result.refusals]
     for line in verdict:
         print(line, file=sys.stderr)
     return 1 if verdict else 0
@@ -151,7 +157,7 @@ def _status(repo: Path, now: dt.datetime, fmt: str) -> int:
 def _cell_text(cell: Cell | None, now: dt.datetime) -> str:
     if cell is None:
         return "-"
-    since = gates.age(now - cell.since) if cell.since else "uncommitted"
+    since = age(now - cell.since) if cell.since else "uncommitted"
     return f"{cell.version} ({since}){' *' if cell.differs else ''}"
 
 

@@ -60,7 +60,8 @@ def _kustomization_edit(repo: Path, overlay: str, output: Path) -> tuple[Path, s
     path = folder / "kustomization.yaml"
     if not path.is_file():
         raise GitOpsError(f"{overlay}/kustomization.yaml not found; create the overlay first")
-    text = add_resource(path.read_text(), output.resolve().relative_to(folder).as_posix())
+    entry = output.resolve().relative_to(folder).as_posix()
+    text = add_resource(path.read_text(), entry, f"{overlay}/kustomization.yaml")
     return (path, text) if text is not None else None
 
 

@@ -4,19 +4,18 @@
 """
 from __future__ import annotations
 
+import datetime as dt
 import fnmatch
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import render
+from . import argocd_project, render, syncwindows_file
 from .errors import GitOpsError
 from .problem import Problem
 
 FOLDER = "argocd"
 FINALIZER = "resources-finalizer.argocd.argoproj.io"
-# Cluster-scoped kinds an Application may render; each needs the AppProject's clusterResourceWhitelist.
-CLUSTER_SCOPED = {"Namespace", "ClusterRole", "ClusterRoleBinding", "ClusterIssuer", "CustomResourceDefinition",
-                  "PriorityClass", "StorageClass", "IngressClass", "PersistentVolume"}
+PSA = "pod-security.kubernetes.io/"
 
 
 @dataclass(frozen=True)
@@ -56,7 +55,9 @@ def _app_problems(app: Manifest, ctx, projects: dict[str, dict], rendered_apps: 
     if FINALIZER not in ((app.doc.get("metadata") or {}).get("finalizers") or []):
         add("finalizer", f"no {FINALIZER} finalizer; deleting the Application would orphan its resources")
     sync = spec.get("syncPolicy") or {}
-    if "CreateNamespace=true" not in (sync.get("syncOptions") or []):
+    # The environments' namespaces come from Argo CD; argocd and the cluster pieces need none.
+    makes_namespace = any(path == env.overlay for env in ctx.config.environments)
+    if makes_namespace and "CreateNamespace=true" not in (sync.get("syncOptions") or []):
         add("sync", "syncOptions lacks CreateNamespace=true")
     automated = sync.get("automated") or {}
     if not (automated.get("prune") and automated.get("selfHeal")):
@@ -67,32 +68,21 @@ def _app_problems(app: Manifest, ctx, projects: dict[str, dict], rendered_apps: 
     for env in ctx.config.environments:
         if path == env.overlay and namespace != env.namespace:
             add("destination", f"destination namespace {namespace!r} is not {env.name}'s namespace {env.namespace!r}")
+    if "CreateNamespace=true" in (sync.get("syncOptions") or []):
+        problems += _pod_security(app, ctx, path, sync)
     if project is not None:
-        problems += _project_problems(app, project, source, dest, result if isinstance(result, list) else [])
+        problems += argocd_project.check(app.where, project, app.doc, result if isinstance(result, list) else [])
     return problems
 
 
-def _project_problems(app: Manifest, project: dict, source: dict, dest: dict, docs: list[dict]) -> list[Problem]:
-    spec = project.get("spec") or {}
-    problems = []
-    name = project["metadata"]["name"]
-    if not any(fnmatch.fnmatchcase(source.get("repoURL", ""), r) for r in spec.get("sourceRepos") or []):
-        problems.append(Problem(app.where, "argocd.project-source", "error",
-                                f"AppProject {name!r} does not allow source {source.get('repoURL')!r}; add it to sourceRepos"))
-    allowed = [(d.get("server", "*"), d.get("namespace", "*")) for d in spec.get("destinations") or []]
-    want = (dest.get("server", ""), dest.get("namespace", ""))
-    if not any(fnmatch.fnmatchcase(want[0], s) and fnmatch.fnmatchcase(want[1], n) for s, n in allowed):
-        problems.append(Problem(app.where, "argocd.project-destination", "error",
-                                f"AppProject {name!r} does not allow destination {want[0]} namespace {want[1]!r}; add it to destinations"))
-    whitelist = {(w.get("group", ""), w.get("kind", "")) for w in spec.get("clusterResourceWhitelist") or []}
-    options = ((app.doc.get("spec") or {}).get("syncPolicy") or {}).get("syncOptions") or []
-    needed = {("", "Namespace")} if "CreateNamespace=true" in options else set()
-    needed |= {(d.get("apiVersion", "").rpartition("/")[0], d["kind"]) for d in docs if d.get("kind") in CLUSTER_SCOPED}
-    for group, kind in sorted(needed):
-        if not any(fnmatch.fnmatchcase(group, g) and fnmatch.fnmatchcase(kind, k) for g, k in whitelist):
-            problems.append(Problem(app.where, "argocd.project-cluster-resource", "error",
-                                    f"AppProject {name!r} does not allow cluster-scoped {kind} (group {group!r}); add it to clusterResourceWhitelist"))
-    return problems
+def _pod_security(app: Manifest, ctx, path: str, sync: dict) -> list[Problem]:
+    """The namespace CreateNamespace makes enforces Pod Security `restricted`, pinned to the target version."""
+    labels = (sync.get("managedNamespaceMetadata") or {}).get("labels") or {}
+    want = {f"{PSA}enforce": "restricted"}
+    want.update({f"{PSA}enforce-version": f"v{env.kubernetes}" for env in ctx.config.environments if env.overlay == path})
+    return [Problem(app.where, "argocd.pod-security", "error",
+                    f"syncPolicy.managedNamespaceMetadata.labels[{key!r}] is {labels.get(key)!r}; set it to {value!r}")
+            for key, value in want.items() if labels.get(key) != value]
 
 
 def app_paths(repo: Path) -> list[str]:
@@ -101,7 +91,13 @@ def app_paths(repo: Path) -> list[str]:
     return sorted(p for p in paths if p and (repo / p / "kustomization.yaml").is_file())
 
 
-def _render_path(ctx, path: str, recurse: bool) -> list[dict] | str:
+def _excluded(relative: str, pattern: str) -> bool:
+    """Argo CD's directory.exclude: a glob on the path inside the source, `{a,b}` for several."""
+    inner = pattern[1:-1] if pattern.startswith("{") and pattern.endswith("}") else pattern
+    return bool(pattern) and any(fnmatch.fnmatchcase(relative, p.strip()) for p in inner.split(","))
+
+
+def _render_path(ctx, path: str, recurse: bool, exclude: str = "") -> list[dict] | str:
     for env in ctx.config.environments:
         if path == env.overlay and env.name in ctx.rendered:
             return ctx.rendered[env.name]
@@ -113,9 +109,17 @@ def _render_path(ctx, path: str, recurse: bool) -> list[dict] | str:
         if (folder / "kustomization.yaml").is_file():
             return ctx.render(path)
         files = sorted(folder.rglob("*.y*ml") if recurse else folder.glob("*.y*ml"))
+        files = [f for f in files if not _excluded(f.relative_to(folder).as_posix(), exclude)]
         return [d for f in files for d in render.parse(f.read_text(), str(f.relative_to(repo)))]
     except GitOpsError as exc:
         return f"source path {path!r} does not render: {exc}"
+
+
+def _sync_windows(ctx, manifests: list[Manifest]) -> list[Problem]:
+    # The real clock on purpose: the horizon check is about when validate runs, not about a commit.
+    today = dt.datetime.now(dt.timezone.utc).date()
+    return [p for m in manifests if m.doc.get("kind") == "AppProject" and m.doc["metadata"].get("name") == ctx.config.project
+            for p in syncwindows_file.check(m.where, m.doc, ctx.config, today)]
 
 
 def check(ctx) -> list[Problem]:
@@ -131,9 +135,10 @@ def check(ctx) -> list[Problem]:
         source = (app.doc.get("spec") or {}).get("source") or {}
         path = source.get("path", "")
         if path not in rendered_apps:
-            recurse = bool((source.get("directory") or {}).get("recurse"))
-            rendered_apps[path] = _render_path(ctx, path, recurse)
+            directory = source.get("directory") or {}
+            rendered_apps[path] = _render_path(ctx, path, bool(directory.get("recurse")), directory.get("exclude", ""))
     problems = [p for app in apps for p in _app_problems(app, ctx, projects, rendered_apps)]
+    problems += _sync_windows(ctx, manifests)
     for env in ctx.config.select(list(ctx.selected)):
         mine = [a for a in apps if ((a.doc.get("spec") or {}).get("source") or {}).get("path") == env.overlay]
         if len(mine) != 1:

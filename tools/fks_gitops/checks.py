@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from . import argocd, monitoring, parity, policy, references, schemas, sealverify
+from . import argocd, audit, monitoring, parity, policy, policy_inputs, references, schemas, sealverify, yamlscan
 
 
 def _schemas(ctx) -> list:
@@ -29,6 +29,10 @@ def _sealed_secrets(ctx) -> list:
 
 def _plaintext(ctx) -> list:
     return sealverify.check_plaintext(ctx.config.repo)
+
+
+def _duplicate_keys(ctx) -> list:
+    return yamlscan.check(ctx.config.repo)
 
 
 def extra_renders(ctx) -> list[str]:
@@ -53,9 +57,12 @@ PER_ENVIRONMENT = [
 ]
 WHOLE_REPOSITORY = [
     ("argocd", argocd.check),
+    ("policies-argocd", policy_inputs.check),  # argocd/ and the other folders Applications deploy
     ("parity", parity.check),
 ]
 # Whole-repository checks that read files, not renders: they start at once, beside kustomize.
 REPOSITORY_FILES = [
     ("plaintext-secrets", _plaintext),
+    (audit.ID, audit.check),  # reads git history, not renders
+    ("duplicate-keys", _duplicate_keys),
 ]

@@ -13,9 +13,7 @@ from pathlib import Path
 
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import yaml
-
-from . import environments_schema
+from . import environments_schema, exchange, yamlload
 from .errors import GitOpsError
 
 FILE = "environments.yaml"
@@ -37,8 +35,7 @@ class Freeze:
     days: tuple[str, ...] = ()
     open: dt.time | None = None
     close: dt.time | None = None
-    early_closes: dict[dt.date, dt.time] = field(default_factory=dict)
-    holidays: frozenset[dt.date] = frozenset()
+    calendar: str | None = None  # an exchange calendar of the `holidays` package, e.g. NYSE
     adhoc: tuple[Adhoc, ...] = ()
 
 
@@ -74,6 +71,8 @@ class Config:
     environments: tuple[Environment, ...]
     parity: tuple[ParityRule, ...]
     schema_allow: dict[str, str] = field(default_factory=dict)  # kind -> why it has no schema
+    audit_since: str = ""  # a commit or a date: where the promotion audit starts (audit.py)
+    audit_accepted: dict[str, str] = field(default_factory=dict)  # commit -> why its findings stand
 
     def get(self, name: str) -> Environment:
         for env in self.environments:
@@ -131,6 +130,12 @@ def _adhoc(raw: dict, tz: ZoneInfo, where: str) -> Adhoc:
     return Adhoc(start, end, raw.get("reason") or "unnamed")
 
 
+def _calendar(name: str | None, where: str) -> str | None:
+    if name is not None and not exchange.known(name):
+        raise GitOpsError(f"{where}: {name!r} is not a financial calendar of the holidays package; use one like NYSE")
+    return name
+
+
 def _freeze(raw: dict | None, where: str) -> Freeze | None:
     if not raw:
         return None
@@ -144,11 +149,7 @@ def _freeze(raw: dict | None, where: str) -> Freeze | None:
         days=tuple(hours.get("days", ())),
         open=_time(hours["open"], f"{where}.market_hours.open") if "open" in hours else None,
         close=_time(hours["close"], f"{where}.market_hours.close") if "close" in hours else None,
-        early_closes={
-            _date(d, f"{where}.early_closes"): _time(t, f"{where}.early_closes")
-            for d, t in (raw.get("early_closes") or {}).items()
-        },
-        holidays=frozenset(_date(d, f"{where}.holidays") for d in raw.get("holidays") or ()),
+        calendar=_calendar(raw.get("calendar"), f"{where}.calendar"),
         adhoc=tuple(_adhoc(w, tz, f"{where}.adhoc[{i}]") for i, w in enumerate(raw.get("adhoc") or ())),
     )
 
@@ -170,12 +171,11 @@ def _environment(raw: dict, order: int) -> Environment:
 def load(repo: Path) -> Config:
     path = repo / FILE
     try:
-        # BaseLoader: every scalar stays a string, as the schema expects (no dates, no floats).
-        raw = yaml.load(path.read_text(), Loader=yaml.CBaseLoader) or {}
+        # Every scalar stays a string, as the schema expects (no dates, no floats); a key given
+        # twice is an error, since PyYAML would keep the last (`soak: 0h` under `soak: 24h`).
+        raw = yamlload.load_strings(path.read_text(), FILE) or {}
     except FileNotFoundError:
         raise GitOpsError(f"{path}: not found; run inside the repository or pass --repo") from None
-    except yaml.YAMLError as exc:
-        raise GitOpsError(f"{FILE}: not valid YAML: {exc}".splitlines()[0]) from None
     environments_schema.check(raw, FILE)
     envs = tuple(_environment(e, i) for i, e in enumerate(raw["environments"]))
     names = [e.name for e in envs]
@@ -189,6 +189,8 @@ def load(repo: Path) -> Config:
         environments=envs,
         parity=tuple(ParityRule(r["kind"], r.get("name", "*"), r["path"]) for r in raw.get("parity") or ()),
         schema_allow=dict(raw.get("schema_allow") or {}),
+        audit_since=(raw.get("audit") or {}).get("since", ""),
+        audit_accepted={a["commit"]: a["reason"] for a in (raw.get("audit") or {}).get("accepted") or ()},
     )
 
 

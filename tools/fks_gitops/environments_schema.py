@@ -31,8 +31,8 @@ _FREEZE = {
             "required": ["days", "open", "close"],
             "properties": {"days": {"type": "array", "items": {"enum": list(DAYS)}}, "open": _CLOCK, "close": _CLOCK},
         },
-        "early_closes": {"type": "object", "propertyNames": _DATE, "additionalProperties": _CLOCK},
-        "holidays": {"type": "array", "items": _DATE},
+        # Holidays and early closes come from this exchange calendar, never from a hand-kept list.
+        "calendar": _TEXT,
         "adhoc": {
             "type": "array",
             "items": {
@@ -80,6 +80,24 @@ SCHEMA = {
             },
         },
         "schema_allow": {"type": "object", "additionalProperties": {"type": "string"}},
+        "audit": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["since"],
+            "properties": {
+                # a commit (7 to 40 hex digits) or a date: the audit never guesses where to start
+                "since": {"type": "string", "pattern": r"^([0-9a-f]{7,40}|\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2})?(Z|[+-]\d{2}:\d{2})?)?)$"},
+                "accepted": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "additionalProperties": False,
+                        "required": ["commit", "reason"],
+                        "properties": {"commit": {"type": "string", "pattern": "^[0-9a-f]{7,40}$"}, "reason": _TEXT},
+                    },
+                },
+            },
+        },
     },
 }
 

@@ -1,23 +1,31 @@
-"""The promotion gates: order, soak, freeze and rollback, as functions of facts and the clock.
+"""The promotion gates: one shape, one list. promote runs every gate at the real clock; the audit
+(audit.py) re-runs the replayable ones at each promotion commit's time, from history alone.
 
-    refusals = [*order(config, target, changes, history), *soak(source, changes, history, now),
-                *freeze(target, now), *rolled_back(target, changes, history)]
+    facts = Facts(config, target, changes, history)
+    verdict = evaluate(GATES, facts, now, break_glass=False)
+    verdict.blocking        # [Refusal("soak", "fks-execution 1.4.3 has run in staging for 3h of 24h; ...", True)]
 
-Each returns Refusals; `--break-glass` overrides those marked overridable (soak, freeze, rolled
-back), never order and never validation.
+A gate takes facts and a time and returns refusals. `--break-glass` overrides the overridable
+ones (soak, freeze, rolled-back hold), never order, drift or validation.
 """
 from __future__ import annotations
 
 import datetime as dt
+import functools
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from .durations import hours
 from .environments import Config, Environment
 from .freeze import frozen
 from .images import Image
 
 if TYPE_CHECKING:
     from .history import History
+    from .plan import Change
+    from .problem import Problem
 
 HINT = "or use --break-glass --reason TEXT"
 
@@ -32,66 +40,140 @@ class Refusal:
         return f"{self.gate}: {self.message}"
 
 
-def order(config: Config, target: Environment, changes: list[tuple[Image, Image]], history: History) -> list[Refusal]:
-    """A version reaches an environment only after every earlier one ran it."""
-    earlier = [e for e in config.environments if e.order < target.order - 1]
-    return [
-        Refusal("order", f"{new.component} {new.version} never ran in {env.name}; promote it through {env.name} first", False)
-        for _, new in changes
-        for env in earlier
-        if not history.ever(env.overlay, new)
-    ]
+class Candidate:
+    """The target rendered before and after the edit, and its validator: what promote alone has."""
+
+    def __init__(self, before: Future, render_after: Callable[[], list[dict]],
+                 validator: Callable[[list[dict]], list[Problem]]) -> None:
+        self.before, self._render_after, self.validator = before, render_after, validator
+
+    @functools.cached_property
+    def after(self) -> list[dict]:
+        return self._render_after()
 
 
-def soak(source: Environment, changes: list[tuple[Image, Image]], history: History, now: dt.datetime) -> list[Refusal]:
-    refusals = []
-    for _, new in changes:
-        ran = soaked(source, new, history, now)
-        if ran is None:
-            msg = f"{new.component} {new.version} has no commit in {source.overlay}; commit it there first"
-            refusals.append(Refusal("soak", msg, True))
-        elif ran < source.soak:
-            until = (now + source.soak - ran).astimezone(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-            msg = f"{new.component} {new.version} has run in {source.name} for {hours(ran)} of {hours(source.soak)}; wait until {until} {HINT}"
-            refusals.append(Refusal("soak", msg, True))
-    return refusals
+@dataclass(frozen=True)
+class Facts:
+    config: Config
+    target: Environment
+    changes: tuple[Change, ...]
+    history: History  # as it stood before the promotion
+    rollback: bool = False
+    candidate: Candidate | None = None  # None in the audit: history has no renders
+
+    @property
+    def source(self) -> Environment | None:
+        return self.config.previous(self.target)
+
+    @property
+    def moved(self) -> list[Image]:
+        return [c.new for c in self.changes]
+
+
+@dataclass(frozen=True)
+class Gate:
+    name: str
+    overridable: bool
+    replayable: bool  # decidable from history alone, so the audit re-runs it
+    check: Callable[[Facts, dt.datetime], list[str]]
+
+    def __call__(self, facts: Facts, now: dt.datetime) -> list[Refusal]:
+        return [Refusal(self.name, m, self.overridable) for m in self.check(facts, now)]
+
+
+@dataclass(frozen=True)
+class Verdict:
+    blocking: tuple[Refusal, ...]
+    overridden: tuple[Refusal, ...]  # what --break-glass let through
+
+
+def evaluate(gates: Sequence[Gate], facts: Facts, now: dt.datetime, break_glass: bool,
+             exhaustive: bool = False) -> Verdict:
+    """Gates in order; unless `exhaustive` (a dry run), the ones that need renders are skipped
+    once an earlier gate has refused: a refused promotion costs no render."""
+    blocking, overridden = [], []
+    for gate in gates:
+        if facts.candidate is None and not gate.replayable:
+            continue
+        if blocking and not gate.replayable and not exhaustive:
+            break
+        for refusal in gate(facts, now):
+            (overridden if break_glass and refusal.overridable else blocking).append(refusal)
+    return Verdict(tuple(blocking), tuple(overridden))
 
 
 def soaked(source: Environment, image: Image, history: History, now: dt.datetime) -> dt.timedelta | None:
     """How long the image's version has been in the source overlay, from the commit that put it there."""
-    snap = history.entered(source.overlay, image)
-    return None if snap is None else max(now - snap.when, dt.timedelta(0))
+    entered = history.entered(source.overlay, image)
+    return None if entered is None else max(now - entered.when, dt.timedelta(0))
 
 
-def freeze(target: Environment, now: dt.datetime) -> list[Refusal]:
-    window = frozen(target.freeze, now)
+def _order(facts: Facts, now: dt.datetime) -> list[str]:
+    """A version reaches an environment only after every earlier one ran it."""
+    if facts.rollback:
+        return []
+    earlier = [e for e in facts.config.environments if e.order < facts.target.order - 1]
+    return [
+        f"{new.component} {new.version} never ran in {env.name}; promote it through {env.name} first"
+        for new in facts.moved
+        for env in earlier
+        if not facts.history.ever(env.overlay, new)
+    ]
+
+
+def _soak(facts: Facts, now: dt.datetime) -> list[str]:
+    source = facts.source
+    if facts.rollback or source is None:
+        return []
+    messages = []
+    for new in facts.moved:
+        ran = soaked(source, new, facts.history, now)
+        if ran is None:
+            messages.append(f"{new.component} {new.version} has no commit in {source.overlay}; commit it there first")
+        elif ran < source.soak:
+            until = (now + source.soak - ran).astimezone(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+            messages.append(f"{new.component} {new.version} has run in {source.name} for {hours(ran)} of "
+                            f"{hours(source.soak)}; wait until {until} {HINT}")
+    return messages
+
+
+def _freeze(facts: Facts, now: dt.datetime) -> list[str]:
+    window = None if facts.rollback else frozen(facts.target.freeze, now)
     if window is None:
         return []
     ends = f"{window.ends:%Y-%m-%d %H:%M} {window.ends.tzinfo}"
-    return [Refusal("freeze", f"{target.name} is frozen for {window.reason} until {ends}; wait {HINT}", True)]
+    return [f"{facts.target.name} is frozen for {window.reason} until {ends}; wait {HINT}"]
 
 
-def rolled_back(target: Environment, changes: list[tuple[Image, Image]], history: History) -> list[Refusal]:
+def _rolled_back(facts: Facts, now: dt.datetime) -> list[str]:
     """Never silently undo a rollback: a version rolled back here needs --break-glass to return."""
-    refusals = []
-    for _, new in changes:
-        snap = history.blocked(target.overlay, new.name).get(new.key)
-        if snap is not None:
-            msg = f"{new.component} {new.version} was rolled back in {target.name} by {snap.sha[:12]}; re-promote it only with --break-glass --reason TEXT"
-            refusals.append(Refusal("rollback", msg, True))
-    return refusals
+    if facts.rollback:
+        return []
+    messages = []
+    for new in facts.moved:
+        commit = facts.history.blocked(facts.target.overlay, new.name).get(new.key)
+        if commit is not None:
+            messages.append(f"{new.component} {new.version} was rolled back in {facts.target.name} by "
+                            f"{commit.sha[:12]}; re-promote it only with --break-glass --reason TEXT")
+    return messages
 
 
-def hours(delta: dt.timedelta) -> str:
-    """`26h`, or `45m` under an hour: the Soak trailer's unit."""
-    minutes = int(delta.total_seconds() // 60)
-    return f"{minutes // 60}h" if minutes >= 60 or minutes == 0 else f"{minutes}m"
+def _drift(facts: Facts, now: dt.datetime) -> list[str]:
+    from .rendered import drift  # renders exist only in promote
+
+    return [f"the promotion would change {path}, not only images; the overlays have drifted apart"
+            for path in drift(facts.candidate.before.result(), facts.candidate.after)]
 
 
-def age(delta: dt.timedelta) -> str:
-    """`3d 4h`, `4h 12m`, `12m`: how long a version has been somewhere."""
-    minutes = int(delta.total_seconds() // 60)
-    days, rest = divmod(minutes, 24 * 60)
-    if days:
-        return f"{days}d {rest // 60}h"
-    return f"{rest // 60}h {rest % 60}m" if rest >= 60 else f"{rest}m"
+def _validation(facts: Facts, now: dt.datetime) -> list[str]:
+    return [str(p) for p in facts.candidate.validator(facts.candidate.after)]
+
+
+GATES = (
+    Gate("order", overridable=False, replayable=True, check=_order),
+    Gate("soak", overridable=True, replayable=True, check=_soak),
+    Gate("freeze", overridable=True, replayable=True, check=_freeze),
+    Gate("rollback", overridable=True, replayable=True, check=_rolled_back),
+    Gate("drift", overridable=False, replayable=False, check=_drift),
+    Gate("validation", overridable=False, replayable=False, check=_validation),
+)

@@ -1,101 +1,126 @@
-"""What git history says about image versions: when each entered an environment, promotions, rollbacks.
+"""What main's first-parent history says about image versions: when each entered an environment,
+promotions, rollbacks; as of now, or as of any earlier commit (the audit replays each one).
 
-    history = History(repo)                        # one per run; caches each overlay's timeline
-    history.entered("overlays/staging", image)     # Snapshot of the commit that put it there
+    history = History(repo)                        # HEAD's history, read once (ledger.py)
+    history.entered("overlays/staging", image)     # the Commit that put its version there
+    history.before(42).ever("overlays/dev", image) # what was true just before commit 42
     history.promotions(env="prod")                 # Records from the commit trailers, newest first
 
-A timeline is every commit that touched an overlay's kustomization.yaml, newest first, with the
-`images:` the file held at that commit (read through GitPython's persistent cat-file).
+Times are the ledger's trusted ones (never earlier than the parent commit's).
 """
 from __future__ import annotations
 
-import datetime as dt
+import bisect
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+from . import ledger as ledger_module
 from .errors import GitOpsError
-from .gates import hours
-from .images import Image, component, read
-from .repo_git import open_repo
-
-if TYPE_CHECKING:
-    import git
-
-    from .plan import Change
+from .durations import hours
+from .images import Image, component
+from .ledger import Commit, Ledger
+from .proc import require, run
 
 SUBJECT = re.compile(r"^(promote|rollback)\(([\w.-]+)\): ")
-_FORMAT = "%H%x1f%ct%x1f%s%x1f%(trailers:unfold,only)"
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    sha: str
-    when: dt.datetime
-    subject: str
-    trailers: tuple[tuple[str, str], ...]
-    images: dict[str, Image]
-
-    def trailer(self, key: str) -> list[str]:
-        return [v for k, v in self.trailers if k.lower() == key.lower()]
 
 
 @dataclass(frozen=True)
 class Record:
     """One promotion or rollback commit, read back from its subject and trailers."""
 
-    sha: str
-    when: dt.datetime
+    commit: Commit
     env: str
     kind: str  # "promote" | "rollback"
-    subject: str
-    trailers: tuple[tuple[str, str], ...]
+
+    @property
+    def sha(self) -> str:
+        return self.commit.sha
+
+    @property
+    def when(self):
+        return self.commit.when
+
+    @property
+    def subject(self) -> str:
+        return self.commit.subject
+
+    @property
+    def trailers(self) -> tuple[tuple[str, str], ...]:
+        return self.commit.trailers
+
+
+def parse_subject(subject: str) -> tuple[str, str] | None:
+    """`promote(prod): ...` -> ("promote", "prod")."""
+    match = SUBJECT.match(subject)
+    return (match[1], match[2]) if match else None
 
 
 class History:
-    def __init__(self, repo: Path) -> None:
-        self.repo = repo
-        self._timelines: dict[str, list[Snapshot]] = {}
+    def __init__(self, repo: Path | None = None, overlays: Sequence[str] | None = None,
+                 ledger: Ledger | None = None, cut: int | None = None) -> None:
+        if ledger is None:
+            ledger = ledger_module.read(_top(repo), overlays or _overlays(repo))
+        self.ledger = ledger
+        self.cut = len(ledger.commits) if cut is None else cut
+        self._changed: dict[str, list[int]] = {}
 
-    def timeline(self, overlay: str) -> list[Snapshot]:
-        if overlay not in self._timelines:
-            self._timelines[overlay] = self._read(f"{overlay}/kustomization.yaml")
-        return self._timelines[overlay]
+    @property
+    def commits(self) -> tuple[Commit, ...]:
+        return self.ledger.commits[: self.cut]
 
-    def _read(self, path: str) -> list[Snapshot]:
-        with open_repo(self.repo) as repo:
-            out = _log(repo, path)
-            return [_snapshot(repo, fields, path) for fields in out]
+    def before(self, index: int) -> History:
+        """The same history as it stood before commit `index` (the audit's view of a promotion)."""
+        view = History(ledger=self.ledger, cut=index)
+        view._changed = self._changed  # the full index; views only read below their cut
+        return view
 
-    def entered(self, overlay: str, image: Image) -> Snapshot | None:
+    def _indices(self, overlay: str) -> list[int]:
+        """Indices of the commits (in all of the ledger) that changed the overlay's kustomization."""
+        if overlay not in self._changed:
+            path = f"{overlay}/kustomization.yaml"
+            self._changed[overlay] = [i for i, c in enumerate(self.ledger.commits) if path in c.files]
+        return self._changed[overlay]
+
+    def timeline(self, overlay: str) -> list[Commit]:
+        """Commits that changed the overlay's kustomization, newest first, up to the cut."""
+        indices = self._indices(overlay)
+        upto = bisect.bisect_left(indices, self.cut)
+        return [self.ledger.commits[i] for i in reversed(indices[:upto])]
+
+    def images(self, overlay: str) -> dict[str, Image]:
+        """The overlay's images at the cut (empty before the file existed)."""
+        return (self.commits[-1].images.get(overlay) or {}) if self.cut else {}
+
+    def entered(self, overlay: str, image: Image) -> Commit | None:
         """The commit that put `image`'s current version into the overlay (start of its latest run)."""
         first = None
-        for snap in self.timeline(overlay):
-            if _key(snap, image.name) != image.key:
+        for commit in self.timeline(overlay):
+            if _key(commit, overlay, image.name) != image.key:
                 break
-            first = snap
+            first = commit
         return first
 
     def ever(self, overlay: str, image: Image) -> bool:
-        """Whether the overlay ever held this version of the image (any commit)."""
-        return any(_key(s, image.name) == image.key for s in self.timeline(overlay))
+        """Whether the overlay ever held this version of the image (any commit up to the cut)."""
+        return any(_key(c, overlay, image.name) == image.key for c in self.timeline(overlay))
 
-    def changes(self, overlay: str, name: str) -> list[tuple[Snapshot, Image, Image]]:
+    def changes(self, overlay: str, name: str) -> list[tuple[Commit, Image, Image]]:
         """(commit, old, new) for every commit that changed the image's version, oldest first."""
-        snaps = list(reversed(self.timeline(overlay)))
-        return [
-            (cur, prev.images[name], cur.images[name])
-            for prev, cur in zip(snaps, snaps[1:])
-            if name in prev.images and name in cur.images and _key(prev, name) != _key(cur, name)
-        ]
+        commits = list(reversed(self.timeline(overlay)))
+        found = []
+        for prev, cur in zip(commits, commits[1:]):
+            old, new = (prev.images.get(overlay) or {}).get(name), (cur.images.get(overlay) or {}).get(name)
+            if old and new and old.key != new.key:
+                found.append((cur, old, new))
+        return found
 
     def rollback_target(self, overlay: str, current: Image) -> Image | None:
         """The version before the last promotion not yet rolled back: promotions push, rollbacks pop."""
         stack: list[tuple[Image, Image]] = []
-        for snap, old, new in self.changes(overlay, current.name):
-            if _rolled_back_here(snap, current.name):
+        for commit, old, new in self.changes(overlay, current.name):
+            if _rolled_back_here(commit, current.name):
                 stack = stack[:-1]
             else:
                 stack.append((old, new))
@@ -103,81 +128,49 @@ class History:
             return stack[-1][0]
         return None
 
-    def blocked(self, overlay: str, name: str) -> dict[tuple, Snapshot]:
+    def blocked(self, overlay: str, name: str) -> dict[tuple, Commit]:
         """Versions of the image rolled back in this overlay and not deliberately re-promoted since."""
-        blocked: dict[tuple, Snapshot] = {}
-        for snap, old, new in self.changes(overlay, name):
+        blocked: dict[tuple, Commit] = {}
+        for commit, old, new in self.changes(overlay, name):
             blocked.pop(new.key, None)
-            if _rolled_back_here(snap, name):
-                blocked[old.key] = snap
+            if _rolled_back_here(commit, name):
+                blocked[old.key] = commit
         return blocked
 
     def promotions(self, env: str | None = None) -> list[Record]:
-        with open_repo(self.repo) as repo:
-            rows = _log(repo, "overlays")
+        """Commits whose subject and trailers say they are promotions, newest first. What they claim
+        is checked by the audit (audit.py), not here."""
         records = []
-        for sha, when, subject, trailers in rows:
-            match = SUBJECT.match(subject)
-            keys = {k.lower() for k, _ in trailers}
-            if match and keys & {"image", "rollback"} and env in (None, match[2]):
-                records.append(Record(sha, when, match[2], match[1], subject, trailers))
+        for commit in reversed(self.commits):
+            parsed = parse_subject(commit.subject)
+            keys = {k.lower() for k, _ in commit.trailers}
+            if parsed and keys & {"image", "rollback"} and env in (None, parsed[1]):
+                records.append(Record(commit, parsed[1], parsed[0]))
         return records
 
 
-def commit_message(kind: str, env: str, changes: Sequence[Change], source: str | None, break_glass: str | None) -> str:
-    """What `promotions` reads back: subject, one body line per image, trailers last.
-
-    commit_message("promote", "prod", changes, "staging@<sha>", None)
-    # promote(prod): fks-execution 1.4.2 -> 1.4.3 ... Promoted-From: staging@<sha> / Image: <ref> / Soak: 26h
-    """
-    pairs = ", ".join(f"{c.new.component} {c.old.short_version} -> {c.new.short_version}" for c in changes)
-    subject = f"{kind}({env}): {pairs}"
-    if len(subject) > 72:
-        subject = f"{kind}({env}): {len(changes)} image{'s' if len(changes) > 1 else ''}"
-    body = "\n".join(f"- {c.new.name}: {c.old.version} -> {c.new.version}" for c in changes)
-    trailers = [f"Promoted-From: {source}"] if source else []
-    trailers += [f"Image: {c.new.ref}" for c in changes]
-    soaks = [c.soaked for c in changes if c.soaked is not None]
-    if soaks:
-        trailers.append(f"Soak: {hours(min(soaks))}")
-    if break_glass:
-        trailers.append(f"Break-Glass: {' '.join(break_glass.split())}")
-    if kind == "rollback":
-        trailers += [f"Rollback: {c.new.component} {c.old.version} -> {c.new.version}" for c in changes]
-    return f"{subject}\n\n{body}\n\n" + "\n".join(trailers) + "\n"
-
-
-def _key(snap: Snapshot, name: str) -> tuple | None:
-    image = snap.images.get(name)
+def _key(commit: Commit, overlay: str, name: str) -> tuple | None:
+    image = (commit.images.get(overlay) or {}).get(name)
     return image.key if image else None
 
 
-def _rolled_back_here(snap: Snapshot, name: str) -> bool:
-    return any(v.split(" ", 1)[0] == component(name) for v in snap.trailer("Rollback"))
+def _rolled_back_here(commit: Commit, name: str) -> bool:
+    return any(v.split(" ", 1)[0] == component(name) for v in commit.trailer("Rollback"))
 
 
-def _log(repo: git.Repo, path: str) -> list[tuple[str, dt.datetime, str, tuple[tuple[str, str], ...]]]:
-    if not repo.head.is_valid():
-        return []
-    out = repo.git.log("-z", f"--format={_FORMAT}", "--", path)
-    rows = []
-    for chunk in filter(None, out.split("\0")):
-        sha, stamp, subject, trailers = chunk.strip("\n").split("\x1f")
-        when = dt.datetime.fromtimestamp(int(stamp), dt.timezone.utc)
-        rows.append((sha, when, subject, _trailers(trailers)))
-    return rows
+def _top(repo: Path | None) -> Path:
+    """`repo`, once git agrees it is the top of a work tree (the same line promote gives)."""
+    repo = Path(repo or ".")
+    proc = run([require("git", "install git"), "rev-parse", "--show-toplevel"], cwd=str(repo), check=False)
+    if proc.returncode or Path(proc.stdout.strip()).resolve() != repo.resolve():
+        raise GitOpsError(f"{repo} is not the top of a git repository")
+    return repo
 
 
-def _trailers(text: str) -> tuple[tuple[str, str], ...]:
-    pairs = (line.split(":", 1) for line in text.splitlines() if ":" in line)
-    return tuple((k.strip(), v.strip()) for k, v in pairs)
+def _overlays(repo: Path | None) -> list[str]:
+    from .environments import load
+
+    return [e.overlay for e in load(Path(repo or ".")).environments]
 
 
-def _snapshot(repo: git.Repo, fields: tuple, path: str) -> Snapshot:
-    sha, when, subject, trailers = fields
-    try:
-        text = (repo.commit(sha).tree / path).data_stream.read().decode()
-        images = read(text, f"{path}@{sha[:12]}")
-    except (KeyError, GitOpsError):  # absent or unreadable at that commit: no images then
-        images = {}
-    return Snapshot(sha, when, subject, trailers, images)
+__all__ = ["History", "Record", "hours", "parse_subject"]

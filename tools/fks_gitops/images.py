@@ -20,6 +20,7 @@ import yaml
 from ruamel.yaml import YAML
 from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
+from . import yamlload
 from .errors import GitOpsError
 
 FIELDS = {"new_name": "newName", "tag": "newTag", "digest": "digest"}
@@ -113,10 +114,7 @@ def resolve(images: Mapping[str, Image], key: str, where: str) -> Image:
 
 def read(text: str, where: str) -> dict[str, Image]:
     """The `images:` entries by name; every scalar read as a string (a tag `1.10` stays `1.10`)."""
-    try:
-        doc = yaml.load(text, Loader=yaml.CBaseLoader) or {}
-    except yaml.YAMLError as exc:
-        raise GitOpsError(f"{where}: not valid YAML: {str(exc).splitlines()[0]}") from None
+    doc = yamlload.load_strings(text, where) or {}  # a key twice would hide the first value
     entries = (doc.get("images") or []) if isinstance(doc, dict) else []
     if not isinstance(entries, list) or not all(isinstance(e, dict) and e.get("name") for e in entries):
         raise GitOpsError(f"{where}: images must be a list of entries with a name")

@@ -1,6 +1,8 @@
-"""Rego policies in policy/, checked against one rendered environment at a time.
+"""Rego policies in policy/, checked against one input at a time: an environment's render,
+the Argo CD manifests, or another folder an Application deploys (policy_inputs.py).
 
     problems = check(docs, "prod", "fks-trading", repo / "policy")
+    problems = check(docs, "argocd", "argocd", repo / "policy", "argocd", {"AppProject/argocd/p": "argocd/p.yaml"})
     failures = run_tests(repo / "policy")      # the *_test.rego suites
 
 Through `conftest` when it is on PATH, else through the embedded engine (rego.py); both see
@@ -11,6 +13,7 @@ from __future__ import annotations
 import json
 import shutil
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 
 from . import rego
@@ -26,28 +29,33 @@ def _data(env_name: str, namespace: str) -> dict:
     return {"fks": {"environment": {"name": env_name, "namespace": namespace}}}
 
 
-def _problem(env_name: str, rule: str, level: str, text: str) -> Problem:
-    """A policy message "Kind/ns/name: what" -> Problem at that object of the overlay."""
+def _problem(where: str, files: Mapping[str, str], rule: str, level: str, text: str) -> Problem:
+    """A policy message "Kind/ns/name: what" -> Problem at that object, in its own file when known."""
     obj, sep, message = text.partition(": ")
-    where = f"overlays/{env_name}: {obj}" if sep else f"overlays/{env_name}"
-    return Problem(where, rule, level, message if sep else text)
+    if not sep:
+        return Problem(where, rule, level, text)
+    return Problem(f"{files.get(obj, where)}: {obj}", rule, level, message)
 
 
 def _invalid(error: rego.PolicyError) -> list[Problem]:
     return [Problem(error.where, PARSE_RULE, "error", error.detail)]
 
 
-def check(docs: list[dict], env_name: str, namespace: str, policy_dir: Path) -> list[Problem]:
-    """Problems the policies find in one environment's rendered objects."""
+def check(docs: list[dict], env_name: str, namespace: str, policy_dir: Path,
+          where: str | None = None, files: Mapping[str, str] | None = None) -> list[Problem]:
+    """Problems the policies find in one input: an environment's rendered objects by default
+    (reported at overlays/<env>), or any other set, reported at `where` or at the file that
+    `files` names for an object id."""
+    where, files = where or f"overlays/{env_name}", files or {}
     conftest = shutil.which("conftest")
     if conftest:
-        return sorted(_conftest_check(conftest, docs, env_name, namespace, policy_dir))
+        return sorted(_conftest_check(conftest, docs, _data(env_name, namespace), policy_dir, where, files))
     try:
         bundle = rego.load(policy_dir)
         results = rego.evaluate(bundle, [{"path": object_id(d), "contents": d} for d in docs], _data(env_name, namespace))
     except rego.PolicyError as error:
         return _invalid(error)
-    return sorted(_problem(env_name, r.rule_id, r.level, r.message) for r in results)
+    return sorted(_problem(where, files, r.rule_id, r.level, r.message) for r in results)
 
 
 def run_tests(policy_dir: Path) -> list[Problem]:
@@ -103,18 +111,19 @@ def _conftest_failure(proc, policy_dir: Path, what: str) -> list[Problem]:
     return [Problem(policy_dir.name, PARSE_RULE, "error", f"conftest {what} failed: {detail}")]
 
 
-def _conftest_check(conftest: str, docs: list[dict], env_name: str, namespace: str, policy_dir: Path) -> list[Problem]:
+def _conftest_check(conftest: str, docs: list[dict], data: dict, policy_dir: Path,
+                    where: str, files: Mapping[str, str]) -> list[Problem]:
     with tempfile.TemporaryDirectory(prefix="fks-policy-") as tmp:
         folder = Path(tmp)
         data_file = folder / "data.json"
-        data_file.write_text(json.dumps(_data(env_name, namespace)))
+        data_file.write_text(json.dumps(data))
         (folder / "objects").mkdir()
-        files = []
+        paths = []
         for name, doc in zip(_file_names(docs), docs):
-            files.append(folder / "objects" / name)
-            files[-1].write_text(json.dumps(doc, default=str))  # JSON is YAML; faster to write
+            paths.append(folder / "objects" / name)
+            paths[-1].write_text(json.dumps(doc, default=str))  # JSON is YAML; faster to write
         argv = [conftest, "test", "--combine", "--all-namespaces", "--no-color", "--output", "json",
-                "--policy", str(policy_dir), "--data", str(data_file), *map(str, files)]
+                "--policy", str(policy_dir), "--data", str(data_file), *map(str, paths)]
         proc = run(argv, check=False)
     results = _conftest_output(proc)
     if results is None:
@@ -124,7 +133,7 @@ def _conftest_check(conftest: str, docs: list[dict], env_name: str, namespace: s
         package = result.get("namespace", "main")
         for level, key in (("error", "failures"), ("warning", "warnings")):
             for item in result.get(key) or []:
-                problems.append(_problem(env_name, _conftest_rule(item, package), level, item.get("msg", "")))
+                problems.append(_problem(where, files, _conftest_rule(item, package), level, item.get("msg", "")))
     return problems
 
 

@@ -13,6 +13,8 @@ from .errors import GitOpsError
 
 class CommandError(GitOpsError):
     def __init__(self, argv: Sequence[str], returncode: int, stdout: str, stderr: str) -> None:
+        if isinstance(stderr, bytes) or isinstance(stdout, bytes):
+            stdout, stderr = (x.decode(errors="replace") if isinstance(x, bytes) else x for x in (stdout, stderr))
         detail = (stderr or stdout).strip().splitlines()
         tail = detail[-1] if detail else "no output"
         super().__init__(f"command {' '.join(argv)!r} exited with {returncode}: {tail}", exit_code=3)
@@ -34,10 +36,17 @@ def run(
     stdin: str | None = None,
     env: Mapping[str, str] | None = None,
     check: bool = True,
-) -> subprocess.CompletedProcess[str]:
-    proc = subprocess.run(
-        list(argv), cwd=cwd, input=stdin, env=env, capture_output=True, text=True, check=False
-    )
+    timeout: float = 600,
+    text: bool = True,
+) -> subprocess.CompletedProcess:
+    """`timeout` in seconds: every subprocess is bounded; `text=False` for bytes in and out."""
+    data = stdin.encode() if stdin is not None and not text else stdin
+    try:
+        proc = subprocess.run(
+            list(argv), cwd=cwd, input=data, env=env, capture_output=True, text=text, check=False, timeout=timeout
+        )
+    except subprocess.TimeoutExpired:
+        raise GitOpsError(f"command {' '.join(argv)!r} did not finish within {timeout:g} s", exit_code=3) from None
     if check and proc.returncode != 0:
         raise CommandError(argv, proc.returncode, proc.stdout, proc.stderr)
     return proc

@@ -4,9 +4,12 @@
     result.commit          # sha, or None when there was nothing to promote
     promote(repo, Request(target="dev", images=("fks-execution:1.4.3",), push=True))
 
-Order of work: plan (which images move) -> gates -> edit the text -> render it (the current
-render runs meanwhile) and refuse drift -> write (atomic) -> validate the new render -> commit;
-any failure after the write puts the original bytes back. `--push` retries on a moved remote by starting over
+Order of work: plan (which images move) -> edit the text in memory -> GATES (order, soak, freeze,
+rolled-back hold; then drift and validation on the edited overlay rendered in a scratch tree, while
+the current render runs meanwhile) -> write (atomic) -> commit; a failure after the write puts the
+original bytes back, so the working tree never holds an edit the gates did not pass.
+`now` is for library callers (tests, dry runs); the command line gives it only with --dry-run, and
+the commit is dated `now`, so the audit replays the gates at the very time they ran. `--push` retries on a moved remote by starting over
 from its tip, so every promotion is computed, gated and validated on what it lands on.
 """
 from __future__ import annotations
@@ -22,7 +25,8 @@ from typing import TYPE_CHECKING
 from . import atomic, environments, gates, images, rendered, repo_git
 from .environments import Config, Environment
 from .errors import GitOpsError
-from .history import History, commit_message
+from .history import History
+from .message import commit_message
 from .plan import Change, plan
 from .problem import Problem, errors
 from .render import render
@@ -44,7 +48,7 @@ class Request:
     dry_run: bool = False
     push: bool = False
     branch: str | None = None
-    now: dt.datetime | None = None
+    now: dt.datetime | None = None  # None: the real clock
 
 
 @dataclass(frozen=True)
@@ -55,7 +59,6 @@ class Promotion:
     kustomization_diff: str = ""
     rendered_diff: str = ""
     refusals: tuple[gates.Refusal, ...] = ()  # only a dry run returns them; a real run raises
-    problems: tuple[Problem, ...] = ()
     overridden: tuple[gates.Refusal, ...] = ()  # what --break-glass let through
     commit: str | None = None
     branch: str | None = None
@@ -72,10 +75,12 @@ class Refused(GitOpsError):
 
 
 def validate_target(repo: Path, env: str, docs: list[dict]) -> list[Problem]:
-    """Errors of `validate` for the target, reusing its render (imported late: only promotions need it)."""
+    """Errors of `validate` for the target, reusing its render (imported late: only promotions need it).
+    The promotion audit is left out: it judges history, and this promotion runs the same gates itself."""
     from . import validate
 
-    return errors(validate.validate(repo, envs=[env], rendered={env: docs}).problems)
+    report = validate.validate(repo, envs=[env], rendered={env: docs}, skip=("promotions",))
+    return errors(report.problems)
 
 
 def promote(repo: Path, request: Request, validator: Validator | None = None) -> Promotion:
@@ -121,42 +126,40 @@ class _Run:
     def _attempt(self, g: git.Repo, before: Future) -> Promotion:
         req, target = self.request, self.target
         text = (self.repo / self.path).read_text()
-        history = History(self.repo)
+        history = History(self.repo, [e.overlay for e in self.config.environments])
         changes = plan(self.repo, self.config, target, req, text, history)
         if not changes:
             return Promotion(target.name)
-        refusals = [] if req.rollback else self._gates(changes, history)
-        blocking = [r for r in refusals if not (req.break_glass and r.overridable)]
-        if blocking and not req.dry_run:
-            raise Refused(f"{target.name}: promotion refused; nothing changed", [str(r) for r in blocking])
         new_text = images.edit(text, {c.new.name: c.new for c in changes}, target.overlay)
-        after = rendered.candidate(self.repo, target.overlay, new_text)
-        drift = [gates.Refusal("drift", path, False) for path in rendered.drift(before.result(), after)]
+        candidate = gates.Candidate(
+            before,
+            lambda: rendered.candidate(self.repo, target.overlay, new_text),
+            lambda docs: self.validator(self.repo, target.name, docs),
+        )
+        facts = gates.Facts(self.config, target, tuple(changes), history, req.rollback, candidate)
+        verdict = gates.evaluate(gates.GATES, facts, req.now, bool(req.break_glass), exhaustive=req.dry_run)
         result = Promotion(
             target.name,
             tuple(changes),
             self._message(changes, repo_git.head(g)),
             rendered.text_diff(text, new_text, self.path),
-            rendered.unified(before.result(), after, target.overlay) if req.dry_run else "",
-            refusals=tuple(blocking + drift),
-            overridden=tuple(r for r in refusals if r not in blocking),
+            rendered.unified(before.result(), candidate.after, target.overlay) if req.dry_run else "",
+            refusals=verdict.blocking,
+            overridden=verdict.overridden,
         )
         if req.dry_run:
-            return replace(result, problems=tuple(self.validator(self.repo, target.name, after)))
-        if drift:
-            raise Refused(f"{target.overlay}: the promotion would change {drift[0].message}, not only images; "
-                          "the overlays have drifted apart", [str(d) for d in drift])
-        return replace(result, refusals=(), commit=self._commit(g, new_text, after, result.message))
+            return result
+        if verdict.blocking:
+            raise Refused(f"{target.name}: promotion refused; nothing changed", [str(r) for r in verdict.blocking])
+        return replace(result, refusals=(), commit=self._commit(g, new_text, result.message))
 
-    def _commit(self, g: git.Repo, new_text: str, after: list[dict], msg: str) -> str:
+    def _commit(self, g: git.Repo, new_text: str, msg: str) -> str:
+        """Write and commit what the gates passed; any failure puts the original bytes back."""
         path = self.repo / self.path
         original = path.read_bytes()
         atomic.write(path, new_text)
         try:
-            problems = self.validator(self.repo, self.target.name, after)
-            if problems:
-                raise Refused(f"{self.target.overlay}: validation failed; nothing changed", [str(p) for p in problems])
-            return repo_git.commit(g, self.path, msg)
+            return repo_git.commit(g, self.path, msg, self.request.now)
         except BaseException:
             atomic.write(path, original)
             raise
@@ -170,16 +173,6 @@ class _Run:
             f"{source.name}@{sha}" if source else None,
             self.request.break_glass,
         )
-
-    def _gates(self, changes: list[Change], history: History) -> list[gates.Refusal]:
-        pairs = [(c.old, c.new) for c in changes]
-        source = self.config.previous(self.target)
-        return [
-            *gates.order(self.config, self.target, pairs, history),
-            *(gates.soak(source, pairs, history, self.request.now) if source else []),
-            *gates.freeze(self.target, self.request.now),
-            *gates.rolled_back(self.target, pairs, history),
-        ]
 
     def pushed(self, g: git.Repo, early: Future | None = None) -> Promotion:
         remote, branch = repo_git.upstream(g)

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import yaml
 
+from . import yamlload
 from .errors import GitOpsError
 from .problem import Problem
 from .proc import run
@@ -65,7 +66,11 @@ def renderer() -> Renderer:
     raise GitOpsError(f"no kustomize >= 5 found; {HOW_TO_GET}")
 
 
-def parse(text: str, where: str) -> list[dict]:
+def parse(text: str, where: str, strict: bool = True) -> list[dict]:
+    """The non-empty documents of `text`. A file from the repository is read strictly (a key
+    twice is an error); kustomize's output is not: kustomize wrote it, and it is large."""
+    if strict:
+        return yamlload.load_all(text, where)
     try:
         return [d for d in yaml.load_all(text, Loader=yaml.CSafeLoader) if d]
     except yaml.YAMLError as exc:
@@ -79,7 +84,7 @@ def render(overlay: Path, label: str | None = None) -> list[dict]:
     proc = run([*renderer().argv, str(overlay)], check=False, env=_ENV)
     if proc.returncode != 0:
         raise RenderError(label, _clean(proc.stderr, overlay) or f"exit {proc.returncode}")
-    return parse(proc.stdout, label)
+    return parse(proc.stdout, label, strict=False)
 
 
 def _clean(stderr: str, overlay: Path) -> str:

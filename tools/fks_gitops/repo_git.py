@@ -7,6 +7,7 @@
 """
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -76,12 +77,15 @@ def head(repo: git.Repo) -> str:
     return repo.head.commit.hexsha
 
 
-def commit(repo: git.Repo, path: str, message: str) -> str:
-    """Commit only `path` (`--only`: the index is untouched if the commit fails)."""
+def commit(repo: git.Repo, path: str, message: str, when: dt.datetime) -> str:
+    """Commit only `path` (`--only`: the index is untouched if the commit fails), dated `when`:
+    the time the gates ran, whatever GIT_COMMITTER_DATE the caller's shell may hold."""
     from git import GitCommandError
 
+    stamp = f"@{int(when.timestamp())} +0000"
     try:
-        repo.git.commit("-q", "--only", "-m", message, "--", path)
+        with repo.git.custom_environment(GIT_COMMITTER_DATE=stamp, GIT_AUTHOR_DATE=stamp):
+            repo.git.commit("-q", "--only", "-m", message, "--", path)
     except GitCommandError as exc:
         raise GitOpsError(f"git commit failed: {_last_line(exc.stderr)}", exit_code=1) from None
     return head(repo)

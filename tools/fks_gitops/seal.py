@@ -27,6 +27,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 from ruamel.yaml.util import load_yaml_guess_indent
 
+from . import yamlload
 from .certs import Certificate
 from .errors import GitOpsError
 
@@ -155,6 +156,8 @@ def to_yaml(sealed: SealedSecret) -> str:
 
 
 def load_document(text: str, where: str) -> dict:
+    # ruamel.yaml refuses a key twice too, in a multi-line message; say it in the tools' one line.
+    yamlload.refuse_duplicates(text, where)
     try:
         doc = _yaml().load(text)
     except YAMLError as exc:
@@ -196,8 +199,9 @@ def merge(text: str, sealed: SealedSecret, where: str, set_type: bool = False) -
     return _dump(yaml, doc)
 
 
-def add_resource(kustomization: str, entry: str) -> str | None:
+def add_resource(kustomization: str, entry: str, where: str = "kustomization.yaml") -> str | None:
     """The kustomization text with `entry` appended to `resources:`, or None when it is listed."""
+    yamlload.refuse_duplicates(kustomization, where)
     yaml = _yaml()
     _, indent, offset = load_yaml_guess_indent(kustomization)
     data = yaml.load(kustomization)  # again, with preserve_quotes: the guess's loader drops quote styles

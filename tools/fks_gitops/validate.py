@@ -70,7 +70,9 @@ def validate(
     envs: Sequence[str] | None = None,
     rendered: dict[str, list[dict]] | None = None,
     schema_locations: Sequence[Path] = (),
+    skip: Sequence[str] = (),
 ) -> Report:
+    """`skip`: names of checks (as in checks.py) to leave out."""
     started = time.perf_counter()
     config = environments.load(repo)
     selected = config.select(list(envs) if envs else None)
@@ -89,7 +91,10 @@ def validate(
         from . import checks  # imported while kustomize runs
 
         whole = RepoContext(config, docs, renders, tuple(e.name for e in selected))
-        futures: list[Future] = [check_pool.submit(_run, name, "repository", f, whole) for name, f in checks.REPOSITORY_FILES]
+        def wanted(listed: list[tuple[str, Callable]]) -> list[tuple[str, Callable]]:
+            return [(name, f) for name, f in listed if name not in skip]
+
+        futures: list[Future] = [check_pool.submit(_run, name, "repository", f, whole) for name, f in wanted(checks.REPOSITORY_FILES)]
         for path in checks.extra_renders(whole):
             renders.start(path)
         if len(known) < len(selected):  # a head start only pays while kustomize still runs
@@ -104,8 +109,8 @@ def validate(
                 continue
             docs[env.name] = env_docs
             ctx = EnvContext(config, env, env_docs, locations)
-            futures += [check_pool.submit(_run, name, ctx.where, f, ctx) for name, f in checks.PER_ENVIRONMENT]
-        futures += [check_pool.submit(_run, name, "repository", f, whole) for name, f in checks.WHOLE_REPOSITORY]
+            futures += [check_pool.submit(_run, name, ctx.where, f, ctx) for name, f in wanted(checks.PER_ENVIRONMENT)]
+        futures += [check_pool.submit(_run, name, "repository", f, whole) for name, f in wanted(checks.WHOLE_REPOSITORY)]
         for future in futures:
             problems += future.result()
     notes = []

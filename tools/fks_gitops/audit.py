@@ -1,0 +1,189 @@
+"""The promotion audit (validate's `promotions` check): every change to a gated environment's
+images on main's first-parent history since `audit.since`, re-derived from git and re-gated.
+
+    problems = check(ctx)     # RepoContext; reads the ledger once
+
+What a commit says about itself (its date, its trailers) is a claim: the audit re-derives each
+fact (the diff, the source commit, the soak) and re-runs the replayable GATES at the commit's
+trusted time. Reported, each naming the commit and the fix: hand edits, trailers that lie, gates
+that failed without Break-Glass, promotion commits that touch other files, back- and
+forward-dated commits, and uncommitted edits of gated images in the working tree. Break-glass
+uses are warnings, shown on every run. History the audit cannot see is an error, never a skip.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterator
+
+from . import images, ledger as ledger_module
+from .durations import hours, parse_hours
+from .environments import FILE, Config, Environment
+from .errors import GitOpsError
+from .gates import GATES, Facts, evaluate, soaked
+from .history import History, parse_subject
+from .ledger import Commit, Ledger
+from .plan import Change
+from .problem import Problem
+
+ID = "promotions"
+REPLAYED = tuple(g for g in GATES if g.replayable)
+SKEW = dt.timedelta(minutes=5)  # a committer's clock may run a little ahead of CI's
+FETCH = "fetch the full history (git fetch --unshallow; in GitHub Actions, actions/checkout with fetch-depth: 0)"
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
+Finding = tuple[str, str, str]  # (file, level, message)
+
+
+def check(ctx) -> list[Problem]:
+    config = ctx.config
+    ledger = ledger_module.read(config.repo, [e.overlay for e in config.environments])
+    gated = [e for e in config.select(list(ctx.selected) or None) if e.order > 0]
+    return [Problem(where, f"{ID}.{rule}", level, message) for where, rule, level, message in audit(config, ledger, gated)]
+
+
+def audit(config: Config, ledger: Ledger, gated: list[Environment],
+          now: dt.datetime | None = None) -> list[tuple[str, str, str, str]]:
+    """(file, rule, level, message) for every finding; `now` is the real clock unless a test says."""
+    now = now or dt.datetime.now(dt.timezone.utc)
+    start = _start(config, ledger)
+    if isinstance(start, tuple):
+        return [start]
+    history = History(ledger=ledger)
+    found = []
+    for i in range(max(start, 1), len(ledger.commits)):
+        commit = ledger.commits[i]
+        findings = list(_dates(commit, ledger.commits[i - 1], now))
+        for env in gated:
+            findings += _environment(config, env, history, i)
+        reason = config.audit_accepted.get(next((k for k in config.audit_accepted if commit.sha.startswith(k)), ""))
+        for where, rule, level, message in findings:
+            if reason and level == "error":
+                level, message = "warning", f"{message} (accepted in {FILE}: {reason})"
+            found.append((where, rule, level, message))
+    return found + list(_uncommitted(config, ledger, gated))
+
+
+def _start(config: Config, ledger: Ledger) -> int | tuple[str, str, str, str]:
+    """Index of the first commit to audit, or the finding that says why history is not enough."""
+    since = config.audit_since
+    if not since:
+        return (FILE, "history", "error", "no audit.since: say where the promotion audit starts, a commit or a "
+                                          "date (audit: {since: <sha>}); it never guesses")
+    if ledger.shallow:
+        return (FILE, "history", "error", f"this is a shallow clone, so the promotion audit cannot see "
+                                          f"history since audit.since {since!r}; {FETCH}")
+    if not ledger.commits:
+        return (FILE, "history", "error", "no commits yet: the promotion audit reads main's history; commit first")
+    if _DATE.match(since):
+        moment = dt.datetime.fromisoformat(since)
+        moment = moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
+        return next((i for i, c in enumerate(ledger.commits) if c.when >= moment), len(ledger.commits))
+    index = ledger.index(since)
+    if index is None:
+        return (FILE, "history", "error", f"audit.since {since!r} is not in this history; {FETCH}")
+    return index + 1
+
+
+def _dates(commit: Commit, parent: Commit, now: dt.datetime) -> Iterator[tuple[str, str, str, str]]:
+    where = commit.files[0] if commit.files else FILE
+    if commit.committed < parent.committed:
+        yield (where, "back-dated", "error",
+               f"{commit.describe()} is dated {_utc(commit.committed)}, before its parent {parent.short} "
+               f"({_utc(parent.committed)}); soak counts from the parent's date; recommit it without a forged date")
+    if commit.committed > now + SKEW:
+        yield (where, "future-dated", "error",
+               f"{commit.describe()} is dated {_utc(commit.committed)}, in the future; recommit it without a forged date")
+
+
+def _environment(config: Config, env: Environment, history: History, i: int) -> list[tuple[str, str, str, str]]:
+    commit, parent = history.ledger.commits[i], history.ledger.commits[i - 1]
+    path = f"{env.overlay}/kustomization.yaml"
+    old, new = parent.images.get(env.overlay), commit.images.get(env.overlay)
+    if old is None or new is None or old == new:
+        return []
+    changes = [Change(old[n], new[n]) for n in new if n in old and old[n].key != new[n].key]
+    moved = "; ".join(f"{c.new.component} {c.old.version} -> {c.new.version}" for c in changes) or "the images list"
+    parsed = parse_subject(commit.subject)
+    if parsed is None or parsed[1] != env.name or not (commit.trailer("Image") or commit.trailer("Rollback")):
+        return [(path, "hand-edit", "error", f"{commit.describe()} sets {moved} outside a promotion; "
+                                             f"revert it and use tools/promote.py --to {env.name}")]
+    shape = _shape(commit, parent, path, env, changes)
+    found = [(path, rule, "error", f"{commit.describe()}: {message}") for rule, message in shape]
+    facts = Facts(config, env, tuple(changes), history.before(i), rollback=parsed[0] == "rollback")
+    if facts.rollback:
+        return found + [(path, "rollback", "error", f"{commit.describe()}: {m}") for m in _rollback(facts, env)]
+    found += [(path, "trailer", "error", f"{commit.describe()}: {m}") for m in _claims(commit, facts, history)]
+    glass = " ".join(commit.trailer("Break-Glass"))
+    verdict = evaluate(REPLAYED, facts, commit.when, break_glass=bool(glass))
+    found += [(path, f"gate-{r.gate}", "error", f"{commit.describe()}: at its time {_utc(commit.when)}, {r}")
+              for r in verdict.blocking]
+    if glass:
+        overrode = ", ".join(r.gate for r in verdict.overridden) or "nothing"
+        found.append((path, "break-glass", "warning",
+                      f"{commit.describe()}: break-glass by {commit.author}, overriding {overrode}: {glass}"))
+    return found
+
+
+def _shape(commit: Commit, parent: Commit, path: str, env: Environment, changes: list[Change]) -> Iterator[tuple[str, str]]:
+    others = [f for f in commit.files if f != path]
+    if others:
+        more = f" and {len(others) - 1} more" if len(others) > 1 else ""
+        yield "other-files", f"a promotion that also changes {others[0]}{more}; a promotion changes only {path}"
+    if set(commit.images[env.overlay]) != set(parent.images[env.overlay]) or commit.rest.get(env.overlay) != parent.rest.get(env.overlay):
+        yield "other-files", f"a promotion that changes more than image versions in {path}"
+    claimed, derived = sorted(commit.trailer("Image")), sorted(c.new.ref for c in changes)
+    if claimed != derived:
+        yield "trailer", f"Image trailers {', '.join(claimed) or 'none'} disagree with the diff ({', '.join(derived) or 'no image'})"
+
+
+def _claims(commit: Commit, facts: Facts, history: History) -> Iterator[str]:
+    """Promoted-From and Soak, re-derived from history."""
+    source = facts.source
+    origin = commit.trailer("Promoted-From")
+    name, _, sha = (origin[0] if origin else "").partition("@")
+    at = history.ledger.index(sha) if sha and len(sha) >= 7 else None
+    if name != source.name or at is None or at >= facts.history.cut:
+        yield f"Promoted-From {origin[0] if origin else '(missing)'} names no earlier commit of {source.name}"
+    else:
+        held = history.ledger.commits[at].images.get(source.overlay) or {}
+        for change in facts.changes:
+            ran = held.get(change.new.name)
+            if ran is None or ran.key != change.new.key:
+                yield f"Promoted-From {origin[0]}: {source.name} did not run {change.new.component} {change.new.version} there"
+    claimed = [parse_hours(v) for v in commit.trailer("Soak")]
+    derived = [soaked(source, c.new, facts.history, commit.when) for c in facts.changes]
+    if claimed and derived and None not in derived:
+        shown = min(derived)
+        if claimed[0] is None or claimed[0] > shown + dt.timedelta(minutes=1):
+            yield f"Soak: {commit.trailer('Soak')[0]} claims more than history shows ({hours(shown)})"
+
+
+def _rollback(facts: Facts, env: Environment) -> Iterator[str]:
+    for change in facts.changes:
+        back_to = facts.history.rollback_target(env.overlay, change.old)
+        if back_to is None or back_to.key != change.new.key:
+            want = back_to.version if back_to else "none"
+            yield (f"rolls {change.new.component} back to {change.new.version}, but the version before "
+                   f"{change.old.version} was {want}")
+
+
+def _uncommitted(config: Config, ledger: Ledger, gated: list[Environment]) -> Iterator[tuple[str, str, str, str]]:
+    head = ledger.commits[-1] if ledger.commits else None
+    for env in gated:
+        path = f"{env.overlay}/kustomization.yaml"
+        try:
+            here = images.read((config.repo / path).read_text(), path)
+        except (OSError, GitOpsError):
+            continue  # the render reports a missing or broken kustomization
+        committed = (head.images.get(env.overlay) or {}) if head else {}
+        if here != committed:
+            moved = "; ".join(f"{i.component} {committed[n].version if n in committed else '(none)'} -> {i.version}"
+                              for n, i in here.items() if committed.get(n) != i) or "an image entry removed"
+            yield (path, "uncommitted", "error",
+                   f"uncommitted change to {env.name}'s images ({moved}); these lines change only through "
+                   f"tools/promote.py --to {env.name}: git checkout -- {path}")
+
+
+def _utc(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+

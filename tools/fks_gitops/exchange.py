@@ -1,0 +1,53 @@
+"""Exchange calendars from the maintained `holidays` package: closed days and early closes.
+
+    closed("NYSE", 2026)[dt.date(2026, 12, 25)]        # "Christmas Day"
+    early_closes("NYSE", 2026)[dt.date(2026, 11, 27)]  # dt.time(13, 0)
+
+Both are cached per calendar and year: the promotion audit asks about thousands of commits,
+and building one year of the calendar costs tens of milliseconds.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import re
+
+# `holidays` names NYSE half days like "Christmas Eve (markets close at 1:00pm)".
+_CLOSE = re.compile(r"close at (\d{1,2})(?::(\d{2}))?\s*([ap])\.?m", re.IGNORECASE)
+
+
+def known(name: str) -> bool:
+    """Whether `holidays` has a financial calendar called `name` (e.g. NYSE, XNYS)."""
+    import holidays  # imported on first use: it costs more than the rest of a config load
+
+    return name in holidays.list_supported_financial()
+
+
+def _calendar(name: str, year: int, category: str) -> dict[dt.date, str]:
+    import holidays
+
+    try:
+        return dict(holidays.financial_holidays(name, years=year, categories=(category,)))
+    except (NotImplementedError, ValueError):  # a market without that category, e.g. no half days
+        return {}
+
+
+@functools.cache
+def closed(name: str, year: int) -> dict[dt.date, str]:
+    """Days the exchange is closed all day, with their names."""
+    return _calendar(name, year, "public")
+
+
+@functools.cache
+def early_closes(name: str, year: int) -> dict[dt.date, dt.time | None]:
+    """Days the exchange closes early, with the time; None when the name gives no readable time."""
+    return {day: close_time(label) for day, label in _calendar(name, year, "half_day").items()}
+
+
+def close_time(label: str) -> dt.time | None:
+    """`"Christmas Eve (markets close at 1:00pm)"` -> 13:00; None when no time is written."""
+    match = _CLOSE.search(label)
+    if not match:
+        return None
+    hour, minute = int(match[1]) % 12 + (12 if match[3].lower() == "p" else 0), int(match[2] or 0)
+    return dt.time(hour, minute) if hour < 24 and minute < 60 else None

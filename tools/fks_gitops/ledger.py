@@ -1,0 +1,154 @@
+"""main's first-parent history, read once: every commit, the files it changed, and the images
+each overlay held at it.
+
+    ledger = read(repo, ["overlays/dev", "overlays/staging", "overlays/prod"])
+    ledger.commits[-1].images["overlays/prod"]      # {name: Image} at HEAD
+    ledger.commits[-1].when                         # committer time, never before its parent's
+
+A commit's time is the committer date git records, which whoever made the commit can set. It is
+trusted only as far as history allows: `when` is never earlier than the first parent's `when`, so
+a back-dated commit cannot lengthen a soak (the audit reports it, see audit.py). Two git
+processes per read, whatever the history's length: one log, one cat-file for the overlays' blobs.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from .errors import GitOpsError
+from .images import Image
+from .proc import require, run
+
+# Field by field, NUL-separated: a commit subject or trailer may hold any other character.
+_FORMAT = "%H%x00%P%x00%ct%x00%aN%x00%aE%x00%s%x00%(trailers:unfold,only)"
+_FIELDS = 7
+_RAW = re.compile(r"^:\d+ \d+ [0-9a-f]+ (?P<blob>[0-9a-f]+) (?P<status>[A-Z])\d*$")
+_NULL_BLOB = re.compile(r"^0+$")
+
+
+@dataclass(frozen=True)
+class Commit:
+    sha: str
+    parent: str | None  # first parent
+    committed: dt.datetime  # as recorded
+    when: dt.datetime  # as trusted: max(committed, parent's when)
+    author: str
+    subject: str
+    trailers: tuple[tuple[str, str], ...]
+    files: tuple[str, ...]  # changed against the first parent
+    images: dict[str, dict[str, Image] | None] = field(default_factory=dict)  # overlay -> images; None: unreadable
+    rest: dict[str, str | None] = field(default_factory=dict)  # overlay -> the kustomization without images
+
+    @property
+    def short(self) -> str:
+        return self.sha[:7]
+
+    def trailer(self, key: str) -> list[str]:
+        return [v for k, v in self.trailers if k.lower() == key.lower()]
+
+    def describe(self) -> str:
+        """`a1b2c3d (Jane Doe) promote(prod): ...`: how problems name a commit."""
+        return f"{self.short} ({self.author}) {self.subject}"
+
+
+@dataclass(frozen=True)
+class Ledger:
+    commits: tuple[Commit, ...]  # oldest first
+    shallow: bool
+
+    def index(self, sha: str) -> int | None:
+        for i, commit in enumerate(self.commits):
+            if commit.sha.startswith(sha):
+                return i
+        return None
+
+
+def read(repo: Path, overlays: Sequence[str], rev: str = "HEAD") -> Ledger:
+    git = require("git", "install git")
+    if run([git, "rev-parse", "--verify", "-q", f"{rev}^{{commit}}"], cwd=str(repo), check=False).returncode:
+        return Ledger((), _shallow(git, repo))
+    out = run([git, "-c", "core.quotePath=false", "log", "--first-parent", "--raw", "--no-abbrev", "--no-renames",
+               "-z", f"--format={_FORMAT}", rev], cwd=str(repo), timeout=120).stdout
+    rows = list(reversed(_parse(out)))
+    paths = {f"{o}/kustomization.yaml": o for o in overlays}
+    blobs = _blobs(git, repo, {b for _, _, changed in rows for p, b in changed.items() if p in paths and b})
+    commits: list[Commit] = []
+    current: dict[str, str | None] = {}
+    for header, files, changed in rows:
+        for path, overlay in paths.items():
+            if path in changed:
+                current[overlay] = changed[path]
+        sha, parents, stamp, author, subject, trailers = header
+        committed = dt.datetime.fromtimestamp(int(stamp), dt.timezone.utc)
+        when = max(committed, commits[-1].when) if commits else committed
+        parsed = {o: blobs.get(current.get(o)) if current.get(o) else (None, None) for o in overlays}
+        commits.append(Commit(sha, parents[0] if parents else None, committed, when, author, subject,
+                              _trailers(trailers), files,
+                              {o: p[0] for o, p in parsed.items()}, {o: p[1] for o, p in parsed.items()}))
+    return Ledger(tuple(commits), _shallow(git, repo))
+
+
+def _shallow(git: str, repo: Path) -> bool:
+    return run([git, "rev-parse", "--is-shallow-repository"], cwd=str(repo)).stdout.strip() == "true"
+
+
+def _parse(out: str) -> list[tuple[tuple, tuple[str, ...], dict[str, str | None]]]:
+    """git log -z --raw output -> (header fields, changed files, {path: new blob or None if deleted})."""
+    tokens = out.split("\0")
+    rows, i = [], 0
+    while i + _FIELDS <= len(tokens) and tokens[i].strip():
+        sha, parents, stamp, name, email, subject, trailers = tokens[i:i + _FIELDS]
+        i += _FIELDS
+        files, changed = [], {}
+        while i + 1 < len(tokens) and tokens[i].lstrip("\n").startswith(":"):
+            match = _RAW.match(tokens[i].lstrip("\n"))
+            path = tokens[i + 1]
+            i += 2
+            if match is None:
+                raise GitOpsError(f"git log printed an unexpected line {tokens[i - 2][:60]!r}", exit_code=3)
+            files.append(path)
+            changed[path] = None if match["status"] == "D" or _NULL_BLOB.match(match["blob"]) else match["blob"]
+        header = (sha.strip(), tuple(parents.split()), stamp, name or email, subject, trailers)
+        rows.append((header, tuple(files), changed))
+    return rows
+
+
+def _trailers(text: str) -> tuple[tuple[str, str], ...]:
+    pairs = (line.split(":", 1) for line in text.splitlines() if ":" in line)
+    return tuple((k.strip(), v.strip()) for k, v in pairs)
+
+
+def _blobs(git: str, repo: Path, wanted: set[str]) -> dict[str, tuple[dict[str, Image] | None, str | None]]:
+    """Each kustomization blob -> (its images, the rest of the file as canonical text), one cat-file."""
+    if not wanted:
+        return {}
+    order = sorted(wanted)
+    out = run([git, "cat-file", "--batch"], cwd=str(repo), stdin="\n".join(order) + "\n", timeout=120,
+              text=False).stdout
+    found, at = {}, 0
+    for blob in order:
+        eol = out.index(b"\n", at)
+        size = int(out[at:eol].split()[2])
+        found[blob] = _split(out[eol + 1:eol + 1 + size])
+        at = eol + 1 + size + 1
+    return found
+
+
+def _split(data: bytes) -> tuple[dict[str, Image] | None, str | None]:
+    try:
+        doc = yaml.load(data.decode(), Loader=yaml.CBaseLoader)
+    except (UnicodeDecodeError, yaml.YAMLError):
+        return None, None
+    if not isinstance(doc, dict) or not isinstance(doc.get("images", []), list):
+        return None, None
+    entries = doc.pop("images", None) or []
+    images = {
+        e["name"]: Image(e["name"], e.get("newName") or None, e.get("newTag") or None, e.get("digest") or None)
+        for e in entries if isinstance(e, dict) and e.get("name")
+    }
+    return images, repr(sorted(doc.items()))

@@ -1,0 +1,33 @@
+"""The promotion commit message: what promote writes and what history and the audit read back.
+
+    commit_message("promote", "prod", changes, "staging@<sha>", None)
+    # promote(prod): fks-execution 1.4.2 -> 1.4.3 ... Promoted-From: staging@<sha> / Image: <ref> / Soak: 26h
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from .durations import hours
+
+if TYPE_CHECKING:
+    from .plan import Change
+
+
+def commit_message(kind: str, env: str, changes: Sequence[Change], source: str | None, break_glass: str | None) -> str:
+    """Subject, one body line per image, trailers last."""
+    pairs = ", ".join(f"{c.new.component} {c.old.short_version} -> {c.new.short_version}" for c in changes)
+    subject = f"{kind}({env}): {pairs}"
+    if len(subject) > 72:
+        subject = f"{kind}({env}): {len(changes)} image{'s' if len(changes) > 1 else ''}"
+    body = "\n".join(f"- {c.new.name}: {c.old.version} -> {c.new.version}" for c in changes)
+    trailers = [f"Promoted-From: {source}"] if source else []
+    trailers += [f"Image: {c.new.ref}" for c in changes]
+    soaks = [c.soaked for c in changes if c.soaked is not None]
+    if soaks:
+        trailers.append(f"Soak: {hours(min(soaks))}")
+    if break_glass:
+        trailers.append(f"Break-Glass: {' '.join(break_glass.split())}")
+    if kind == "rollback":
+        trailers += [f"Rollback: {c.new.component} {c.old.version} -> {c.new.version}" for c in changes]
+    return f"{subject}\n\n{body}\n\n" + "\n".join(trailers) + "\n"
