@@ -554,10 +554,23 @@ def test_history_lists_promotions_newest_first(staged, capsys):
     lines = out.splitlines()
     assert code == 0 and len(lines) == 2
     assert lines[0].startswith("2026-03-07 13:00 ") and lines[0].endswith("rollback(prod): fks-execution 1.4.3 -> 1.4.2")
-    assert "promote(prod): fks-execution 1.4.2 -> 1.4.3  [Promoted-From: staging@" in lines[1] and "Soak: 142h" in lines[1]
+    assert "Test: promote(prod): fks-execution 1.4.2 -> 1.4.3  [Promoted-From: staging@" in lines[1] and "Soak: 142h" in lines[1]
     data = json.loads(run(staged, capsys, "--history", "--format", "json")[1])
-    assert [(r["env"], r["kind"]) for r in data] == [("prod", "rollback"), ("prod", "promote")]
+    assert [(r["env"], r["kind"], r["author"], r["audit"]) for r in data] == [
+        ("prod", "rollback", "Test", []), ("prod", "promote", "Test", [])]
     assert run(staged, capsys, "--history", "--env", "dev")[1] == "no promotions recorded for dev\n"
+
+
+def test_history_shows_what_the_audit_says_of_a_hand_written_promotion(staged, capsys):
+    staged.set_tag("prod", "fks-execution", "1.4.3")
+    staged.commit(f"promote(prod): fks-execution 1.4.2 -> 1.4.3\n\nImage: {EXEC}:1.4.3\nBreak-Glass: approved\n",
+                  SATURDAY)
+    code, out, _ = run(staged, capsys, "--history", "--env", "prod")
+    assert code == 0
+    assert out.splitlines()[1:] == [
+        "    audit error: Promoted-From (missing) names no earlier commit of staging",
+        "    audit warning: break-glass by Test, overriding nothing: approved",
+    ]
 
 
 # -- the real validator on the real repository

@@ -36,7 +36,7 @@ if __name__ == "__main__":  # started as a script, maybe by the system Python: u
 
     use_repository_venv()
 
-from fks_gitops import promote as promotion  # noqa: E402
+from fks_gitops import audit, promote as promotion  # noqa: E402
 from fks_gitops.durations import age  # noqa: E402
 from fks_gitops.cli import guarded, repo_from  # noqa: E402
 from fks_gitops.environments import load  # noqa: E402
@@ -170,21 +170,33 @@ def _cell_json(cell: Cell | None, now: dt.datetime) -> dict | None:
 
 
 def _history(repo: Path, env: str | None, fmt: str) -> int:
+    """Promotions as their commits claim them, each with what the audit says of the claim: a
+    hand-written commit with promotion trailers never reads like a real promotion."""
+    config = load(repo)
     if env:
-        load(repo).get(env)  # an unknown name is a usage error, not an empty list
-    records = History(repo).promotions(env)
+        config.get(env)  # an unknown name is a usage error, not an empty list
+    history = History(repo, [e.overlay for e in config.environments])
+    records = history.promotions(env)
+    verdicts: dict[str, list] = {}
+    for finding in audit.audit(config, history.ledger, list(config.environments[1:])):
+        verdicts.setdefault(finding.commit, []).append(finding)
     if fmt == "json":
-        data = [{"commit": r.sha, "date": r.when.isoformat(), "env": r.env, "kind": r.kind, "subject": r.subject,
-                 "trailers": [{"key": k, "value": v} for k, v in r.trailers]} for r in records]
+        data = [{"commit": r.sha, "date": r.when.isoformat(), "author": r.commit.author, "env": r.env,
+                 "kind": r.kind, "subject": r.subject, "trailers": [{"key": k, "value": v} for k, v in r.trailers],
+                 "audit": [{"rule": f"{audit.ID}.{f.rule}", "level": f.level, "message": f.message}
+                           for f in verdicts.get(r.sha, [])]}
+                for r in records]
         print(json.dumps(data, indent=2))
         return 0
     if not records:
         print(f"no promotions recorded{' for ' + env if env else ''}")
     for r in records:
         extra = [f"{k}: {v}" for k, v in r.trailers if k in ("Promoted-From", "Soak", "Break-Glass")]
-        print(f"{r.when:%Y-%m-%d %H:%M} {r.sha[:12]} {r.subject}" + (f"  [{'; '.join(extra)}]" if extra else ""))
+        print(f"{r.when:%Y-%m-%d %H:%M} {r.sha[:12]} {r.commit.author}: {r.subject}"
+              + (f"  [{'; '.join(extra)}]" if extra else ""))
+        for finding in verdicts.get(r.sha, []):
+            print(f"    audit {finding.level}: {finding.message.partition(r.subject + ': ')[2] or finding.message}")
     return 0
-
 
 if __name__ == "__main__":
     sys.exit(main())

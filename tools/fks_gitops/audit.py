@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from . import images, ledger as ledger_module
 from .durations import hours, parse_hours
@@ -31,23 +32,33 @@ REPLAYED = tuple(g for g in GATES if g.replayable)
 SKEW = dt.timedelta(minutes=5)  # a committer's clock may run a little ahead of CI's
 FETCH = "fetch the full history (git fetch --unshallow; in GitHub Actions, actions/checkout with fetch-depth: 0)"
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
-Finding = tuple[str, str, str]  # (file, level, message)
+
+
+@dataclass(frozen=True)
+class Finding:
+    where: str  # the file to look at
+    rule: str
+    level: str
+    message: str
+    commit: str | None = None  # the sha it is about
+
+    def problem(self) -> Problem:
+        return Problem(self.where, f"{ID}.{self.rule}", self.level, self.message)
 
 
 def check(ctx) -> list[Problem]:
     config = ctx.config
     ledger = ledger_module.read(config.repo, [e.overlay for e in config.environments])
     gated = [e for e in config.select(list(ctx.selected) or None) if e.order > 0]
-    return [Problem(where, f"{ID}.{rule}", level, message) for where, rule, level, message in audit(config, ledger, gated)]
+    return [f.problem() for f in audit(config, ledger, gated)]
 
 
-def audit(config: Config, ledger: Ledger, gated: list[Environment],
-          now: dt.datetime | None = None) -> list[tuple[str, str, str, str]]:
-    """(file, rule, level, message) for every finding; `now` is the real clock unless a test says."""
+def audit(config: Config, ledger: Ledger, gated: list[Environment], now: dt.datetime | None = None) -> list[Finding]:
+    """Every finding, oldest commit first; `now` is the real clock unless a test says otherwise."""
     now = now or dt.datetime.now(dt.timezone.utc)
     start = _start(config, ledger)
     if isinstance(start, tuple):
-        return [start]
+        return [Finding(*start)]
     history = History(ledger=ledger)
     found = []
     for i in range(max(start, 1), len(ledger.commits)):
@@ -55,12 +66,16 @@ def audit(config: Config, ledger: Ledger, gated: list[Environment],
         findings = list(_dates(commit, ledger.commits[i - 1], now))
         for env in gated:
             findings += _environment(config, env, history, i)
-        reason = config.audit_accepted.get(next((k for k in config.audit_accepted if commit.sha.startswith(k)), ""))
+        reason = _accepted(config, commit)
         for where, rule, level, message in findings:
             if reason and level == "error":
                 level, message = "warning", f"{message} (accepted in {FILE}: {reason})"
-            found.append((where, rule, level, message))
-    return found + list(_uncommitted(config, ledger, gated))
+            found.append(Finding(where, rule, level, message, commit.sha))
+    return found + [Finding(*f) for f in _uncommitted(config, ledger, gated)]
+
+
+def _accepted(config: Config, commit: Commit) -> str | None:
+    return next((reason for sha, reason in config.audit_accepted.items() if commit.sha.startswith(sha)), None)
 
 
 def _start(config: Config, ledger: Ledger) -> int | tuple[str, str, str, str]:
