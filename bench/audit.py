@@ -237,7 +237,7 @@ def build(folder: Path, commits: int, seed: int) -> tuple[Path, dict[str, int], 
     return work.path, synth.counts, time.perf_counter() - started
 
 
-def audited(repo: Path) -> list[tuple[str, str, str, str]]:
+def audited(repo: Path) -> list[audit.Finding]:
     config = environments.load(repo)
     read = ledger.read(repo, [e.overlay for e in config.environments])
     return audit.audit(config, read, [e for e in config.environments if e.order > 0])
@@ -289,10 +289,10 @@ def main(argv: list[str] | None = None) -> int:
         shown = ", ".join(f"{n} {k}" for k, n in counts.items())
         print(f"history: {args.commits} commits on main in {seconds:.1f} s ({shown})")
         found = audited(repo)
-        errors = [f for f in found if f[2] == "error"]
+        errors = [f for f in found if f.level == "error"]
         print(f"audit: {len(errors)} errors, {len(found) - len(errors)} warnings on the synthetic history")
-        for where, rule, level, message in found[:10]:
-            print(f"  {where}: [{level}] {message} ({rule})")
+        for f in found[:10]:
+            print(f"  {f.where}: [{f.level}] {f.message} ({f.rule})")
         if errors:
             sys.exit("the audit rejects the synthetic history: fix the generator or the audit before timing it")
 

@@ -77,6 +77,21 @@ def test_a_chain_of_real_promotions_passes(staged):
     assert warning[3].endswith("break-glass by Test, overriding rollback: re-release after the fix")
 
 
+def test_a_promotion_merged_as_a_pull_request_passes(staged):
+    assert at(staged, SATURDAY, "prod", branch="promote/prod-1.4.3").commit
+    staged.git("merge", "-q", "--no-ff", "-m", "Merge pull request #7 from promote/prod-1.4.3",
+               "promote/prod-1.4.3", when=SATURDAY + dt.timedelta(hours=1))
+    assert staged.tags("prod")["fks-execution"] == "1.4.3"
+    assert errors(staged) == []
+    staged.set_tag("prod", "fks-execution", "9.9.9")  # a merge that brings a hand edit is still one
+    staged.git("switch", "-q", "-c", "sneak")
+    staged.commit("bump", SATURDAY + dt.timedelta(hours=2))
+    staged.git("switch", "-q", "main")
+    staged.git("merge", "-q", "--no-ff", "-m", "Merge sneak", "sneak", when=SATURDAY + dt.timedelta(hours=3))
+    (error,) = errors(staged)
+    assert error[1] == "hand-edit" and "Merge sneak (merging bump) sets fks-execution 1.4.3 -> 9.9.9" in error[3]
+
+
 def test_commits_that_leave_gated_images_alone_pass(staged):
     (staged.path / "base" / "grafana" / "deployment.yaml").write_text("# edited\n")
     staged.commit("grafana: a base change", T0 + dt.timedelta(hours=3))

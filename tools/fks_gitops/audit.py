@@ -118,7 +118,7 @@ def _environment(config: Config, env: Environment, history: History, i: int) -> 
         return []
     changes = [Change(old[n], new[n]) for n in new if n in old and old[n].key != new[n].key]
     moved = "; ".join(f"{c.new.component} {c.old.version} -> {c.new.version}" for c in changes) or "the images list"
-    parsed = parse_subject(commit.subject)
+    parsed = parse_subject(commit.claim[0])
     if parsed is None or parsed[1] != env.name or not (commit.trailer("Image") or commit.trailer("Rollback")):
         return [(path, "hand-edit", "error", f"{commit.describe()} sets {moved} outside a promotion; "
                                              f"revert it and use tools/promote.py --to {env.name}")]

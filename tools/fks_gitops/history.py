@@ -44,11 +44,11 @@ class Record:
 
     @property
     def subject(self) -> str:
-        return self.commit.subject
+        return self.commit.claim[0]
 
     @property
     def trailers(self) -> tuple[tuple[str, str], ...]:
-        return self.commit.trailers
+        return self.commit.claim[1]
 
 
 def parse_subject(subject: str) -> tuple[str, str] | None:
@@ -142,8 +142,8 @@ class History:
         is checked by the audit (audit.py), not here."""
         records = []
         for commit in reversed(self.commits):
-            parsed = parse_subject(commit.subject)
-            keys = {k.lower() for k, _ in commit.trailers}
+            parsed = parse_subject(commit.claim[0])
+            keys = {k.lower() for k, _ in commit.claim[1]}
             if parsed and keys & {"image", "rollback"} and env in (None, parsed[1]):
                 records.append(Record(commit, parsed[1], parsed[0]))
         return records

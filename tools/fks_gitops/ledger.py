@@ -13,6 +13,7 @@ processes per read, whatever the history's length: one log, one cat-file for the
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -43,17 +44,27 @@ class Commit:
     files: tuple[str, ...]  # changed against the first parent
     images: dict[str, dict[str, Image] | None] = field(default_factory=dict)  # overlay -> images; None: unreadable
     rest: dict[str, str | None] = field(default_factory=dict)  # overlay -> the kustomization without images
+    # A merge on the first-parent line brings its second parent's change: that commit's subject
+    # and trailers are what the merge claims (a `--branch` promotion merged as a pull request).
+    brought: tuple[str, tuple[tuple[str, str], ...]] | None = None
+
+    @property
+    def claim(self) -> tuple[str, tuple[tuple[str, str], ...]]:
+        """(subject, trailers) of the change this commit brings to main."""
+        return self.brought or (self.subject, self.trailers)
 
     @property
     def short(self) -> str:
         return self.sha[:7]
 
     def trailer(self, key: str) -> list[str]:
-        return [v for k, v in self.trailers if k.lower() == key.lower()]
+        """The claimed trailer's values (the merged commit's, for a merge)."""
+        return [v for k, v in self.claim[1] if k.lower() == key.lower()]
 
     def describe(self) -> str:
         """`a1b2c3d (Jane Doe) promote(prod): ...`: how problems name a commit."""
-        return f"{self.short} ({self.author}) {self.subject}"
+        merged = f" (merging {self.brought[0]})" if self.brought else ""
+        return f"{self.short} ({self.author}) {self.subject}{merged}"
 
 
 @dataclass(frozen=True)
@@ -62,10 +73,16 @@ class Ledger:
     shallow: bool
 
     def index(self, sha: str) -> int | None:
+        if self.commits and len(sha) == len(self.commits[0].sha):
+            return self._positions.get(sha)  # a full id: the audit asks once per promotion
+        return next((i for i, c in enumerate(self.commits) if c.sha.startswith(sha)), None)
+
+    @functools.cached_property
+    def _positions(self) -> dict[str, int]:
+        positions: dict[str, int] = {}
         for i, commit in enumerate(self.commits):
-            if commit.sha.startswith(sha):
-                return i
-        return None
+            positions.setdefault(commit.sha, i)
+        return positions
 
 
 def read(repo: Path, overlays: Sequence[str], rev: str = "HEAD") -> Ledger:
@@ -77,6 +94,7 @@ def read(repo: Path, overlays: Sequence[str], rev: str = "HEAD") -> Ledger:
     rows = list(reversed(_parse(out)))
     paths = {f"{o}/kustomization.yaml": o for o in overlays}
     blobs = _blobs(git, repo, {b for _, _, changed in rows for p, b in changed.items() if p in paths and b})
+    brought = _brought(git, repo, [h[1][1] for h, _, _ in rows if len(h[1]) > 1])
     commits: list[Commit] = []
     current: dict[str, str | None] = {}
     for header, files, changed in rows:
@@ -89,7 +107,8 @@ def read(repo: Path, overlays: Sequence[str], rev: str = "HEAD") -> Ledger:
         parsed = {o: blobs.get(current.get(o)) if current.get(o) else (None, None) for o in overlays}
         commits.append(Commit(sha, parents[0] if parents else None, committed, when, author, subject,
                               _trailers(trailers), files,
-                              {o: p[0] for o, p in parsed.items()}, {o: p[1] for o, p in parsed.items()}))
+                              {o: p[0] for o, p in parsed.items()}, {o: p[1] for o, p in parsed.items()},
+                              brought.get(parents[1]) if len(parents) > 1 else None))
     return Ledger(tuple(commits), _shallow(git, repo))
 
 
@@ -116,6 +135,16 @@ def _parse(out: str) -> list[tuple[tuple, tuple[str, ...], dict[str, str | None]
         header = (sha.strip(), tuple(parents.split()), stamp, name or email, subject, trailers)
         rows.append((header, tuple(files), changed))
     return rows
+
+
+def _brought(git: str, repo: Path, tips: list[str]) -> dict[str, tuple[str, tuple[tuple[str, str], ...]]]:
+    """Subject and trailers of each merged second parent, in one git call."""
+    if not tips:
+        return {}
+    out = run([git, "log", "--no-walk=unsorted", "--stdin", "-z", "--format=%H%x00%s%x00%(trailers:unfold,only)"],
+              cwd=str(repo), stdin="\n".join(tips) + "\n", timeout=120).stdout
+    tokens = out.split("\0")
+    return {tokens[i].strip(): (tokens[i + 1], _trailers(tokens[i + 2])) for i in range(0, len(tokens) - 2, 3)}
 
 
 def _trailers(text: str) -> tuple[tuple[str, str], ...]:
