@@ -88,6 +88,16 @@ def at(work, when: dt.datetime, target: str, **fields) -> promote.Promotion:
     return promote.promote(work.path, promote.Request(target, now=when, **fields))
 
 
+def stage(work):
+    """fks-execution 1.4.3 in dev (T0+1h) and staging (T0+2h), pushed."""
+    work.set_tag("dev", "fks-execution", "1.4.3")
+    work.commit("dev 1.4.3", T0 + dt.timedelta(hours=1))
+    work.set_tag("staging", "fks-execution", "1.4.3")
+    work.commit("staging 1.4.3", T0 + dt.timedelta(hours=2))
+    work.push()
+    return work
+
+
 @pytest.fixture
 def staged(work):
     """fks-execution 1.4.3 in dev (T0+1h) and staging (T0+2h), pushed: soaked by Saturday."""
@@ -208,16 +218,6 @@ def test_order_refuses_a_version_that_never_ran_in_dev_even_with_break_glass(sta
     code, _, err = run(staged, capsys, "--to", "prod", "--break-glass", "--reason", "try")
     assert code == 1 and "order: fks-execution 1.5.0 never ran in dev" in err
     assert staged.state() == state
-
-
-def stage(work):
-    """fks-execution 1.4.3 in dev (T0+1h) and staging (T0+2h), pushed."""
-    work.set_tag("dev", "fks-execution", "1.4.3")
-    work.commit("dev 1.4.3", T0 + dt.timedelta(hours=1))
-    work.set_tag("staging", "fks-execution", "1.4.3")
-    work.commit("staging 1.4.3", T0 + dt.timedelta(hours=2))
-    work.push()
-    return work
 
 
 def test_freeze_refuses_in_market_hours_and_break_glass_is_recorded(frozen):
