@@ -40,10 +40,12 @@ sys.path[:0] = [str(REPO / "tools"), str(REPO / "tests" / "fixtures" / "promote_
 
 import holidays  # noqa: E402
 
-from fks_gitops import audit, environments, ledger, validate  # noqa: E402
-from fks_gitops.images import Image  # noqa: E402
-from fks_gitops.message import commit_message  # noqa: E402
-from fks_gitops.plan import Change  # noqa: E402
+from fks_gitops import environments, validate
+from fks_gitops.checks import promotions as audit
+from fks_gitops.promote import ledger  # noqa: E402
+from fks_gitops.promote.images import Image  # noqa: E402
+from fks_gitops.promote.message import commit_message  # noqa: E402
+from fks_gitops.promote.plan import Change  # noqa: E402
 from fks_gitops.validate import RepoContext  # noqa: E402
 from promote_repo import copy_real  # noqa: E402
 

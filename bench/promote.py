@@ -24,7 +24,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO / "tools"), str(REPO / "tests" / "fixtures" / "promote_lib")]
 
-from fks_gitops import promote, validate  # noqa: E402
+from fks_gitops import validate
+from fks_gitops.promote import promotion as promote  # noqa: E402
 from promote_repo import T0, copy_real  # noqa: E402
 
 NOW = dt.datetime(2026, 3, 7, 12, tzinfo=dt.timezone.utc)  # a Saturday: no freeze, a week of soak

@@ -18,7 +18,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tools"))
 
-from fks_gitops import schemas  # noqa: E402
+from fks_gitops.checks import schemas  # noqa: E402
 from fks_gitops.render import parse, render  # noqa: E402
 
 FALLBACK = REPO / "tests" / "fixtures" / "schemas" / "valid"

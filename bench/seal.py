@@ -17,8 +17,8 @@ from cryptography.x509.oid import NameOID
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
 
-from fks_gitops import certs  # noqa: E402
-from fks_gitops.seal import seal, to_yaml  # noqa: E402
+from fks_gitops.seal import certs  # noqa: E402
+from fks_gitops.seal.codec import seal, to_yaml  # noqa: E402
 
 KEYS = 100
 

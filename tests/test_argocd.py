@@ -1,7 +1,8 @@
 import pytest
 import yaml
 
-from fks_gitops import argocd, environments, render
+from fks_gitops import environments, render
+from fks_gitops.checks import argocd
 from fks_gitops.validate import RepoContext
 
 

@@ -11,10 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from fks_gitops import audit, environments, ledger, promote
-from fks_gitops.images import Image
-from fks_gitops.message import commit_message
-from fks_gitops.plan import Change
+from fks_gitops import environments
+from fks_gitops.checks import promotions as audit
+from fks_gitops.promote import ledger
+from fks_gitops.promote import promotion as promote
+from fks_gitops.promote.images import Image
+from fks_gitops.promote.message import commit_message
+from fks_gitops.promote.plan import Change
 
 sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "promote_lib"))
 from promote_repo import NAMES, T0, copy_real, make  # noqa: E402

@@ -6,7 +6,7 @@ import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
-from fks_gitops import certs
+from fks_gitops.seal import certs
 from fks_gitops.errors import GitOpsError
 
 sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "seal"))

@@ -4,11 +4,14 @@ from pathlib import Path
 
 import pytest
 
-from fks_gitops import durations, exchange, freeze, gates
+from fks_gitops.promote import durations
+from fks_gitops.promote import exchange
+from fks_gitops.promote import freeze
+from fks_gitops.promote import gates
 from fks_gitops.environments import Freeze, load
-from fks_gitops.history import History
-from fks_gitops.images import Image
-from fks_gitops.plan import Change
+from fks_gitops.promote.history import History
+from fks_gitops.promote.images import Image
+from fks_gitops.promote.plan import Change
 
 sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "promote_lib"))
 from promote_repo import FIXTURE, NAMES, T0, make  # noqa: E402

@@ -6,8 +6,8 @@ import pytest
 
 from fks_gitops import repo_git
 from fks_gitops.errors import GitOpsError
-from fks_gitops.history import History
-from fks_gitops.images import Image
+from fks_gitops.promote.history import History
+from fks_gitops.promote.images import Image
 
 sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "promote_lib"))
 from promote_repo import NAMES, T0, make  # noqa: E402

@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 
 from fks_gitops.errors import GitOpsError
-from fks_gitops.images import Image, Ref, apply_ref, edit, parse_ref, read, resolve
+from fks_gitops.promote.images import Image, Ref, apply_ref, edit, parse_ref, read, resolve
 
 FIXTURE = Path(__file__).parent / "fixtures" / "promote" / "overlays" / "prod" / "kustomization.yaml"
 EXEC = "ghcr.io/fks-trading/fks-execution"

@@ -1,6 +1,6 @@
 import copy
 
-from fks_gitops import monitoring
+from fks_gitops.checks import monitoring
 from fks_gitops.validate import EnvContext
 
 

@@ -2,7 +2,7 @@ import copy
 
 from conftest import find
 
-from fks_gitops import parity
+from fks_gitops.checks import parity
 from fks_gitops.environments import ParityRule
 from fks_gitops.validate import RepoContext
 

@@ -339,7 +339,9 @@ def test_conftest_verify_failures_map_to_problems(tmp_path, monkeypatch):
 import os  # noqa: E402
 
 from conftest import copy_repo  # noqa: E402
-from fks_gitops import argocd, checks, environments, policy_inputs, render, validate  # noqa: E402
+from fks_gitops import checks, environments, render, validate
+from fks_gitops.checks import argocd
+from fks_gitops.checks import policies_outside as policy_inputs  # noqa: E402
 
 FULL_PATH = os.environ["PATH"]
 

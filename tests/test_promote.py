@@ -21,7 +21,8 @@ from pathlib import Path
 import pytest
 
 import promote as cli
-from fks_gitops import promote, validate
+from fks_gitops import validate
+from fks_gitops.promote import promotion as promote
 from fks_gitops.problem import Problem
 from fks_gitops.render import object_id
 

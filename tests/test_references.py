@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from fks_gitops.problem import Problem
-from fks_gitops.references import check, check_secrets
+from fks_gitops.checks.references import check, check_secrets
 from fks_gitops.render import render
 from fks_gitops.selectors import matches
 

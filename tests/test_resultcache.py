@@ -2,7 +2,8 @@ import copy
 
 import pytest
 
-from fks_gitops import monitoring, resultcache
+from fks_gitops import resultcache
+from fks_gitops.checks import monitoring
 from fks_gitops.validate import EnvContext
 
 

@@ -3,7 +3,8 @@ from pathlib import Path
 
 import pytest
 
-from fks_gitops import deprecations, render, schemas
+from fks_gitops import deprecations, render
+from fks_gitops.checks import schemas
 from fks_gitops.errors import GitOpsError
 from fks_gitops.render import parse
 

@@ -16,9 +16,9 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from fks_gitops import certs
+from fks_gitops.seal import certs
 from fks_gitops.errors import GitOpsError
-from fks_gitops.seal import SEALED_WITH, add_resource, merge, seal, to_yaml
+from fks_gitops.seal.codec import SEALED_WITH, add_resource, merge, seal, to_yaml
 from conftest import git
 
 sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "seal"))

@@ -6,11 +6,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from fks_gitops import certs
+from fks_gitops.seal import certs
 from fks_gitops.problem import errors
-from fks_gitops.seal import SEALED_WITH, seal, to_yaml
+from fks_gitops.seal.codec import SEALED_WITH, seal, to_yaml
 from fks_gitops.errors import GitOpsError
-from fks_gitops.sealverify import MAX_SCAN, check_plaintext, verify
+from fks_gitops.seal.verify import MAX_SCAN, check_plaintext, verify
 from conftest import git
 
 sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "seal"))

@@ -3,7 +3,7 @@ import io
 import pytest
 
 from fks_gitops.errors import GitOpsError
-from fks_gitops.secrets_input import check_key, collect, guard, parse_dotenv, parse_literal
+from fks_gitops.seal.inputs import check_key, collect, guard, parse_dotenv, parse_literal
 from conftest import git
 
 

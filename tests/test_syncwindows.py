@@ -5,7 +5,8 @@ import datetime as dt
 import sync_windows as cli
 import yaml
 
-from fks_gitops import argocd, environments, syncwindows, syncwindows_file
+from fks_gitops import environments, syncwindows, syncwindows_file
+from fks_gitops.checks import argocd
 from fks_gitops.validate import RepoContext
 
 START = dt.date(2026, 12, 1)

@@ -8,7 +8,9 @@ import pytest
 
 import validate as validate_cli
 from conftest import copy_repo, git
-from fks_gitops import argocd, environments, render, yamlload, yamlscan
+from fks_gitops import environments, render, yamlload
+from fks_gitops.checks import argocd
+from fks_gitops.checks import duplicate_keys as yamlscan
 from fks_gitops.errors import GitOpsError
 from fks_gitops.problem import Problem
 

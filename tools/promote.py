@@ -36,13 +36,14 @@ if __name__ == "__main__":  # started as a script, maybe by the system Python: u
 
     use_repository_venv()
 
-from fks_gitops import audit, promote as promotion  # noqa: E402
-from fks_gitops.durations import age  # noqa: E402
+from fks_gitops.checks import promotions as audit
+from fks_gitops.promote import promotion  # noqa: E402
+from fks_gitops.promote.durations import age  # noqa: E402
 from fks_gitops.cli import guarded, repo_from  # noqa: E402
 from fks_gitops.environments import load  # noqa: E402
 from fks_gitops.errors import GitOpsError  # noqa: E402
-from fks_gitops.history import History  # noqa: E402
-from fks_gitops.status import Cell, status  # noqa: E402
+from fks_gitops.promote.history import History  # noqa: E402
+from fks_gitops.promote.status import Cell, status  # noqa: E402
 
 
 def parser() -> argparse.ArgumentParser:

@@ -19,12 +19,14 @@ if __name__ == "__main__":  # started as a script, maybe by the system Python: u
 
     use_repository_venv()
 
-from fks_gitops import atomic, certs, environments, secrets_input  # noqa: E402
+from fks_gitops import atomic, environments
+from fks_gitops.seal import certs
+from fks_gitops.seal import inputs as secrets_input  # noqa: E402
 from fks_gitops.cli import guarded, repo_from  # noqa: E402
 from fks_gitops.errors import GitOpsError  # noqa: E402
 from fks_gitops.problem import errors  # noqa: E402
-from fks_gitops.seal import SCOPES, add_resource, from_document, load_document, merge, seal, to_yaml  # noqa: E402
-from fks_gitops.sealverify import verify  # noqa: E402
+from fks_gitops.seal.codec import SCOPES, add_resource, from_document, load_document, merge, seal, to_yaml  # noqa: E402
+from fks_gitops.seal.verify import verify  # noqa: E402
 
 _SEAL_ONLY = ("name", "from_env_file", "from_literal", "from_file", "namespace", "scope", "cert", "type", "merge", "output")
 

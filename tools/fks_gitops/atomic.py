@@ -14,7 +14,7 @@ import stat
 import tempfile
 from pathlib import Path
 
-from .errors import GitOpsError
+from fks_gitops.errors import GitOpsError
 
 
 def write(path: Path, data: str | bytes) -> None:

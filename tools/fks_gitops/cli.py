@@ -12,8 +12,8 @@ import traceback
 from collections.abc import Callable
 from pathlib import Path
 
-from .environments import find_repo
-from .errors import GitOpsError
+from fks_gitops.environments import find_repo
+from fks_gitops.errors import GitOpsError
 
 
 def repo_from(option: str | None) -> Path:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .errors import GitOpsError
+from fks_gitops.errors import GitOpsError
 
 PSA = "Pod Security Admission (pod-security.kubernetes.io/* namespace labels)"
 

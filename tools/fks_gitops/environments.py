@@ -13,8 +13,9 @@ from pathlib import Path
 
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from . import environments_schema, exchange, yamlload
-from .errors import GitOpsError
+from fks_gitops import environments_schema, yamlload
+from fks_gitops.promote import exchange
+from fks_gitops.errors import GitOpsError
 
 FILE = "environments.yaml"
 _DURATION = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?$")

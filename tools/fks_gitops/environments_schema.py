@@ -11,7 +11,7 @@ import functools
 
 import jsonschema_rs
 
-from .errors import GitOpsError
+from fks_gitops.errors import GitOpsError
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _TEXT = {"type": "string", "minLength": 1}

@@ -16,10 +16,10 @@ import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
-from . import rego
-from .problem import Problem
-from .proc import run
-from .render import object_id
+from fks_gitops import rego
+from fks_gitops.problem import Problem
+from fks_gitops.proc import run
+from fks_gitops.render import object_id
 
 PARSE_RULE = "policy.invalid"
 TEST_RULE = "policy.test"

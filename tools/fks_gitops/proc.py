@@ -8,7 +8,7 @@ import shutil
 import subprocess
 from collections.abc import Mapping, Sequence
 
-from .errors import GitOpsError
+from fks_gitops.errors import GitOpsError
 
 
 class CommandError(GitOpsError):

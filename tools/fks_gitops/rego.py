@@ -17,7 +17,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import GitOpsError
+from fks_gitops.errors import GitOpsError
 
 # The engine panics with a Rust backtrace on stderr unless told otherwise.
 os.environ["RUST_BACKTRACE"] = "0"

@@ -17,10 +17,10 @@ from pathlib import Path
 
 import yaml
 
-from . import yamlload
-from .errors import GitOpsError
-from .problem import Problem
-from .proc import run
+from fks_gitops import yamlload
+from fks_gitops.errors import GitOpsError
+from fks_gitops.problem import Problem
+from fks_gitops.proc import run
 
 HOW_TO_GET = "run `make setup`, or install kustomize >= 5 or kubectl >= 1.27"
 # kustomize spends much of its CPU in Go's garbage collector; collecting less often costs some

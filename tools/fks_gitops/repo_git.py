@@ -11,7 +11,7 @@ import datetime as dt
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .errors import GitOpsError
+from fks_gitops.errors import GitOpsError
 
 if TYPE_CHECKING:  # GitPython loads in open_repo, while kustomize already renders (promote.py)
     import git

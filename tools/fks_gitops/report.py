@@ -8,8 +8,8 @@ import json
 import re
 from html import escape
 
-from .problem import Problem
-from .validate import Report
+from fks_gitops.problem import Problem
+from fks_gitops.validate import Report
 
 FORMATS = ("text", "json", "github", "junit", "sarif")
 # "file:line:col" or "file:line" at the start of `where`: problems that point into a source file.

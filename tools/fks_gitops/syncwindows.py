@@ -12,9 +12,9 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from . import exchange
-from .environments import Adhoc, Config, Environment
-from .environments_schema import DAYS
+from fks_gitops.promote import exchange
+from fks_gitops.environments import Adhoc, Config, Environment
+from fks_gitops.environments_schema import DAYS
 
 FROM = "gitops.fks/sync-windows-from"
 UNTIL = "gitops.fks/sync-windows-until"

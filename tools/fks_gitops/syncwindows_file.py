@@ -17,11 +17,11 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
-from . import atomic, yamlload
-from .environments import Config
-from .errors import GitOpsError
-from .problem import Problem
-from .syncwindows import COMMAND, FROM, UNTIL, generate, horizon
+from fks_gitops import atomic, yamlload
+from fks_gitops.environments import Config
+from fks_gitops.errors import GitOpsError
+from fks_gitops.problem import Problem
+from fks_gitops.syncwindows import COMMAND, FROM, UNTIL, generate, horizon
 
 FOLDER = "argocd"
 WARN_DAYS = 90  # regenerate a quarter ahead: the windows of a year stop at the horizon

@@ -15,10 +15,10 @@ from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import environments, render
-from .environments import Config, Environment
-from .errors import GitOpsError
-from .problem import Problem
+from fks_gitops import environments, render
+from fks_gitops.environments import Config, Environment
+from fks_gitops.errors import GitOpsError
+from fks_gitops.problem import Problem
 
 
 @dataclass(frozen=True)
@@ -88,7 +88,7 @@ def validate(
     with ThreadPoolExecutor(max_workers=4) as render_pool, ThreadPoolExecutor(max_workers=8) as check_pool:
         renders = render.Renders(repo, render_pool, known)
         pending = {renders.start(e.overlay): e for e in selected}
-        from . import checks  # imported while kustomize runs
+        from fks_gitops import checks  # imported while kustomize runs
 
         whole = RepoContext(config, docs, renders, tuple(e.name for e in selected))
         def wanted(listed: list[tuple[str, Callable]]) -> list[tuple[str, Callable]]:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from .errors import GitOpsError
+from fks_gitops.errors import GitOpsError
 
 
 @dataclass(frozen=True, order=True)

@@ -21,9 +21,9 @@ from pathlib import Path
 
 import yaml
 
-from . import prometheus_sd, resultcache
-from .problem import Problem
-from .proc import require, run
+from fks_gitops import prometheus_sd, resultcache
+from fks_gitops.problem import Problem
+from fks_gitops.proc import require, run
 
 HOW_TO_GET = "run `make setup` (Debian packages prometheus and prometheus-alertmanager)"
 _LOCATED = re.compile(r"^\s*(?P<file>[\w./-]+):\s?(?P<line>\d+):(?P<col>\d+):\s*(?P<msg>.+)$")

@@ -8,10 +8,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from .durations import hours
+from fks_gitops.promote.durations import hours
 
 if TYPE_CHECKING:
-    from .plan import Change
+    from fks_gitops.promote.plan import Change
 
 
 def commit_message(kind: str, env: str, changes: Sequence[Change], source: str | None, break_glass: str | None) -> str:

@@ -27,9 +27,9 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 from ruamel.yaml.util import load_yaml_guess_indent
 
-from . import yamlload
-from .certs import Certificate
-from .errors import GitOpsError
+from fks_gitops import yamlload
+from fks_gitops.seal.certs import Certificate
+from fks_gitops.errors import GitOpsError
 
 API_VERSION = "bitnami.com/v1alpha1"
 SEALED_WITH = "gitops.fks/sealed-with"

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from . import yamlload
-from .errors import GitOpsError
-from .problem import Problem
-from .proc import require, run
+from fks_gitops import yamlload
+from fks_gitops.errors import GitOpsError
+from fks_gitops.problem import Problem
+from fks_gitops.proc import require, run
 
 RULE = "yaml.duplicate-key"
 SKIPPED = ("tests/",)

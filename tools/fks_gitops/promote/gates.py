@@ -17,15 +17,15 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from .durations import hours
-from .environments import Config, Environment
-from .freeze import frozen
-from .images import Image
+from fks_gitops.promote.durations import hours
+from fks_gitops.environments import Config, Environment
+from fks_gitops.promote.freeze import frozen
+from fks_gitops.promote.images import Image
 
 if TYPE_CHECKING:
-    from .history import History
-    from .plan import Change
-    from .problem import Problem
+    from fks_gitops.promote.history import History
+    from fks_gitops.promote.plan import Change
+    from fks_gitops.problem import Problem
 
 HINT = "or use --break-glass --reason TEXT"
 
@@ -159,7 +159,7 @@ def _rolled_back(facts: Facts, now: dt.datetime) -> list[str]:
 
 
 def _drift(facts: Facts, now: dt.datetime) -> list[str]:
-    from .rendered import drift  # renders exist only in promote
+    from fks_gitops.promote.rendered import drift  # renders exist only in promote
 
     return [f"the promotion would change {path}, not only images; the overlays have drifted apart"
             for path in drift(facts.candidate.before.result(), facts.candidate.after)]

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import re
 
-from .docdiff import diff, show
-from .environments import ParityRule
-from .problem import Problem
+from fks_gitops.docdiff import diff, show
+from fks_gitops.environments import ParityRule
+from fks_gitops.problem import Problem
 
 # kustomize appends a 10-character hash to generated ConfigMap and Secret names.
 _HASHED = re.compile(r"^(?P<base>.+)-[2456789bcdfghkmt]{10}$")

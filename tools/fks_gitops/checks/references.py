@@ -12,10 +12,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from . import selectors
-from .problem import Problem
-from .render import object_id
-from .selectors import Finding, Index
+from fks_gitops import selectors
+from fks_gitops.problem import Problem
+from fks_gitops.render import object_id
+from fks_gitops.selectors import Finding, Index
 
 AUTH_SECRET = "nginx.ingress.kubernetes.io/auth-secret"
 AUTH_SECRET_TYPE = "nginx.ingress.kubernetes.io/auth-secret-type"

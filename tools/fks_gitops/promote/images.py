@@ -20,8 +20,8 @@ import yaml
 from ruamel.yaml import YAML
 from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
-from . import yamlload
-from .errors import GitOpsError
+from fks_gitops import yamlload
+from fks_gitops.errors import GitOpsError
 
 FIELDS = {"new_name": "newName", "tag": "newTag", "digest": "digest"}
 _REF = re.compile(r"^(?:(?P<name>[^=@\s]+)=)?(?P<new>[^=@:\s]+(?::\d+/[^=@:\s]+)?)(?::(?P<tag>[\w][\w.-]*))?(?:@(?P<digest>[\w+.-]+:[0-9a-fA-F]{32,}))?$")

@@ -14,7 +14,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from .errors import GitOpsError
+from fks_gitops.errors import GitOpsError
 
 MIN_BITS = 2048  # what the Sealed Secrets controller generates at the least; weaker keys are refused
 

@@ -22,14 +22,17 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import atomic, environments, gates, images, rendered, repo_git
-from .environments import Config, Environment
-from .errors import GitOpsError
-from .history import History
-from .message import commit_message
-from .plan import Change, plan
-from .problem import Problem, errors
-from .render import render
+from fks_gitops import atomic, environments, repo_git
+from fks_gitops.promote import gates
+from fks_gitops.promote import images
+from fks_gitops.promote import rendered
+from fks_gitops.environments import Config, Environment
+from fks_gitops.errors import GitOpsError
+from fks_gitops.promote.history import History
+from fks_gitops.promote.message import commit_message
+from fks_gitops.promote.plan import Change, plan
+from fks_gitops.problem import Problem, errors
+from fks_gitops.render import render
 
 if TYPE_CHECKING:
     import git
@@ -77,7 +80,7 @@ class Refused(GitOpsError):
 def validate_target(repo: Path, env: str, docs: list[dict]) -> list[Problem]:
     """Errors of `validate` for the target, reusing its render (imported late: only promotions need it).
     The promotion audit is left out: it judges history, and this promotion runs the same gates itself."""
-    from . import validate
+    from fks_gitops import validate
 
     report = validate.validate(repo, envs=[env], rendered={env: docs}, skip=("promotions",))
     return errors(report.problems)

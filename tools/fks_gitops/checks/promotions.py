@@ -17,15 +17,16 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from . import images, ledger as ledger_module
-from .durations import hours, parse_hours
-from .environments import FILE, Config, Environment
-from .errors import GitOpsError
-from .gates import GATES, Facts, evaluate, soaked
-from .history import History, parse_subject
-from .ledger import Commit, Ledger
-from .plan import Change
-from .problem import Problem
+from fks_gitops.promote import images
+from fks_gitops.promote import ledger as ledger_module
+from fks_gitops.promote.durations import hours, parse_hours
+from fks_gitops.environments import FILE, Config, Environment
+from fks_gitops.errors import GitOpsError
+from fks_gitops.promote.gates import GATES, Facts, evaluate, soaked
+from fks_gitops.promote.history import History, parse_subject
+from fks_gitops.promote.ledger import Commit, Ledger
+from fks_gitops.promote.plan import Change
+from fks_gitops.problem import Problem
 
 ID = "promotions"
 REPLAYED = tuple(g for g in GATES if g.replayable)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import fnmatch
 
-from .problem import Problem
+from fks_gitops.problem import Problem
 
 # Cluster-scoped kinds an Application may render; each needs the AppProject's clusterResourceWhitelist.
 CLUSTER_SCOPED = {"Namespace", "ClusterRole", "ClusterRoleBinding", "ClusterIssuer", "CustomResourceDefinition",

@@ -17,9 +17,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import argocd, policy, render
-from .problem import Problem
-from .render import object_id
+from fks_gitops import policy, render
+from fks_gitops.checks import argocd
+from fks_gitops.problem import Problem
+from fks_gitops.render import object_id
 
 # Argo CD reads Applications and AppProjects only in its own namespace (its install's default).
 ARGOCD_NAMESPACE = "argocd"

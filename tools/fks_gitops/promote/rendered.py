@@ -17,8 +17,8 @@ from pathlib import Path
 
 import yaml
 
-from .docdiff import diff, show
-from .render import object_id, render
+from fks_gitops.docdiff import diff, show
+from fks_gitops.render import object_id, render
 
 # kustomize's images transformer writes only these; a change anywhere else is drift.
 IMAGE_FIELD = re.compile(r"(?:^|\.)(?:initContainers|containers|ephemeralContainers)\[\d+\]\.image$")

@@ -7,7 +7,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from . import argocd, audit, monitoring, parity, policy, policy_inputs, references, schemas, sealverify, yamlscan
+from fks_gitops import policy
+from fks_gitops.checks import argocd
+from fks_gitops.checks import promotions as audit
+from fks_gitops.checks import monitoring
+from fks_gitops.checks import parity
+from fks_gitops.checks import policies_outside as policy_inputs
+from fks_gitops.checks import references
+from fks_gitops.checks import schemas
+from fks_gitops.seal import verify as sealverify
+from fks_gitops.checks import duplicate_keys as yamlscan
 
 
 def _schemas(ctx) -> list:

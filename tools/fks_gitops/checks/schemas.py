@@ -20,12 +20,12 @@ from pathlib import Path
 
 import jsonschema_rs
 
-from . import deprecations
-from .errors import GitOpsError
-from .problem import Problem
-from .render import object_id
+from fks_gitops import deprecations
+from fks_gitops.errors import GitOpsError
+from fks_gitops.problem import Problem
+from fks_gitops.render import object_id
 
-SCHEMAS = Path(__file__).resolve().parents[2] / "schemas"
+SCHEMAS = Path(__file__).resolve().parents[3] / "schemas"
 # Located without importing the package, which would pull in jsonschema for nothing.
 BUNDLE = Path(importlib.util.find_spec("kubernetes_validate").origin).parent / "kubernetes-json-schema"
 MAX_ERRORS = 10

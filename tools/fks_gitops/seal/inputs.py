@@ -15,8 +15,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import BinaryIO
 
-from .errors import GitOpsError
-from .proc import run
+from fks_gitops.errors import GitOpsError
+from fks_gitops.proc import run
 
 # Kubernetes' IsConfigMapKey, which Secret keys follow too.
 _KEY = re.compile(r"[-._a-zA-Z0-9]+")

@@ -18,12 +18,13 @@ from pathlib import Path
 
 import yaml
 
-from . import certs, environments, render
-from .environments import Environment
-from .errors import GitOpsError
-from .problem import Problem
-from .proc import require, run
-from .seal import API_VERSION, SEALED_WITH, SealedSecret, from_document
+from fks_gitops import environments, render
+from fks_gitops.seal import certs
+from fks_gitops.environments import Environment
+from fks_gitops.errors import GitOpsError
+from fks_gitops.problem import Problem
+from fks_gitops.proc import require, run
+from fks_gitops.seal.codec import API_VERSION, SEALED_WITH, SealedSecret, from_document
 
 # Larger files are data, not something a person typed a Secret or dotenv into: only the cheap
 # private-key search runs on them (a key pasted into a big dump is still a leak).
@@ -43,7 +44,7 @@ def verify(
     problems: list[Problem] = []
     if rendered is None:
         rendered, problems = _render(repo, selected)
-    from .references import check_secrets  # check 3 lives with the other reference checks
+    from fks_gitops.checks.references import check_secrets  # check 3 lives with the other reference checks
 
     for env in selected:
         docs = rendered.get(env.name)

@@ -9,9 +9,10 @@ import fnmatch
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import argocd_project, render, syncwindows_file
-from .errors import GitOpsError
-from .problem import Problem
+from fks_gitops import render, syncwindows_file
+from fks_gitops.checks import argocd_project
+from fks_gitops.errors import GitOpsError
+from fks_gitops.problem import Problem
 
 FOLDER = "argocd"
 FINALIZER = "resources-finalizer.argocd.argoproj.io"

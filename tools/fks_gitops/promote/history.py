@@ -16,12 +16,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import ledger as ledger_module
-from .errors import GitOpsError
-from .durations import hours
-from .images import Image, component
-from .ledger import Commit, Ledger
-from .proc import require, run
+from fks_gitops.promote import ledger as ledger_module
+from fks_gitops.errors import GitOpsError
+from fks_gitops.promote.durations import hours
+from fks_gitops.promote.images import Image, component
+from fks_gitops.promote.ledger import Commit, Ledger
+from fks_gitops.proc import require, run
 
 SUBJECT = re.compile(r"^(promote|rollback)\(([\w.-]+)\): ")
 
@@ -168,7 +168,7 @@ def _top(repo: Path | None) -> Path:
 
 
 def _overlays(repo: Path | None) -> list[str]:
-    from .environments import load
+    from fks_gitops.environments import load
 
     return [e.overlay for e in load(Path(repo or ".")).environments]
 

@@ -10,9 +10,9 @@ import datetime as dt
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from . import exchange
-from .environments import Freeze
-from .environments_schema import DAYS
+from fks_gitops.promote import exchange
+from fks_gitops.environments import Freeze
+from fks_gitops.environments_schema import DAYS
 
 
 @dataclass(frozen=True)

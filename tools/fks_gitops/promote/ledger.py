@@ -21,9 +21,9 @@ from pathlib import Path
 
 import yaml
 
-from .errors import GitOpsError
-from .images import Image
-from .proc import require, run
+from fks_gitops.errors import GitOpsError
+from fks_gitops.promote.images import Image
+from fks_gitops.proc import require, run
 
 # Field by field, NUL-separated: a commit subject or trailer may hold any other character.
 _FORMAT = "%H%x00%P%x00%ct%x00%aN%x00%aE%x00%s%x00%(trailers:unfold,only)"

@@ -10,14 +10,15 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import gates, images
-from .environments import Config, Environment
-from .errors import GitOpsError
-from .history import History
-from .images import Image
+from fks_gitops.promote import gates
+from fks_gitops.promote import images
+from fks_gitops.environments import Config, Environment
+from fks_gitops.errors import GitOpsError
+from fks_gitops.promote.history import History
+from fks_gitops.promote.images import Image
 
 if TYPE_CHECKING:
-    from .promote import Request
+    from fks_gitops.promote.promotion import Request
 
 
 @dataclass(frozen=True)

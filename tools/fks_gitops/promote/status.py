@@ -9,8 +9,9 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import environments, images
-from .history import History
+from fks_gitops import environments
+from fks_gitops.promote import images
+from fks_gitops.promote.history import History
 
 
 @dataclass(frozen=True)

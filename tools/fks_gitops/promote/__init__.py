@@ -1,0 +1,1 @@
+"""Promotions: the request, the gates, history, the edit and the commit."""

@@ -1,0 +1,1 @@
+"""Sealing secrets offline, their certificates, inputs and verification."""
