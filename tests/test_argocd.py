@@ -3,6 +3,7 @@ import yaml
 
 from fks_gitops import environments, render
 from fks_gitops.checks import argocd
+from fks_gitops.problem import Location
 from fks_gitops.validate import RepoContext
 
 
@@ -14,6 +15,14 @@ def _edit(path, change):
     docs = list(yaml.safe_load_all(path.read_text()))
     change(docs)
     path.write_text(yaml.safe_dump_all(docs))
+
+
+def _at(repo, rel, needle):
+    """Where `needle` starts in the file: the location a problem about that field must have."""
+    for number, line in enumerate((repo / rel).read_text().splitlines(), 1):
+        if needle in line:
+            return Location(rel, number, line.index(needle) + 1)
+    raise AssertionError(f"{needle!r} not in {rel}")
 
 
 def test_real_repository_is_consistent(repo, rendered):
@@ -67,8 +76,10 @@ def test_a_rendered_kind_missing_from_the_namespace_whitelist_is_an_error(repo_c
     _edit(repo_copy / "argocd/projects/fks-trading.yaml", lambda d: d[0]["spec"]["namespaceResourceWhitelist"].remove(
         {"group": "networking.k8s.io", "kind": "Ingress"}))
     problems = [p for p in _check(repo_copy) if p.rule == "argocd.project-namespace-resource"]
-    assert {p.where.split(": ")[1] for p in problems} == {
-        "Application/fks-trading-dev", "Application/fks-trading-staging", "Application/fks-trading-prod"}
+    assert {(p.object.kind, p.object.name) for p in problems} == {
+        ("Application", "fks-trading-dev"), ("Application", "fks-trading-staging"), ("Application", "fks-trading-prod")}
+    # The fix goes in the AppProject: every problem points at its whitelist.
+    assert {p.location for p in problems} == {_at(repo_copy, "argocd/projects/fks-trading.yaml", "namespaceResourceWhitelist:")}
     assert problems[0].message == ("AppProject 'fks-trading' does not allow Ingress (group 'networking.k8s.io'); "
                                    "add it to namespaceResourceWhitelist")
 
@@ -78,14 +89,16 @@ def test_the_cluster_project_allows_no_namespaced_kind(repo_copy):
     kustomization = repo_copy / "base/cluster/kustomization.yaml"
     kustomization.write_text(kustomization.read_text().replace("resources:\n", "resources:\n  - configmap.yaml\n"))
     problems = [p for p in _check(repo_copy) if p.rule == "argocd.project-namespace-resource"]
-    assert [p.message for p in problems] == [
-        "AppProject 'fks-cluster' does not allow ConfigMap (group ''); namespaceResourceBlacklist denies it"]
+    assert [(p.message, p.location) for p in problems] == [
+        ("AppProject 'fks-cluster' does not allow ConfigMap (group ''); namespaceResourceBlacklist denies it",
+         _at(repo_copy, "argocd/projects/fks-cluster.yaml", "namespaceResourceBlacklist:"))]
 
 
 def test_the_root_app_must_not_sync_its_own_project(repo_copy):
     _edit(repo_copy / "argocd/root.yaml", lambda d: d[1]["spec"]["source"]["directory"].pop("exclude"))
     [problem] = [p for p in _check(repo_copy) if p.rule == "argocd.project-self-managed"]
-    assert problem.where == "argocd/root.yaml: Application/fks-root"
+    assert (problem.location, problem.object.kind, problem.object.name) == (
+        _at(repo_copy, "argocd/root.yaml", "directory:"), "Application", "fks-root")
     assert "syncs its own AppProject 'fks-bootstrap'" in problem.message
 
 
@@ -99,19 +112,40 @@ def test_created_namespaces_enforce_pod_security_restricted(repo_copy):
     assert [p.message for p in problems] == [
         "syncPolicy.managedNamespaceMetadata.labels['pod-security.kubernetes.io/enforce'] is 'baseline'; set it to 'restricted'",
         "syncPolicy.managedNamespaceMetadata.labels['pod-security.kubernetes.io/enforce-version'] is 'v1.29'; set it to 'v1.31'"]
-    assert all(p.where == "argocd/apps/prod.yaml: Application/fks-trading-prod" for p in problems)
+    prod = "argocd/apps/prod.yaml"
+    assert [p.location for p in problems] == [
+        _at(repo_copy, prod, "pod-security.kubernetes.io/enforce:"), _at(repo_copy, prod, "pod-security.kubernetes.io/enforce-version:")]
+    assert all(str(p.object) == "Application/fks-trading-prod" for p in problems)
 
 
 def test_environment_applications_must_create_their_namespace(repo_copy):
     _edit(repo_copy / "argocd/apps/dev.yaml", lambda d: d[0]["spec"]["syncPolicy"].update(syncOptions=[]))
     problems = [p for p in _check(repo_copy) if p.rule == "argocd.sync"]
-    assert [p.message for p in problems] == ["syncOptions lacks CreateNamespace=true"]
+    assert [(p.message, p.location) for p in problems] == [
+        ("syncOptions lacks CreateNamespace=true", _at(repo_copy, "argocd/apps/dev.yaml", "syncOptions:"))]
 
 
 def test_wrong_destination_namespace(repo_copy):
     _edit(repo_copy / "argocd/apps/prod.yaml", lambda d: d[0]["spec"]["destination"].update(namespace="fks-trading-staging"))
-    problems = _check(repo_copy)
-    assert any(p.rule == "argocd.destination" and "'fks-trading-staging' is not prod's namespace 'fks-trading'" in p.message for p in problems)
+    [problem] = [p for p in _check(repo_copy) if p.rule == "argocd.destination"]
+    assert problem.message == "destination namespace 'fks-trading-staging' is not prod's namespace 'fks-trading'"
+    assert problem.location == _at(repo_copy, "argocd/apps/prod.yaml", "namespace: fks-trading-staging")
+
+
+def test_a_wrong_target_revision_points_at_its_line(repo_copy):
+    path = repo_copy / "argocd/apps/prod.yaml"
+    path.write_text(path.read_text().replace("targetRevision: main", "targetRevision: HEAD"))  # comments kept
+    [problem] = [p for p in _check(repo_copy) if p.rule == "argocd.source"]
+    assert (problem.level, problem.message) == ("error", "targetRevision 'HEAD' is not 'main'")
+    assert problem.location == _at(repo_copy, "argocd/apps/prod.yaml", "targetRevision:")
+
+
+def test_a_missing_field_is_reported_without_python_reprs(repo_copy):
+    path = repo_copy / "argocd/apps/prod.yaml"
+    path.write_text(path.read_text().replace("  project: fks-trading\n", ""))
+    [problem] = [p for p in _check(repo_copy) if p.rule == "argocd.project"]
+    assert problem.message == "project unset is not an AppProject in argocd/; use 'fks-trading'"
+    assert problem.location == _at(repo_copy, "argocd/apps/prod.yaml", "spec:")  # the nearest parent there is
 
 
 def test_project_must_allow_source(repo_copy):
@@ -126,14 +160,18 @@ def test_project_must_allow_destination_and_cluster_kinds(repo_copy):
     _edit(repo_copy / "argocd/projects/fks-trading.yaml", narrow)
     _edit(repo_copy / "argocd/projects/fks-cluster.yaml", lambda d: d[0]["spec"].update(clusterResourceWhitelist=[]))
     problems = _check(repo_copy)
-    assert any(p.rule == "argocd.project-destination" and "fks-trading-prod" in p.where for p in problems)
+    [destination] = [p for p in problems if p.rule == "argocd.project-destination"]
+    assert (destination.object.name, destination.location) == (
+        "fks-trading-prod", _at(repo_copy, "argocd/projects/fks-trading.yaml", "destinations:"))
     assert any(p.rule == "argocd.project-cluster-resource" and "ClusterIssuer" in p.message for p in problems)
 
 
 def test_each_environment_needs_exactly_one_application(repo_copy):
     (repo_copy / "argocd/apps/staging.yaml").unlink()
     [problem] = [p for p in _check(repo_copy) if p.rule == "argocd.environment"]
-    assert "'staging' has 0 Applications" in problem.message
+    assert problem.location is None  # no file to point at: the message says where to add it
+    assert problem.message == ("environment 'staging' has 0 Applications with path overlays/staging; "
+                               "it needs exactly one: add one under argocd/")
 
 
 def test_missing_path_and_missing_finalizer(repo_copy):
@@ -141,9 +179,10 @@ def test_missing_path_and_missing_finalizer(repo_copy):
         docs[0]["spec"]["source"]["path"] = "base/nowhere"
         docs[0]["metadata"].pop("finalizers")
     _edit(repo_copy / "argocd/apps/cluster.yaml", change)
-    problems = _check(repo_copy)
-    assert any(p.rule == "argocd.path" and "'base/nowhere' does not exist" in p.message for p in problems)
-    assert any(p.rule == "argocd.finalizer" for p in problems)
+    problems = {p.rule: p for p in _check(repo_copy)}
+    assert problems["argocd.path"].message == "source path 'base/nowhere' does not exist in the repository"
+    assert problems["argocd.path"].location == _at(repo_copy, "argocd/apps/cluster.yaml", "path: base/nowhere")
+    assert problems["argocd.finalizer"].location == _at(repo_copy, "argocd/apps/cluster.yaml", "metadata:")
 
 
 @pytest.mark.parametrize("field", ["prune", "selfHeal"])

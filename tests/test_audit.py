@@ -13,6 +13,7 @@ import pytest
 
 from fks_gitops import environments
 from fks_gitops.checks import promotions as audit
+from fks_gitops.problem import Location
 from fks_gitops.promote import ledger
 from fks_gitops.promote import promotion as promote
 from fks_gitops.promote.images import Image
@@ -46,6 +47,19 @@ def findings(work, now=NOW):
 
 def errors(work, now=NOW):
     return [f for f in findings(work, now) if f[2] == "error"]
+
+
+def problems(work, now=NOW):
+    config = environments.load(work.path)
+    read = ledger.read(work.path, [e.overlay for e in config.environments])
+    return [f.problem() for f in audit.audit(config, read, list(config.environments[1:]), now)]
+
+
+def tag_line(work, image=EXEC, path=PATH):
+    """The line of `image`'s newTag in the working tree: where a promotion edits it."""
+    lines = (work.path / path).read_text().splitlines()
+    entry = next(i for i, t in enumerate(lines) if t.strip().startswith(f"- name: {image}"))
+    return next(i for i in range(entry, len(lines)) if lines[i].strip().startswith("newTag:")) + 1
 
 
 @pytest.fixture
@@ -112,6 +126,9 @@ def test_a_hand_edit_of_prod_names_the_commit_and_the_fix(staged):
     assert errors(staged) == [(PATH, "hand-edit", "error",
                                f"{short(staged)} (Test) bump prod sets fks-execution 1.4.2 -> 9.9.9 outside a "
                                "promotion; revert it and use tools/promote.py --to prod")]
+    [problem] = [p for p in problems(staged) if p.level == "error"]
+    assert (problem.rule, problem.location, problem.object) == (
+        "promotions.hand-edit", Location(PATH, tag_line(staged)), None)
 
 
 def test_an_accepted_finding_stays_on_the_record_as_a_warning(staged):
@@ -210,6 +227,8 @@ def test_an_uncommitted_edit_of_gated_images_is_an_error(staged):
     assert errors(staged) == [(PATH, "uncommitted", "error",
                                "uncommitted change to prod's images (fks-execution 1.4.2 -> 9.9.9); these lines change "
                                "only through tools/promote.py --to prod: git checkout -- " + PATH)]
+    [problem] = problems(staged)
+    assert (problem.rule, problem.location) == ("promotions.uncommitted", Location(PATH, tag_line(staged)))
 
 
 def test_history_the_audit_cannot_see_is_an_error(staged, tmp_path):
@@ -222,6 +241,7 @@ def test_history_the_audit_cannot_see_is_an_error(staged, tmp_path):
     config.write_text(config.read_text().replace('since: "2026-01-01"', "since: 0123456789abcdef"))
     (error,) = findings(staged)
     assert error[1] == "history" and "audit.since '0123456789abcdef' is not in this history" in error[3]
+    assert [p.location for p in problems(staged)] == [Location("environments.yaml")]
 
 
 # -- through the command line, on the real repository's content
@@ -243,7 +263,7 @@ def test_validate_turns_red_on_a_hand_edit_and_on_a_shallow_clone(tmp_path):
     proc = validate(work)
     line = next(ln for ln in proc.stdout.splitlines() if "promotions.hand-edit" in ln)
     assert proc.returncode == 1
-    assert line == (f"{PATH}: [error] {short(work)} (Test) hand edit sets fks-execution 1.4.2 -> 9.9.9 outside a "
+    assert line == (f"{PATH}:{tag_line(work)}: [error] {short(work)} (Test) hand edit sets fks-execution 1.4.2 -> 9.9.9 outside a "
                     "promotion; revert it and use tools/promote.py --to prod (promotions.hand-edit)")
     shallow = tmp_path / "shallow"
     subprocess.run(["git", "clone", "-q", "--depth", "1", f"file://{work.origin}", str(shallow)], check=True)

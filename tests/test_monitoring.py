@@ -1,7 +1,11 @@
 import copy
 
 from fks_gitops.checks import monitoring
+from fks_gitops.problem import Location
 from fks_gitops.validate import EnvContext
+
+# A config edited here matches no repository file, so it is reported under its key's name.
+PROMETHEUS = "prometheus.yml"
 
 
 def _configmap(docs, key):
@@ -28,7 +32,8 @@ def test_broken_promql_points_at_source_file_and_line(config, rendered):
     broken = [p for p in problems if p.rule == "monitoring.rules"]
     assert broken, problems
     # The edited text exists nowhere in the repository: it is reported under its key's name.
-    assert broken[0].where.startswith("orders.yaml:")
+    assert broken[0].location == Location("orders.yaml", row + 1, broken[0].location.col)
+    assert broken[0].location.col is not None
     assert "parse error" in broken[0].message
 
 
@@ -44,8 +49,31 @@ def test_broken_prometheus_config(config, rendered):
     cm = _configmap(docs, "prometheus.yml")
     cm["data"]["prometheus.yml"] = cm["data"]["prometheus.yml"].replace("scrape_interval: 15s", "scrape_interval: soon")
     problems = _check(config, docs)
-    assert [p.rule for p in problems] == ["monitoring.prometheus-config"]
-    assert "soon" in problems[0].message
+    text = cm["data"]["prometheus.yml"]  # promtool names no line: the one line quoting the value
+    line = next(n for n, ln in enumerate(text.splitlines(), 1) if "scrape_interval: soon" in ln)
+    col = text.splitlines()[line - 1].index("soon") + 1
+    assert [(p.rule, p.location) for p in problems] == [("monitoring.prometheus-config", Location(PROMETHEUS, line, col))]
+    assert problems[0].message == 'not a valid duration string: "soon"'
+
+
+def test_an_unknown_prometheus_field_is_at_its_own_line(config, rendered):
+    docs = copy.deepcopy(rendered["prod"])
+    cm = _configmap(docs, "prometheus.yml")
+    cm["data"]["prometheus.yml"] = cm["data"]["prometheus.yml"].replace("  scrape_interval: 15s", "  scrape_intervl: 15s")
+    line = cm["data"]["prometheus.yml"].splitlines().index("  scrape_intervl: 15s") + 1
+    problems = _check(config, docs)
+    assert [(p.rule, p.location, p.message) for p in problems] == [
+        ("monitoring.prometheus-config", Location(PROMETHEUS, line), "field scrape_intervl not found in type config.plain")]
+
+
+def test_a_kubernetes_sd_block_is_checked_at_its_line(config, rendered):
+    docs = copy.deepcopy(rendered["prod"])
+    cm = _configmap(docs, "prometheus.yml")
+    cm["data"]["prometheus.yml"] = cm["data"]["prometheus.yml"].replace("- role: pod", "- role: pods", 1)
+    line = next(i for i, t in enumerate(cm["data"]["prometheus.yml"].splitlines(), 1) if "- role: pods" in t)
+    [problem] = _check(config, docs)
+    assert (problem.rule, problem.location) == ("monitoring.prometheus-config", Location(PROMETHEUS, line, 9))
+    assert problem.message.startswith("job 'kubernetes-pods': kubernetes_sd_configs.0.role: ")
 
 
 def test_broken_alertmanager_config(config, rendered):
@@ -53,8 +81,12 @@ def test_broken_alertmanager_config(config, rendered):
     cm = _configmap(docs, "alertmanager.yml")
     cm["data"]["alertmanager.yml"] = cm["data"]["alertmanager.yml"].replace("receiver: slack-critical", "receiver: nobody", 1)
     problems = _check(config, docs)
-    assert [p.rule for p in problems] == ["monitoring.alertmanager-config"]
-    assert "nobody" in problems[0].message
+    text = cm["data"]["alertmanager.yml"]
+    line = next(n for n, ln in enumerate(text.splitlines(), 1) if "receiver: nobody" in ln)
+    col = text.splitlines()[line - 1].index("nobody") + 1
+    assert [(p.rule, p.location) for p in problems] == [
+        ("monitoring.alertmanager-config", Location("alertmanager.yml", line, col))]
+    assert problems[0].message == 'undefined receiver "nobody" used in route'
 
 
 def test_rule_unit_tests_run_against_rendered_rules(config, rendered):
@@ -82,5 +114,7 @@ def test_unit_test_failures_name_their_own_test_file(config, rendered):
     rules = _configmap(docs, "orders.yaml")
     for key in ("orders.yaml", "exchange.yaml"):
         rules["data"][key] = rules["data"][key].replace("for: ", "for: 9", 1)
-    failing = {p.where for p in _check(config, docs) if p.rule == "monitoring.rule-tests"}
-    assert failing == {"base/prometheus/tests/orders_test.yaml", "base/prometheus/tests/exchange_test.yaml"}
+    failing = [p.location for p in _check(config, docs) if p.rule == "monitoring.rule-tests"]
+    assert {f.file for f in failing} == {"base/prometheus/tests/orders_test.yaml", "base/prometheus/tests/exchange_test.yaml"}
+    for where in failing:  # each at the alertname line of the expectation that failed
+        assert (config.repo / where.file).read_text().splitlines()[where.line - 1].strip().startswith("alertname:")

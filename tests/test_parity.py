@@ -4,6 +4,7 @@ from conftest import find
 
 from fks_gitops.checks import parity
 from fks_gitops.environments import ParityRule
+from fks_gitops.problem import ObjectRef
 from fks_gitops.validate import RepoContext
 
 
@@ -20,10 +21,24 @@ def test_drift_names_object_path_and_fix(config, rendered):
     prod = copy.deepcopy(rendered["prod"])
     find(prod, "Deployment", "fks-execution")["spec"]["template"]["spec"]["terminationGracePeriodSeconds"] = 5
     [problem] = _compare(config, rendered["dev"], prod)
-    assert problem.where == "overlays/prod: Deployment/fks-trading/fks-execution"
-    assert problem.rule == "parity.drift"
-    assert problem.message.startswith("spec.template.spec.terminationGracePeriodSeconds is 5 here but 60 in dev")
-    assert "allow the path under parity in environments.yaml" in problem.message
+    assert (problem.rule, problem.level) == ("parity.drift", "error")
+    assert problem.object == ObjectRef("Deployment", "fks-execution", "fks-trading")
+    assert problem.pointer == "/spec/template/spec/terminationGracePeriodSeconds"
+    assert problem.environments == ("prod",)  # the differing one: validate maps the pointer in its render
+    assert problem.message == (
+        "spec.template.spec.terminationGracePeriodSeconds is 5 here but 60 in dev; "
+        "make the overlays agree, or allow the path under parity in environments.yaml")
+
+
+def test_a_missing_field_is_absent_and_values_are_json():
+    a = [{"kind": "X", "metadata": {"name": "x"}, "spec": {"image": "a:1", "list": [{"k": "v"}], "null": None}}]
+    b = [{"kind": "X", "metadata": {"name": "x"}, "spec": {"list": [{"k": "w"}], "null": None, "extra": True}}]
+    found = [(p.pointer, p.message.split(";")[0]) for p in parity.compare("dev", a, "a", "prod", b, "b", ())]
+    assert found == [
+        ("/spec/extra", "spec.extra is true here but absent in dev"),
+        ("/spec/image", 'spec.image is absent here but "a:1" in dev'),
+        ("/spec/list/0/k", 'spec.list[0].k is "w" here but "v" in dev'),
+    ]
 
 
 def test_allowed_path_is_not_reported(config, rendered):
@@ -38,8 +53,17 @@ def test_object_in_one_environment_only(config, rendered):
     extra["metadata"]["name"] = "grafana-extra"
     prod.append(extra)
     [problem] = _compare(config, rendered["dev"], prod)
-    assert problem.rule == "parity.object"
-    assert "renders in prod but not in dev" in problem.message
+    assert (problem.rule, problem.object, problem.pointer, problem.environments) == (
+        "parity.object", ObjectRef("Service", "grafana-extra", "fks-trading"), None, ("prod",))
+    assert problem.message == (
+        "renders in prod but not in dev; add it to both overlays or allow it under parity in environments.yaml")
+
+
+def test_object_only_in_the_reference_names_the_reference():
+    a = [{"kind": "X", "metadata": {"name": "x", "namespace": "a"}}]
+    [problem] = parity.compare("dev", a, "a", "prod", [], "b", ())
+    assert (problem.object, problem.environments) == (ObjectRef("X", "x", "a"), ("dev",))
+    assert problem.message.startswith("renders in dev but not in prod;")
 
 
 def test_generated_name_hashes_and_namespaces_are_normalised():

@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from fks_gitops import policy
-from fks_gitops.problem import Problem
+from fks_gitops.problem import Location, ObjectRef, Problem
 
 REPO = Path(__file__).resolve().parents[1]
 POLICY = REPO / "policy"
@@ -32,8 +32,16 @@ def no_conftest(monkeypatch):
     assert shutil.which("conftest") is None
 
 
-def found(docs: list[dict], env=DEV, policy_dir=POLICY) -> set[tuple[str, str, str]]:
-    return {(p.where, p.rule, p.level) for p in policy.check(docs, *env, policy_dir)}
+def _id(p: Problem) -> str | None:
+    """Kind/namespace/name of the problem's object, as the policy message names it."""
+    o = p.object
+    return None if o is None else "/".join(x for x in (o.kind, o.namespace, o.name) if x)
+
+
+def found(docs: list[dict], env=DEV, policy_dir=POLICY) -> set[tuple[str | None, str, str]]:
+    problems = policy.check(docs, *env, policy_dir)
+    assert all(p.location is None and p.pointer is None for p in problems)  # validate places them
+    return {(_id(p), p.rule, p.level) for p in problems}
 
 
 # -- the Rego test suites ------------------------------------------------------------------
@@ -45,7 +53,8 @@ def test_every_rego_test_passes():
 
 def test_a_failing_rego_test_is_reported():
     assert policy.run_tests(FIXTURES / "policy_failing_test") == [
-        Problem("policy_failing_test/demo_test.rego", "policy.test", "error", "data.demo_test.test_pod_message_wrong failed")
+        Problem("policy.test", "error", "data.demo_test.test_pod_message_wrong failed",
+                location=Location("policy_failing_test/demo_test.rego", 12, 1))
     ]
 
 
@@ -156,7 +165,7 @@ VIOLATIONS: list[tuple[str, Callable[[list[dict]], object], tuple, str]] = [
 def test_each_violation_is_one_error_at_its_object(rule, mutate, env, obj):
     docs = copy.deepcopy(COMPLIANT)
     mutate(docs)
-    assert found(docs, env) == {(f"overlays/{env[0]}: {obj}", rule, "error")}
+    assert found(docs, env) == {(obj, rule, "error")}
 
 
 def test_every_policy_has_a_violation_case():
@@ -168,10 +177,10 @@ def test_prod_without_digest_is_a_warning():
     _find(docs, "ConfigMap")["data"]["TRADING_MODE"] = "live"
     assert policy.check(docs, *PROD, POLICY) == [
         Problem(
-            f"overlays/prod: {EXECUTION}",
             "images.image_without_digest",
             "warning",
             "container 'execution' image 'ghcr.io/fks-trading/fks-execution:1.4.2' has no @sha256 digest",
+            object=ObjectRef("Deployment", "fks-execution", "fks-trading-dev"),
         )
     ]
     _prod_ready(docs)
@@ -186,32 +195,43 @@ def test_message_is_the_policy_text_after_the_object():
 
 def test_exceptions_drop_the_named_rules_per_environment():
     demo = FIXTURES / "policy_exception"
-    assert found(COMPLIANT, DEV, demo) == {("overlays/dev", "demo.unnamed", "error")}
+    assert found(COMPLIANT, DEV, demo) == {(None, "demo.unnamed", "error")}
     assert found(COMPLIANT, PROD, demo) == {
-        ("overlays/prod", "demo.unnamed", "error"),
-        ("overlays/prod: ConfigMap/fks-trading-dev/fks-execution-config", "demo.big_configmap", "error"),
-        ("overlays/prod: ConfigMap/fks-trading-dev/fks-execution-config", "demo.configmap", "warning"),
+        (None, "demo.unnamed", "error"),
+        ("ConfigMap/fks-trading-dev/fks-execution-config", "demo.big_configmap", "error"),
+        ("ConfigMap/fks-trading-dev/fks-execution-config", "demo.configmap", "warning"),
     }
 
 
 def test_invalid_policy_is_a_problem_not_a_traceback():
-    expected = [Problem("policy_invalid/broken.rego:8:1", "policy.invalid", "error", "expecting `}` while parsing query")]
+    expected = [Problem("policy.invalid", "error", "expecting `}` while parsing query",
+                        location=Location("policy_invalid/broken.rego", 8, 1))]
     assert policy.check(COMPLIANT, *DEV, FIXTURES / "policy_invalid") == expected
     assert policy.run_tests(FIXTURES / "policy_invalid") == expected
 
 
 def test_missing_policy_folder_is_a_problem(tmp_path):
     assert policy.check(COMPLIANT, *DEV, tmp_path / "nowhere") == [
-        Problem(str(tmp_path / "nowhere"), "policy.invalid", "error", "policy folder not found")
+        Problem("policy.invalid", "error", "policy folder not found", location=Location(str(tmp_path / "nowhere")))
     ]
 
 
 def test_edited_policy_is_reloaded(tmp_path):
     shutil.copytree(FIXTURES / "policy_exception", tmp_path / "policy")
-    assert found(COMPLIANT, DEV, tmp_path / "policy") == {("overlays/dev", "demo.unnamed", "error")}
+    unnamed = [p for p in policy.check(COMPLIANT, *DEV, tmp_path / "policy") if p.rule == "demo.unnamed"]
+    assert [(p.object, p.message) for p in unnamed] == [(None, "no object in this message")]
+    rego_file = tmp_path / "policy" / "demo.rego"
+    rego_file.write_text(rego_file.read_text().replace('"no object in this message"', '"ConfigMap/fks-trading-dev/fks-execution-config: edited"'))
+    unnamed = [p for p in policy.check(COMPLIANT, *DEV, tmp_path / "policy") if p.rule == "demo.unnamed"]
+    assert [(_id(p), p.message) for p in unnamed] == [("ConfigMap/fks-trading-dev/fks-execution-config", "edited")]
+
+
+def test_a_prefix_naming_no_input_object_stays_in_the_message(tmp_path):
+    shutil.copytree(FIXTURES / "policy_exception", tmp_path / "policy")
     rego_file = tmp_path / "policy" / "demo.rego"
     rego_file.write_text(rego_file.read_text().replace('"no object in this message"', '"Namespace/dev: edited"'))
-    assert found(COMPLIANT, DEV, tmp_path / "policy") == {("overlays/dev: Namespace/dev", "demo.unnamed", "error")}
+    unnamed = [p for p in policy.check(COMPLIANT, *DEV, tmp_path / "policy") if p.rule == "demo.unnamed"]
+    assert [(p.object, p.location, p.message) for p in unnamed] == [(None, None, "Namespace/dev: edited")]
 
 
 def test_environments_can_be_checked_from_worker_threads():
@@ -219,7 +239,7 @@ def test_environments_can_be_checked_from_worker_threads():
     with ThreadPoolExecutor(max_workers=3) as pool:
         results = list(pool.map(lambda env: found(COMPLIANT, env), envs))
     assert results[0] == results[1] == set()
-    assert ("overlays/prod: ConfigMap/fks-trading-dev/fks-execution-config", "trading_mode.paper_in_prod", "error") in results[2]
+    assert ("ConfigMap/fks-trading-dev/fks-execution-config", "trading_mode.paper_in_prod", "error") in results[2]
 
 
 # -- check() and run_tests() through conftest -------------------------------------------------
@@ -301,10 +321,11 @@ def _stand_in(tmp_path: Path, monkeypatch, exit_code: int = 1, test_output=None)
 
 def test_conftest_results_map_to_problems(tmp_path, monkeypatch):
     _stand_in(tmp_path, monkeypatch)
+    execution = ObjectRef("Deployment", "fks-execution", "fks-trading-dev")
     assert policy.check(COMPLIANT, *PROD, POLICY) == [
-        Problem("overlays/prod: Deployment/fks-trading-dev/fks-execution", "images.image_without_digest", "warning", "container 'execution' image 'x:1' has no @sha256 digest"),
-        Problem("overlays/prod: Deployment/fks-trading-dev/fks-execution", "pod_security.privileged", "error", "container 'execution' is privileged"),
-        Problem("overlays/prod: Service/fks-trading/web", "main.unknown", "error", "no query"),
+        Problem("main.unknown", "error", "Service/fks-trading/web: no query"),  # no such object in the input
+        Problem("images.image_without_digest", "warning", "container 'execution' image 'x:1' has no @sha256 digest", object=execution),
+        Problem("pod_security.privileged", "error", "container 'execution' is privileged", object=execution),
     ]
 
 
@@ -324,13 +345,18 @@ def test_conftest_error_is_a_problem(tmp_path, monkeypatch):
     (bin_dir / "conftest").chmod(0o755)
     monkeypatch.setenv("PATH", f"{bin_dir}:{Path(sys.executable).parent}")
     message = "conftest test failed: Error: running test: load: loading policies: 1 error occurred: broken.rego:6: rego_parse_error"
-    assert policy.check(COMPLIANT, *PROD, POLICY) == [Problem("policy", "policy.invalid", "error", message)]
+    assert policy.check(COMPLIANT, *PROD, POLICY) == [Problem("policy.invalid", "error", message, location=Location("policy"))]
+
+
+def _line(path: Path, start: str) -> int:
+    return next(i for i, text in enumerate(path.read_text().splitlines(), 1) if text.startswith(start))
 
 
 def test_conftest_verify_failures_map_to_problems(tmp_path, monkeypatch):
     _stand_in(tmp_path, monkeypatch)
     assert policy.run_tests(POLICY) == [
-        Problem("policy/images_test.rego", "policy.test", "error", "data.images_test.test_latest_denied failed")
+        Problem("policy.test", "error", "data.images_test.test_latest_denied failed",
+                location=Location("policy/images_test.rego", _line(POLICY / "images_test.rego", "test_latest_denied"), 1))
     ]
 
 
@@ -396,13 +422,14 @@ def _ctx(repo: Path, selected: tuple[str, ...] = ()) -> validate.RepoContext:
 
 def test_the_inputs_are_argocd_and_each_non_overlay_application_path(real_ctx):
     found = policy_inputs.inputs(real_ctx)
-    assert found[0].name == "argocd" and found[0].namespace == "argocd" and found[0].where == "argocd"
+    assert found[0].name == "argocd" and found[0].namespace == "argocd" and found[0].folder == "argocd"
     assert {m.doc["kind"] for m in argocd.load(REPO)} == {d["kind"] for d in found[0].docs}
-    assert all(file.startswith("argocd/") for file in found[0].files.values())
-    cluster = next(i for i in found if i.where == "base/cluster")
+    assert all(at.file.startswith("argocd/") and at.line for at in found[0].files.values())
+    cluster = next(i for i in found if i.folder == "base/cluster")
     assert cluster.name == "cluster" and {d["kind"] for d in cluster.docs} == {"ClusterIssuer"}
+    assert cluster.fallback == Location("base/cluster/kustomization.yaml")
     overlays = {e.overlay for e in real_ctx.config.environments}
-    assert not overlays & {i.where for i in found}  # the overlays are checked per environment
+    assert not overlays & {i.folder for i in found}  # the overlays are checked per environment
 
 
 def test_the_real_argocd_and_cluster_manifests_pass_every_policy(real_ctx):
@@ -415,8 +442,8 @@ def test_the_check_is_in_the_registry():
 
 def test_each_input_is_told_its_name_and_namespace(real_ctx, tmp_path):
     (tmp_path / "probe.rego").write_text(PROBE)
-    seen = {p.message for i in policy_inputs.inputs(real_ctx)
-            for p in policy.check(i.docs, i.name, i.namespace, tmp_path, i.where, i.files)}
+    seen = {p.message.partition(": ")[2] for i in policy_inputs.inputs(real_ctx)
+            for p in policy.check(i.docs, i.name, i.namespace, tmp_path, i.files, i.fallback)}
     cluster_app = next(m.doc for m in argocd.load(REPO) if m.doc.get("kind") == "Application"
                        and m.doc["spec"]["source"].get("path") == "base/cluster")
     assert seen == {"argocd/argocd", f"cluster/{cluster_app['spec']['destination']['namespace']}"}
@@ -425,10 +452,16 @@ def test_each_input_is_told_its_name_and_namespace(real_ctx, tmp_path):
 def test_a_bad_object_in_argocd_is_reported_at_its_file(tmp_path, tools_on_path):
     repo = copy_repo(tmp_path / "repo")
     (repo / "argocd" / "helper.yaml").write_text(PRIVILEGED)
-    found = {(p.where, p.rule) for p in policy_inputs.check(_ctx(repo))}
-    assert ("argocd/helper.yaml: Deployment/argocd/helper", "pod_security.privileged") in found
-    assert ("argocd/helper.yaml: Deployment/argocd/helper", "labels.missing_labels") in found  # not an Argo CD kind
-    assert {where for where, _ in found} == {"argocd/helper.yaml: Deployment/argocd/helper"}
+    found = {(p.location, p.object, p.rule) for p in policy_inputs.check(_ctx(repo))}
+    at, helper = Location("argocd/helper.yaml", 1), ObjectRef("Deployment", "helper", "argocd")
+    assert (at, helper, "pod_security.privileged") in found
+    assert (at, helper, "labels.missing_labels") in found  # not an Argo CD kind
+    assert {(where, obj) for where, obj, _ in found} == {(at, helper)}
+
+
+def test_document_lines_skip_comments_and_empty_documents():
+    text = "# header\napiVersion: v1\nkind: A\n---\n# only a comment\n---\nkind: B\n--- {kind: C}\n"
+    assert policy_inputs.document_lines(text) == [2, 7, 8]
 
 
 def test_a_bad_object_in_base_cluster_is_reported_at_the_folder(tmp_path, tools_on_path):
@@ -436,8 +469,9 @@ def test_a_bad_object_in_base_cluster_is_reported_at_the_folder(tmp_path, tools_
     (repo / "base" / "cluster" / "clusterrole.yaml").write_text(WILDCARD)
     kustomization = repo / "base" / "cluster" / "kustomization.yaml"
     kustomization.write_text(kustomization.read_text().replace("resources:\n", "resources:\n  - clusterrole.yaml\n", 1))
-    assert [(p.where, p.rule, p.message) for p in policy_inputs.check(_ctx(repo))] == [
-        ("base/cluster: ClusterRole/everything", "rbac.wildcard", "rules[0].apiGroups contains '*'; name what is needed"),
+    assert [(p.location, p.object, p.rule, p.message) for p in policy_inputs.check(_ctx(repo))] == [
+        (Location("base/cluster/kustomization.yaml"), ObjectRef("ClusterRole", "everything"), "rbac.wildcard",
+         "rules[0].apiGroups contains '*'; name what is needed"),
     ]
 
 

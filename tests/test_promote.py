@@ -23,8 +23,7 @@ import pytest
 import promote as cli
 from fks_gitops import validate
 from fks_gitops.promote import promotion as promote
-from fks_gitops.problem import Problem
-from fks_gitops.render import object_id
+from fks_gitops import problem
 
 sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "promote_lib"))
 from promote_repo import FIXTURE, NAMES, T0, clone, copy_real, make  # noqa: E402
@@ -39,7 +38,7 @@ EXEC = NAMES["fks-execution"]
 
 def checker(repo, env, docs):
     return [
-        Problem(f"overlays/{env}: {object_id(d)}", "test.broken", "error", f"image {c['image']!r} is marked broken")
+        problem.at(d, "test.broken", "error", f"image {c['image']!r} is marked broken")
         for d in docs
         if d["kind"] == "Deployment"
         for c in d["spec"]["template"]["spec"]["containers"]
@@ -271,7 +270,7 @@ def test_validation_failure_restores_the_file(work, capsys, validated):
     state = work.state()
     code, _, err = run(work, capsys, "--to", "dev", "--image", "fks-execution:1.4.3-broken")
     assert code == 1
-    assert "[error] image 'ghcr.io/fks-trading/fks-execution:1.4.3-broken' is marked broken (test.broken)" in err
+    assert "[error] Deployment/fks-execution: image 'ghcr.io/fks-trading/fks-execution:1.4.3-broken' is marked broken (test.broken)" in err
     assert "error: dev: promotion refused; nothing changed" in err
     assert work.state() == state and validated == [("dev", f"{EXEC}:1.4.3-broken")]
 

@@ -10,14 +10,13 @@ from pathlib import Path
 import pytest
 import yaml
 
-from fks_gitops.problem import Problem
+from fks_gitops.problem import ObjectRef, Problem
 from fks_gitops.checks.references import check, check_secrets
 from fks_gitops.render import render
 from fks_gitops.selectors import matches
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURE = Path(__file__).parent / "fixtures" / "references" / "valid.yaml"
-WHERE = "overlays/prod"
 
 
 def valid() -> list[dict]:
@@ -40,13 +39,15 @@ def volume(docs: list[dict], name: str) -> dict:
     return next(v for v in pod(docs)["volumes"] if v["name"] == name)
 
 
-def problem(obj: str, rule: str, message: str, level: str = "error") -> Problem:
-    return Problem(f"{WHERE}: {obj}", rule, level, message)
+def problem(obj: str, rule: str, message: str, pointer: str, level: str = "error") -> Problem:
+    """`obj` is Kind/namespace/name; `pointer` the field holding the broken reference."""
+    kind, namespace, name = obj.split("/")
+    return Problem(rule, level, message, object=ObjectRef(kind, name, namespace), pointer=pointer)
 
 
 def test_valid_environment_has_no_problems():
-    assert check(valid(), WHERE) == []
-    assert check_secrets(valid(), WHERE) == []
+    assert check(valid()) == []
+    assert check_secrets(valid()) == []
 
 
 # --- label selectors -------------------------------------------------------------------------
@@ -206,68 +207,82 @@ def _netpol_peer(d):
 
 
 D, SVC, ING, PDB = "Deployment/shop/web", "Service/shop/web", "Ingress/shop/web", "PodDisruptionBudget/shop/web"
+RB, HPA, NP = "RoleBinding/shop/web", "HorizontalPodAutoscaler/shop/web", "NetworkPolicy/shop/web"
+POD, WEB = "/spec/template/spec", "/spec/template/spec/containers/0"
 SEAL = "seal it with tools/seal.py --name"
 MERGE = "--merge"
 
 FAILING = {
-    "service-selector": (_svc_selector, [problem(SVC, "references.selector", "selector 'app=webb' matches no pod template in shop")]),
+    "service-selector": (_svc_selector, [problem(SVC, "references.selector", "selector 'app=webb' matches no pod template",
+                                                 "/spec/selector")]),
     "target-port-name": (_named_target_port, [problem(SVC, "references.target-port",
-        "port 'http': targetPort 'htp' is no containerPort name of the selected pods (they have: http 8000, metrics 9090)")]),
+        "port 'http': targetPort 'htp' is no containerPort name of the selected pods (they have: http 8000, metrics 9090)",
+        "/spec/ports/0/targetPort")]),
     "target-port-number": (_numeric_target_port, [problem(SVC, "references.target-port",
-        "port 'metrics': targetPort 9091 is no containerPort number of the selected pods (they have: http 8000, metrics 9090)")]),
-    "backend-service": (_backend_service, [problem(ING, "references.ingress-backend", "backend service 'api' not found in shop")]),
+        "port 'metrics': targetPort 9091 is no containerPort number of the selected pods (they have: http 8000, metrics 9090)",
+        "/spec/ports/1/port")]),
+    "backend-service": (_backend_service, [problem(ING, "references.ingress-backend", "backend service 'api' not found",
+                                                   "/spec/rules/0/http/paths/0/backend/service/name")]),
     "backend-port-number": (_backend_port_number, [problem(ING, "references.ingress-backend",
-        "backend service 'web' has no port 81 (it has: http 80, metrics 9090)")]),
+        "backend service 'web' has no port 81 (it has: http 80, metrics 9090)", "/spec/rules/0/http/paths/0/backend/service/port/number")]),
     "backend-port-name": (_backend_port_name, [problem(ING, "references.ingress-backend",
-        "backend service 'web' has no port 'admin' (it has: http 80, metrics 9090)")]),
-    "configmap": (_configmap_name, [problem(D, "references.configmap", "ConfigMap 'web-config' not found in shop")]),
+        "backend service 'web' has no port 'admin' (it has: http 80, metrics 9090)", "/spec/defaultBackend/service/port/name")]),
+    "configmap": (_configmap_name, [problem(D, "references.configmap", "ConfigMap 'web-config' not found",
+                                            f"{WEB}/envFrom/0/configMapRef/name")]),
     "configmap-key": (_configmap_key, [problem(D, "references.configmap-key",
-        "container 'web' env 'MODE': ConfigMap 'web-config-5t2h8c' has no key 'TRADING_MODE'")]),
+        "container 'web' env 'MODE': ConfigMap 'web-config-5t2h8c' has no key 'TRADING_MODE'",
+        f"{WEB}/env/0/valueFrom/configMapKeyRef/key")]),
     "configmap-volume-key": (_configmap_volume_item, [problem(D, "references.configmap-key",
-        "volume 'config': ConfigMap 'web-config-5t2h8c' has no key 'app.yml'")]),
+        "volume 'config': ConfigMap 'web-config-5t2h8c' has no key 'app.yml'", f"{POD}/volumes/0/configMap/items/0/key")]),
     "secret": (_secret_ref, [problem(D, "references.secret",
-        f"secret 'web-secret' not found in shop; {SEAL} web-secret")]),
+        f"secret 'web-secret' not found; {SEAL} web-secret", f"{WEB}/envFrom/1/secretRef/name")]),
     "secret-key": (_secret_key, [problem(D, "references.secret-key",
-        f"container 'web' env 'API_KEY': secret 'web-secrets' has no key 'API_TOKEN'; add it with tools/seal.py --name web-secrets {MERGE}")]),
+        f"container 'web' env 'API_KEY': secret 'web-secrets' has no key 'API_TOKEN'; add it with tools/seal.py --name web-secrets {MERGE}",
+        f"{WEB}/env/1/valueFrom/secretKeyRef/key")]),
     "secret-volume-key": (_secret_volume_item, [problem(D, "references.secret-key",
-        f"volume 'hooks': secret 'web-secrets' has no key 'HOOK'; add it with tools/seal.py --name web-secrets {MERGE}")]),
+        f"volume 'hooks': secret 'web-secrets' has no key 'HOOK'; add it with tools/seal.py --name web-secrets {MERGE}",
+        f"{POD}/volumes/1/secret/items/0/key")]),
     "projected-secret-key": (_projected_secret_item, [problem(D, "references.secret-key",
-        f"volume 'bundle': secret 'web-secrets' has no key 'KEY'; add it with tools/seal.py --name web-secrets {MERGE}")]),
+        f"volume 'bundle': secret 'web-secrets' has no key 'KEY'; add it with tools/seal.py --name web-secrets {MERGE}",
+        f"{POD}/volumes/2/projected/sources/1/secret/items/0/key")]),
     "image-pull-secret": (_image_pull_secret, [problem(D, "references.secret",
-        f"secret 'ghcr' not found in shop; {SEAL} ghcr")]),
+        f"secret 'ghcr' not found; {SEAL} ghcr", f"{POD}/imagePullSecrets/0/name")]),
     "auth-secret-key": (_auth_secret, [problem(ING, "references.secret-key",
         "annotation nginx.ingress.kubernetes.io/auth-secret: secret 'web-basic-auth' has no key 'auth'; "
-        f"add it with tools/seal.py --name web-basic-auth {MERGE}")]),
+        f"add it with tools/seal.py --name web-basic-auth {MERGE}", "/metadata/annotations/nginx.ingress.kubernetes.io~1auth-secret")]),
     "tls-not-made": (_tls_without_issuer, [problem(ING, "references.secret",
-        "spec.tls secret 'web-tls' not found in shop; add a cert-manager.io/cluster-issuer annotation")]),
-    "tls-wrong-type": (_tls_opaque, [problem(ING, "references.secret", "spec.tls secret 'web-tls' has type 'Opaque'; make it kubernetes.io/tls")]),
-    "service-account": (_service_account, [problem(D, "references.service-account", "serviceAccountName 'web-runner' not found in shop")]),
-    "binding-subject": (_binding_subject, [problem("RoleBinding/shop/web", "references.service-account",
-        "subject ServiceAccount 'webb' not found in shop")]),
-    "binding-role": (_binding_role, [problem("RoleBinding/shop/web", "references.role", "roleRef Role 'web-reader' not found in shop")]),
-    "binding-cluster-role": (_binding_cluster_role, [problem("RoleBinding/shop/web", "references.role",
-        "roleRef ClusterRole 'reader' is not rendered here", "warning")]),
+        "spec.tls secret 'web-tls' not found; add a cert-manager.io/cluster-issuer annotation", "/spec/tls/0/secretName")]),
+    "tls-wrong-type": (_tls_opaque, [problem(ING, "references.secret", "spec.tls secret 'web-tls' has type 'Opaque'; make it kubernetes.io/tls",
+                                             "/spec/tls/0/secretName")]),
+    "service-account": (_service_account, [problem(D, "references.service-account", "serviceAccountName 'web-runner' not found",
+                                                   f"{POD}/serviceAccountName")]),
+    "binding-subject": (_binding_subject, [problem(RB, "references.service-account",
+        "subject ServiceAccount 'webb' not found", "/subjects/0/name")]),
+    "binding-role": (_binding_role, [problem(RB, "references.role", "roleRef Role 'web-reader' not found", "/roleRef/name")]),
+    "binding-cluster-role": (_binding_cluster_role, [problem(RB, "references.role",
+        "roleRef ClusterRole 'reader' is not rendered here", "/roleRef/name", "warning")]),
     "hpa-target": (_hpa_name, [  # without its HPA the Deployment runs 1 replica, which the PDB then blocks
-        problem(PDB, "references.pdb-eviction", "PDB web allows no eviction at 1 replica (minAvailable 1); use maxUnavailable: 1"),
-        problem("HorizontalPodAutoscaler/shop/web", "references.hpa-target", "scaleTargetRef Deployment/webb (apps/v1) not found in shop")]),
-    "hpa-target-group": (_hpa_group, [problem("HorizontalPodAutoscaler/shop/web", "references.hpa-target",
-        "scaleTargetRef Deployment/web (extensions/v1beta1) not found in shop")]),
-    "hpa-target-selector": (_hpa_target_selector, [problem("HorizontalPodAutoscaler/shop/web", "references.selector",
-        "target Deployment/web selector 'app=web,track=stable' matches no pod template in shop")]),
+        problem(PDB, "references.pdb-eviction", "PDB web allows no eviction at 1 replica (minAvailable 1); use maxUnavailable: 1",
+                "/spec/minAvailable"),
+        problem(HPA, "references.hpa-target", "scaleTargetRef Deployment/webb (apps/v1) not found", "/spec/scaleTargetRef")]),
+    "hpa-target-group": (_hpa_group, [problem(HPA, "references.hpa-target",
+        "scaleTargetRef Deployment/web (extensions/v1beta1) not found", "/spec/scaleTargetRef")]),
+    "hpa-target-selector": (_hpa_target_selector, [problem(HPA, "references.selector",
+        "target Deployment/web selector 'app=web,track=stable' matches no pod template", "/spec/scaleTargetRef")]),
     "pdb-selector": (_pdb_selector, [problem(PDB, "references.selector",
-        "selector 'app=web,tier NotIn (front,back),canary DoesNotExist' matches no pod template in shop")]),
+        "selector 'app=web,tier NotIn (front,back),canary DoesNotExist' matches no pod template", "/spec/selector")]),
     "pdb-hpa-min": (_pdb_hpa_min, [problem(PDB, "references.pdb-eviction",
-        "PDB web allows no eviction at 1 replica (minAvailable 1); use maxUnavailable: 1")]),
+        "PDB web allows no eviction at 1 replica (minAvailable 1); use maxUnavailable: 1", "/spec/minAvailable")]),
     "pdb-default-replicas": (_pdb_no_hpa, [problem(PDB, "references.pdb-eviction",
-        "PDB web allows no eviction at 1 replica (minAvailable 1); use maxUnavailable: 1")]),
+        "PDB web allows no eviction at 1 replica (minAvailable 1); use maxUnavailable: 1", "/spec/minAvailable")]),
     "pdb-percent": (_pdb_percent, [problem(PDB, "references.pdb-eviction",
-        "PDB web allows no eviction at 2 replicas (minAvailable 51%); use maxUnavailable: 1")]),
+        "PDB web allows no eviction at 2 replicas (minAvailable 51%); use maxUnavailable: 1", "/spec/minAvailable")]),
     "pdb-max-unavailable": (_pdb_max_zero, [problem(PDB, "references.pdb-eviction",
-        "PDB web allows no eviction at 2 replicas (maxUnavailable 0); use maxUnavailable: 1")]),
-    "netpol-selector": (_netpol_selector, [problem("NetworkPolicy/shop/web", "references.selector",
-        "podSelector 'app=api' matches no pod template in shop")]),
-    "netpol-peer": (_netpol_peer, [problem("NetworkPolicy/shop/web", "references.selector",
-        "ingress peer podSelector 'app=scraper' matches no pod template in shop", "warning")]),
+        "PDB web allows no eviction at 2 replicas (maxUnavailable 0); use maxUnavailable: 1", "/spec/maxUnavailable")]),
+    "netpol-selector": (_netpol_selector, [problem(NP, "references.selector",
+        "podSelector 'app=api' matches no pod template", "/spec/podSelector")]),
+    "netpol-peer": (_netpol_peer, [problem(NP, "references.selector",
+        "ingress peer podSelector 'app=scraper' matches no pod template", "/spec/ingress/0/from/0/podSelector", "warning")]),
 }
 
 
@@ -276,21 +291,41 @@ def test_failing(case):
     change, expected = FAILING[case]
     docs = valid()
     change(docs)
-    assert check(docs, WHERE) == expected
+    assert check(docs) == expected
 
 
 def test_secret_in_another_namespace_does_not_count():
     docs = valid()
     find(docs, "SealedSecret", "web-secrets")["metadata"]["namespace"] = "shop-dev"
-    rules = {(p.where, p.rule) for p in check(docs, WHERE)}
-    assert rules == {(f"{WHERE}: {D}", "references.secret")}
+    rules = {(p.object, p.rule) for p in check(docs)}
+    assert rules == {(ObjectRef("Deployment", "web", "shop"), "references.secret")}
 
 
-def test_repeated_reference_is_reported_once():
+def test_repeated_reference_is_reported_once_at_its_first_place():
     docs = valid()
     pod(docs)["containers"].append({**container(docs), "name": "sidecar", "ports": []})
     _secret_ref(docs)
-    assert [p.message for p in check(docs, WHERE)] == [f"secret 'web-secret' not found in shop; {SEAL} web-secret"]
+    assert [(p.message, p.pointer) for p in check(docs)] == [
+        (f"secret 'web-secret' not found; {SEAL} web-secret", f"{WEB}/envFrom/1/secretRef/name")]
+
+
+def test_subject_in_another_namespace_names_it():
+    docs = valid()
+    _binding_subject(docs)
+    # "other" is rendered here, so its ServiceAccounts are judged.
+    docs.append({"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "x", "namespace": "other"}})
+    find(docs, "RoleBinding", "web")["subjects"][1]["namespace"] = "other"
+    assert [(p.message, p.pointer) for p in check(docs)] == [
+        ("subject ServiceAccount 'webb' not found", "/subjects/0/name"),
+        ("subject ServiceAccount 'agent' not found in namespace other", "/subjects/1/name")]
+
+
+def test_pointers_lead_into_a_cronjobs_pod_template():
+    docs = valid()
+    find(docs, "CronJob", "report")["spec"]["jobTemplate"]["spec"]["template"]["spec"]["serviceAccountName"] = "reporter"
+    [found] = check(docs)
+    assert (found.object, found.pointer) == (
+        ObjectRef("CronJob", "report", "shop"), "/spec/jobTemplate/spec/template/spec/serviceAccountName")
 
 
 # --- passing cases: the same places, written another valid way -------------------------------
@@ -394,7 +429,7 @@ PASSING = [_optional_refs, _numeric_target_port_ok, _resource_backend, _plain_se
 def test_passing(change):
     docs = valid()
     change(docs)
-    assert check(docs, WHERE) == []
+    assert check(docs) == []
 
 
 # --- check_secrets ---------------------------------------------------------------------------
@@ -403,11 +438,11 @@ def test_check_secrets_reports_only_secrets():
     docs = valid()
     for change in (_configmap_name, _service_account, _binding_role, _secret_key, _tls_without_issuer):
         change(docs)
-    assert [p.rule for p in check_secrets(docs, WHERE)] == ["references.secret-key", "references.secret"]
-    assert len(check(docs, WHERE)) == 5
+    assert [p.rule for p in check_secrets(docs)] == ["references.secret-key", "references.secret"]
+    assert len(check(docs)) == 5
 
 
 def test_real_prod_overlay_resolves():
     docs = render(REPO / "overlays/prod", "overlays/prod")
     assert docs, "overlays/prod rendered nothing"
-    assert check(docs, "overlays/prod") == []
+    assert check(docs) == []

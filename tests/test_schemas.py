@@ -6,6 +6,7 @@ import pytest
 from fks_gitops import deprecations, render
 from fks_gitops.checks import schemas
 from fks_gitops.errors import GitOpsError
+from fks_gitops.problem import ObjectRef
 from fks_gitops.render import parse
 
 REPO = Path(__file__).resolve().parents[1]
@@ -21,8 +22,8 @@ def load(path: Path) -> list[dict]:
     return parse(path.read_text(), str(path))
 
 
-def messages(problems) -> list[tuple[str, str, str]]:
-    return [(p.rule, p.level, p.message) for p in problems]
+def messages(problems) -> list[tuple[str, str, str, str | None]]:
+    return [(p.rule, p.level, p.message, p.pointer) for p in problems]
 
 
 # --- built-in kinds ---------------------------------------------------------
@@ -32,69 +33,74 @@ def messages(problems) -> list[tuple[str, str, str]]:
 def test_valid_objects_pass(name):
     docs = load(VALID / name)
     assert docs
-    assert schemas.check(docs, "overlays/prod", "1.31") == []
+    assert schemas.check(docs, "1.31") == []
 
 
 def test_unknown_field_in_a_deployment_container_is_an_error():
-    problems = schemas.check(load(INVALID / "deployment-unknown-field.yaml"), "overlays/prod", "1.31")
+    problems = schemas.check(load(INVALID / "deployment-unknown-field.yaml"), "1.31")
     assert messages(problems) == [(
         "schemas.invalid", "error",
         "spec.template.spec.containers[0]: additional property 'imagePullPolice' is not allowed",
+        "/spec/template/spec/containers/0/imagePullPolice",
     )]
-    assert problems[0].where == "overlays/prod: Deployment/fks-trading/fks-execution"
+    assert problems[0].object == ObjectRef("Deployment", "fks-execution", "fks-trading")
+    assert problems[0].location is None and problems[0].environments == ()  # validate sets both
 
 
 def test_unknown_fields_of_one_object_are_one_problem():
     [doc] = load(INVALID / "deployment-wrong-type.yaml")
     doc["spec"].update(replicas=2, paused=False, replica=2, minReady=1)
-    assert messages(schemas.check([doc], "overlays/dev", "1.31")) == [
-        ("schemas.invalid", "error", "spec: additional properties 'replica', 'minReady' are not allowed")]
+    assert messages(schemas.check([doc], "1.31")) == [
+        ("schemas.invalid", "error", "spec: additional properties 'replica', 'minReady' are not allowed", "/spec/replica")]
 
 
 def test_wrong_type_is_an_error():
-    problems = schemas.check(load(INVALID / "deployment-wrong-type.yaml"), "overlays/dev", "1.31")
-    assert messages(problems) == [("schemas.invalid", "error", 'spec.replicas: expected integer, got string "two"')]
+    problems = schemas.check(load(INVALID / "deployment-wrong-type.yaml"), "1.31")
+    assert messages(problems) == [("schemas.invalid", "error", 'spec.replicas: expected integer, got string "two"', "/spec/replicas")]
 
 
 def test_int_or_string_fields_name_both_types():
     doc = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "grafana"},
            "spec": {"ports": [{"port": 3000, "targetPort": [3000]}]}}
-    assert messages(schemas.check([doc], "overlays/dev", "1.31")) == [
-        ("schemas.invalid", "error", "spec.ports[0].targetPort: expected string or integer, got array [3000]")]
+    assert messages(schemas.check([doc], "1.31")) == [
+        ("schemas.invalid", "error", "spec.ports[0].targetPort: expected string or integer, got array [3000]",
+         "/spec/ports/0/targetPort")]
 
 
 def test_keys_that_are_not_identifiers_are_quoted_in_the_path():
     doc = load(VALID / "execution.yaml")[1]  # the ConfigMap
     doc["data"] = {"app.kubernetes.io/x": 3}
-    [problem] = schemas.check([doc], "overlays/dev", "1.31")
+    [problem] = schemas.check([doc], "1.31")
     assert problem.message == 'data["app.kubernetes.io/x"]: expected string, got integer 3'
+    assert problem.pointer == "/data/app.kubernetes.io~1x"
 
 
 def test_yaml_dates_and_number_keys_are_checked_as_the_api_server_sees_them():
     docs = parse("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {since: 2026-01-01, 1: one, n: 3}\n", "t")
-    assert messages(schemas.check(docs, "overlays/dev", "1.31")) == [
-        ("schemas.invalid", "error", "data.n: expected string, got integer 3")]
+    assert messages(schemas.check(docs, "1.31")) == [
+        ("schemas.invalid", "error", "data.n: expected string, got integer 3", "/data/n")]
 
 
 def test_errors_are_capped_per_object():
     doc = load(INVALID / "deployment-unknown-field.yaml")[0]
     doc["spec"]["template"]["spec"]["containers"] *= 15  # each copy has the unknown field
-    problems = schemas.check([doc], "overlays/prod", "1.31")
+    problems = schemas.check([doc], "1.31")
     assert len(problems) == schemas.MAX_ERRORS + 1
-    assert problems[-1].message == "5 more schema errors not shown"
+    assert (problems[-1].message, problems[-1].pointer) == ("5 more schema errors not shown", None)
 
 
 def test_object_without_kind_is_an_error():
-    problems = schemas.check([{"metadata": {"name": "x"}}], "overlays/dev", "1.31")
-    assert messages(problems) == [("schemas.invalid", "error", "no apiVersion or kind; every object needs both")]
+    problems = schemas.check([{"metadata": {"name": "x"}}], "1.31")
+    assert messages(problems) == [("schemas.invalid", "error", "no apiVersion or kind; every object needs both", None)]
+    assert problems[0].object == ObjectRef("?", "x")
 
 
 def test_unknown_builtin_kind_is_missing():
     doc = {"apiVersion": "apps/v1", "kind": "Deploymnet", "metadata": {"name": "x"}}
-    assert messages(schemas.check([doc], "overlays/dev", "1.31")) == [(
+    assert messages(schemas.check([doc], "1.31")) == [(
         "schemas.missing", "error",
         "Kubernetes 1.31 has no apps/v1 Deploymnet; check apiVersion and kind, "
-        "or add 'apps/Deploymnet' with a reason to schema_allow",
+        "or add 'apps/Deploymnet' with a reason to schema_allow", "/kind",
     )]
 
 
@@ -110,31 +116,32 @@ def test_closest_bundled_version_at_or_below_the_target(target, bundled):
                                            ("latest", "is not like '1.31'")])
 def test_unusable_target_version_is_an_input_error(target, error):
     with pytest.raises(GitOpsError, match=error.replace("(", r"\(").replace(")", r"\)")):
-        schemas.check([], "overlays/dev", target)
+        schemas.check([], target)
 
 
 def test_removed_api_is_an_error_naming_the_replacement():
-    problems = schemas.check(load(INVALID / "removed-api.yaml"), "overlays/prod", "1.31")
+    problems = schemas.check(load(INVALID / "removed-api.yaml"), "1.31")
     assert messages(problems) == [(
-        "schemas.deprecated-api", "error", "policy/v1beta1 PodDisruptionBudget was removed in 1.25; use policy/v1")]
+        "schemas.deprecated-api", "error", "policy/v1beta1 PodDisruptionBudget was removed in 1.25; use policy/v1",
+        "/apiVersion")]
 
 
 @pytest.mark.parametrize("target, expected", [
     ("1.28", []),
     ("1.31", [("schemas.deprecated-api", "warning",
                "flowcontrol.apiserver.k8s.io/v1beta3 FlowSchema is deprecated since 1.29, removed in 1.32; "
-               "use flowcontrol.apiserver.k8s.io/v1")]),
+               "use flowcontrol.apiserver.k8s.io/v1", "/apiVersion")]),
     ("1.32", [("schemas.deprecated-api", "error",
                "flowcontrol.apiserver.k8s.io/v1beta3 FlowSchema was removed in 1.32; "
-               "use flowcontrol.apiserver.k8s.io/v1")]),
+               "use flowcontrol.apiserver.k8s.io/v1", "/apiVersion")]),
 ])
 def test_deprecation_depends_on_the_target_version(target, expected):
-    assert messages(schemas.check(load(INVALID / "deprecated-api.yaml"), "overlays/prod", target)) == expected
+    assert messages(schemas.check(load(INVALID / "deprecated-api.yaml"), target)) == expected
 
 
 def test_whole_group_version_entries_name_the_objects_kind():
     doc = {"apiVersion": "apps/v1beta2", "kind": "StatefulSet", "metadata": {"name": "x"}}
-    [problem] = schemas.check([doc], "overlays/dev", "1.31")
+    [problem] = schemas.check([doc], "1.31")
     assert problem.message == "apps/v1beta2 StatefulSet was removed in 1.16; use apps/v1"
 
 
@@ -149,46 +156,47 @@ def test_every_replacement_is_served_by_the_bundled_schemas():
 
 
 def test_unknown_field_in_an_application_is_an_error():
-    problems = schemas.check(load(INVALID / "application-unknown-field.yaml"), "argocd", "1.31")
+    problems = schemas.check(load(INVALID / "application-unknown-field.yaml"), "1.31")
     assert messages(problems) == [
-        ("schemas.invalid", "error", "spec.source: additional property 'targetRevison' is not allowed")]
+        ("schemas.invalid", "error", "spec.source: additional property 'targetRevison' is not allowed",
+         "/spec/source/targetRevison")]
 
 
 def test_clusterissuer_sets_exactly_one_issuer_type():
-    problems = schemas.check(load(INVALID / "issuer-two-types.yaml"), "base/cluster", "1.31")
+    problems = schemas.check(load(INVALID / "issuer-two-types.yaml"), "1.31")
     assert messages(problems) == [
-        ("schemas.invalid", "error", "spec: at most 1 of these may be set, found 2: acme, selfSigned")]
+        ("schemas.invalid", "error", "spec: at most 1 of these may be set, found 2: acme, selfSigned", "/spec")]
 
 
 def test_kind_without_schema_is_missing_and_says_how_to_fix():
-    problems = schemas.check(load(INVALID / "widget.yaml"), "overlays/prod", "1.31")
+    problems = schemas.check(load(INVALID / "widget.yaml"), "1.31")
     assert messages(problems) == [(
         "schemas.missing", "error",
         "no schema for example.com/v1 Widget; add schemas/example.com/widget_v1.json "
-        "(or pass --schema-location), or add 'example.com/Widget' with a reason to schema_allow",
+        "(or pass --schema-location), or add 'example.com/Widget' with a reason to schema_allow", "/kind",
     )]
 
 
 @pytest.mark.parametrize("key", ["example.com/Widget", "Widget"])
 def test_allow_listed_kind_passes(key):
     allow = {key: "vendor publishes no schema"}
-    assert schemas.check(load(INVALID / "widget.yaml"), "overlays/prod", "1.31", allow=allow) == []
+    assert schemas.check(load(INVALID / "widget.yaml"), "1.31", allow=allow) == []
 
 
 def test_allow_entry_needs_a_reason():
-    problems = schemas.check(load(INVALID / "widget.yaml"), "overlays/prod", "1.31", allow={"example.com/Widget": " "})
+    problems = schemas.check(load(INVALID / "widget.yaml"), "1.31", allow={"example.com/Widget": " "})
     assert messages(problems) == [(
         "schemas.missing", "error",
-        "schema_allow entry 'example.com/Widget' has no reason; say why Widget needs no schema")]
+        "schema_allow entry 'example.com/Widget' has no reason; say why Widget needs no schema", "/kind")]
 
 
 def test_schema_location_adds_custom_kinds():
     [widget] = load(INVALID / "widget.yaml")
-    assert schemas.check([widget], "overlays/prod", "1.31", extra_locations=[LOCATION]) == []
+    assert schemas.check([widget], "1.31", extra_locations=[LOCATION]) == []
     widget["spec"] = {"size": "large", "colour": "red"}
-    assert messages(schemas.check([widget], "overlays/prod", "1.31", extra_locations=[LOCATION])) == [
-        ("schemas.invalid", "error", "spec: additional property 'colour' is not allowed"),
-        ("schemas.invalid", "error", 'spec.size: expected integer, got string "large"'),
+    assert messages(schemas.check([widget], "1.31", extra_locations=[LOCATION])) == [
+        ("schemas.invalid", "error", "spec: additional property 'colour' is not allowed", "/spec/colour"),
+        ("schemas.invalid", "error", 'spec.size: expected integer, got string "large"', "/spec/size"),
     ]  # sorted by path
 
 
@@ -197,7 +205,7 @@ def test_extra_locations_are_searched_before_ours(tmp_path):
     loose.parent.mkdir()
     loose.write_text(json.dumps({"type": "object"}))
     docs = load(INVALID / "application-unknown-field.yaml")
-    assert schemas.check(docs, "argocd", "1.31", extra_locations=[tmp_path]) == []
+    assert schemas.check(docs, "1.31", extra_locations=[tmp_path]) == []
 
 
 def test_broken_schema_file_is_an_input_error(tmp_path):
@@ -205,14 +213,14 @@ def test_broken_schema_file_is_an_input_error(tmp_path):
     broken.parent.mkdir()
     broken.write_text("{not json")
     with pytest.raises(GitOpsError, match="widget_v1.json: not a usable JSON schema"):
-        schemas.check(load(INVALID / "widget.yaml"), "overlays/prod", "1.31", extra_locations=[tmp_path])
+        schemas.check(load(INVALID / "widget.yaml"), "1.31", extra_locations=[tmp_path])
 
 
 def test_validators_are_compiled_once_per_kind():
     docs = load(VALID / "execution.yaml")
-    schemas.check(docs, "overlays/prod", "1.30")
+    schemas.check(docs, "1.30")
     before = schemas._builtin.cache_info()
-    schemas.check(docs * 3, "overlays/staging", "1.30")
+    schemas.check(docs * 3, "1.30")
     after = schemas._builtin.cache_info()
     assert after.misses == before.misses and after.hits == before.hits  # _validator's cache answered
 
@@ -236,19 +244,21 @@ def test_schemas_share_one_objectmeta():
 def test_objects_that_set_status_are_rejected():
     [app] = load(VALID / "argocd.yaml")[1:2]
     app["status"] = {"sync": {"status": "Synced"}}
-    assert messages(schemas.check([app], "argocd", "1.31")) == [
-        ("schemas.invalid", "error", "(root): additional property 'status' is not allowed")]
+    assert messages(schemas.check([app], "1.31")) == [
+        ("schemas.invalid", "error", "(root): additional property 'status' is not allowed", "/status")]
 
 
 def test_sync_windows_and_namespace_metadata_are_checked_strictly(repo):
     project = load(repo / "argocd/projects/fks-trading.yaml")
-    assert schemas.check(project, "argocd", "1.31") == []
+    assert schemas.check(project, "1.31") == []
     project[0]["spec"]["syncWindows"][0]["timezone"] = "America/New_York"  # Argo CD spells it timeZone
     [app] = load(repo / "argocd/apps/prod.yaml")
     app["spec"]["syncPolicy"]["managedNamespaceMetadata"]["label"] = {}
-    assert messages(schemas.check(project + [app], "argocd", "1.31")) == [
-        ("schemas.invalid", "error", "spec.syncWindows[0]: additional property 'timezone' is not allowed"),
-        ("schemas.invalid", "error", "spec.syncPolicy.managedNamespaceMetadata: additional property 'label' is not allowed")]
+    assert messages(schemas.check(project + [app], "1.31")) == [
+        ("schemas.invalid", "error", "spec.syncWindows[0]: additional property 'timezone' is not allowed",
+         "/spec/syncWindows/0/timezone"),
+        ("schemas.invalid", "error", "spec.syncPolicy.managedNamespaceMetadata: additional property 'label' is not allowed",
+         "/spec/syncPolicy/managedNamespaceMetadata/label")]
 
 
 # --- cross-check against the upstream CRD schemas --------------------------
@@ -347,8 +357,8 @@ def test_the_repository_passes(config, rendered, repo):
     for env in config.environments:
         docs = rendered[env.name]
         assert isinstance(docs, list) and docs, f"{env.overlay} did not render: {docs}"
-        problems += schemas.check(docs, env.overlay, env.kubernetes)
+        problems += schemas.check(docs, env.kubernetes)
     for path in sorted(p for p in (repo / "argocd").rglob("*.yaml") if p.name != "kustomization.yaml"):
-        problems += schemas.check(load(path), path.relative_to(repo).as_posix(), "1.31")
-    problems += schemas.check(render.render(repo / "base" / "cluster"), "base/cluster", "1.31")
+        problems += schemas.check(load(path), "1.31")
+    problems += schemas.check(render.render(repo / "base" / "cluster"), "1.31")
     assert [str(p) for p in problems] == []

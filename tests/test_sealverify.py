@@ -7,7 +7,7 @@ import pytest
 import yaml
 
 from fks_gitops.seal import certs
-from fks_gitops.problem import errors
+from fks_gitops.problem import Location, ObjectRef, errors
 from fks_gitops.seal.codec import SEALED_WITH, seal, to_yaml
 from fks_gitops.errors import GitOpsError
 from fks_gitops.seal.verify import MAX_SCAN, check_plaintext, verify
@@ -64,7 +64,9 @@ def test_a_sealed_and_covered_environment_has_no_problems(repo):
 def test_another_certificate_is_reported(repo):
     other = certs.parse(certificate_pem(rsa_key(2048, 1)), "other.pem")
     [problem] = verify(repo, rendered={"dev": [sealed(other)]})
-    assert problem.where == "overlays/dev: SealedSecret/team-dev/app-secrets"
+    # validate (or verify's own render) turns object and pointer into the sealed file's line.
+    assert (problem.object, problem.pointer, problem.environments) == (
+        ObjectRef("SealedSecret", NAME, NS), "/metadata/annotations/gitops.fks~1sealed-with", ("dev",))
     assert problem.rule == "secrets.certificate" and "not certs/dev.pem" in problem.message
 
 
@@ -81,7 +83,9 @@ def test_rsa_blocks_of_another_key_size_are_reported(repo):
     doc = sealed(cert(repo), keys=("A", "B", "C"))
     doc["spec"]["encryptedData"]["B"] = base64.b64encode((384).to_bytes(2, "big") + bytes(384 + 16)).decode()
     doc["spec"]["encryptedData"]["C"] = "not base64!"
-    messages = [p.message for p in verify(repo, rendered={"dev": [doc]})]
+    problems = verify(repo, rendered={"dev": [doc]})
+    assert [p.pointer for p in problems] == ["/spec/encryptedData/B", "/spec/encryptedData/C"]
+    messages = [p.message for p in problems]
     assert messages == [
         "encryptedData['B'] has a 3072-bit RSA block; certs/dev.pem is 2048-bit; "
         f"re-seal with tools/seal.py --env dev --name {NAME}",
@@ -117,14 +121,15 @@ def test_an_expired_environment_certificate_is_a_warning(repo):
     (repo / "certs" / "dev.pem").write_bytes(certificate_pem(key, days=-1, valid_from_days_ago=10))
     doc = seal(certs.load(repo / "certs/dev.pem", check_expiry=False), NAME, NS, {"A": b"x"}).document()
     problems = verify(repo, rendered={"dev": [doc]})
-    assert [(p.rule, p.level) for p in problems] == [("secrets.certificate", "warning")]
+    assert [(p.rule, p.level, p.location) for p in problems] == [("secrets.certificate", "warning", Location("certs/dev.pem"))]
+    assert problems[0].message.startswith("expired on ")
     assert errors(problems) == []
 
 
 def test_a_missing_environment_certificate_is_an_error(repo):
     doc = sealed(cert(repo))
     (repo / "certs" / "dev.pem").unlink()
-    assert [(p.where, p.rule) for p in verify(repo, rendered={"dev": [doc]})] == [("overlays/dev", "secrets.certificate")]
+    assert [(p.location, p.rule) for p in verify(repo, rendered={"dev": [doc]})] == [(Location("certs/dev.pem"), "secrets.certificate")]
 
 
 def test_plaintext_in_files_git_would_commit(repo):
@@ -145,12 +150,12 @@ def test_plaintext_in_files_git_would_commit(repo):
         (repo / rel).write_text(text)
     git(repo, "add", "-f", "manifests", "docs", "app.env", ".env.example", "binary.bin")
     problems = check_plaintext(repo)
-    assert [(p.where, p.rule) for p in problems] == [
-        ("app.env:1", "secrets.plaintext"),
-        ("docs/notes.txt:3", "secrets.plaintext"),
-        ("loose.pem:1", "secrets.plaintext"),
-        ("manifests/list.json:1", "secrets.plaintext"),
-        ("manifests/secret.yaml:4", "secrets.plaintext"),
+    assert [(p.location, p.rule) for p in problems] == [
+        (Location("app.env", 1), "secrets.plaintext"),
+        (Location("docs/notes.txt", 3), "secrets.plaintext"),
+        (Location("loose.pem", 1), "secrets.plaintext"),
+        (Location("manifests/list.json", 1), "secrets.plaintext"),
+        (Location("manifests/secret.yaml", 7), "secrets.plaintext"),  # the stringData line
     ]
     assert problems[-1].message.startswith("Secret 'leaked' holds plaintext stringData")
 
@@ -165,8 +170,8 @@ def test_large_files_are_still_searched_for_private_keys_but_not_parsed(repo):
     git(repo, "add", "-f", "dump.txt", "big.yaml", "big.env")
     assert all((repo / f).stat().st_size > MAX_SCAN for f in ("dump.txt", "big.yaml", "big.env"))
     line = big.count("\n") + 1
-    assert [(p.where, p.message) for p in check_plaintext(repo)] == [
-        (f"dump.txt:{line}", "private key in a tracked file; remove it and rotate the key"),
+    assert [(p.location, p.message) for p in check_plaintext(repo)] == [
+        (Location("dump.txt", line), "private key in a tracked file; remove it and rotate the key"),
     ]
 
 
@@ -206,7 +211,8 @@ def test_verify_renders_and_the_cli_exits_by_result(repo, cli, capsys):
     capsys.readouterr()
     assert cli.main(["--repo", str(repo), "--verify", "--env", "dev"]) == 1
     out = capsys.readouterr().out
-    assert "SealedSecret/team-dev/p-app-secrets: [error] strict seal for team-dev/app-secrets" in out
+    assert (f"overlays/dev/sealed-secrets/{NAME}.yaml:" in out.split(": [error]")[0]
+            and "[error] SealedSecret/p-app-secrets: strict seal for team-dev/app-secrets" in out), out
     assert cli.main(["--repo", str(repo), "--verify", "--name", "x"]) == 2
     assert cli.main(["--repo", str(repo), "--verify", "--env", "qa"]) == 2
 

@@ -7,6 +7,7 @@ import yaml
 
 from fks_gitops import environments, syncwindows, syncwindows_file
 from fks_gitops.checks import argocd
+from fks_gitops.problem import Location
 from fks_gitops.validate import RepoContext
 
 START = dt.date(2026, 12, 1)
@@ -71,7 +72,8 @@ def test_a_change_to_environments_yaml_is_drift_until_the_command_runs(repo_copy
     env = repo_copy / "environments.yaml"
     env.write_text(env.read_text().replace("adhoc: []", f"adhoc: [{{from: {start}T00:00, to: {start}T12:00, reason: audit}}]"))
     [problem] = _problems(repo_copy, "argocd.sync-windows")
-    assert problem.where == f"{PROJECT}: AppProject/fks-trading"
+    line = next(i for i, t in enumerate((repo_copy / PROJECT).read_text().splitlines(), 1) if t == "  syncWindows:")
+    assert (problem.location, str(problem.object)) == (Location(PROJECT, line, 3), "AppProject/fks-trading")
     assert problem.message == (f"syncWindows differ from environments.yaml from {start} (1 missing, 0 not from "
                                f"environments.yaml; first: \"prod: ad-hoc freeze 'audit' {start} 00:00\"); "
                                f"run tools/sync_windows.py --from {start}")
@@ -100,6 +102,8 @@ def test_missing_start_annotation_names_the_command(repo_copy):
     (repo_copy / PROJECT).write_text(text.replace("gitops.fks/sync-windows-from", "gitops.fks/from"))
     [problem] = _problems(repo_copy, "argocd.sync-windows")
     assert "gitops.fks/sync-windows-from is missing" in problem.message and "tools/sync_windows.py" in problem.message
+    line = next(i for i, t in enumerate(text.splitlines(), 1) if t == "  annotations:")
+    assert problem.location == Location(PROJECT, line, 3)  # the annotation is missing: its parent
 
 
 def test_bad_input_is_one_line_and_exit_2(repo_copy, capsys):

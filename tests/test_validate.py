@@ -39,7 +39,8 @@ def test_render_failure_is_a_problem(repo_copy):
     (repo_copy / "overlays/staging/kustomization.yaml").write_text("resources: [nowhere.yaml]\n")
     report = validate.validate(repo_copy, ["staging"])
     [problem] = [p for p in report.problems if p.rule == "render"]
-    assert problem.where == "overlays/staging" and "nowhere.yaml" in problem.message
+    assert problem.location.file == "overlays/staging/kustomization.yaml" and "nowhere.yaml" in problem.message
+    assert problem.location.line and problem.environments == ("staging",)
 
 
 def test_cli_exit_2_on_unknown_environment(repo, capsys):
@@ -61,8 +62,8 @@ def test_cli_exit_2_on_a_missing_schema_location(repo, tmp_path, capsys):
 def test_env_narrows_the_argocd_check_and_renders_only_what_it_needs(repo_copy, monkeypatch):
     (repo_copy / "base/cluster/kustomization.yaml").write_text("resources: [missing.yaml]\n")
     seen = []
-    real = validate.render.render
-    monkeypatch.setattr(validate.render, "render", lambda path, label=None: seen.append(label) or real(path, label))
+    real = validate.render.render_mapped
+    monkeypatch.setattr(validate.render, "render_mapped", lambda path, label=None: seen.append(label) or real(path, label))
     assert [p for p in validate.validate(repo_copy, ["prod"]).problems if p.level == "error"] == []
     assert seen == ["overlays/prod"]
     full = validate.validate(repo_copy)

@@ -12,7 +12,7 @@ from fks_gitops import environments, render, yamlload
 from fks_gitops.checks import argocd
 from fks_gitops.checks import duplicate_keys as yamlscan
 from fks_gitops.errors import GitOpsError
-from fks_gitops.problem import Problem
+from fks_gitops.problem import Location, Problem
 
 
 def _second(text: str, needle: str, add: str) -> tuple[str, int]:
@@ -141,15 +141,17 @@ def test_the_scan_finds_duplicates_in_patches_and_kustomizations(tmp_path):
         "notes.txt": "a: 1\na: 2\n",
     })
     assert yamlscan.check(repo) == [
-        Problem("overlays/dev/kustomization.yaml:3:1", "yaml.duplicate-key", "error", "duplicate key 'namespace' (first at line 2); remove one"),
-        Problem("overlays/dev/replicas.yaml:4:3", "yaml.duplicate-key", "error", "duplicate key 'replicas' (first at line 3); remove one"),
+        Problem("yaml.duplicate-key", "error", "duplicate key 'namespace' (first at line 2); remove one",
+                Location("overlays/dev/kustomization.yaml", 3, 1)),
+        Problem("yaml.duplicate-key", "error", "duplicate key 'replicas' (first at line 3); remove one",
+                Location("overlays/dev/replicas.yaml", 4, 3)),
     ]
 
 
 def test_the_scan_covers_files_one_git_add_away(tmp_path):
     repo = _scanned_repo(tmp_path, {"base/ok.yaml": "a: 1\n"})
     (repo / "base" / "new.yaml").write_text("a: 1\na: 2\n")
-    assert [p.where for p in yamlscan.check(repo)] == ["base/new.yaml:2:1"]
+    assert [p.location for p in yamlscan.check(repo)] == [Location("base/new.yaml", 2, 1)]
 
 
 def test_the_real_repository_has_no_duplicate_keys(repo):
@@ -165,8 +167,8 @@ def test_validate_reports_duplicates_in_a_patch_and_in_the_secrets_template(tmp_
     patch = next(p for p in sorted((repo / "overlays" / "prod").glob("*.yaml")) if "kind:" in p.read_text())
     text, patch_line = _second(patch.read_text(), "kind:", "kind: ConfigMap")
     patch.write_text(text)
-    found = {p.where: p.message for p in validate.validate(repo).problems if p.rule == "yaml.duplicate-key"}
+    found = {p.location: p.message for p in validate.validate(repo).problems if p.rule == "yaml.duplicate-key"}
     assert found == {
-        f"secrets.template.yaml:{template_line}:5": f"duplicate key 'used_by' (first at line {template_line - 1}); remove one",
-        f"overlays/prod/{patch.name}:{patch_line}:1": f"duplicate key 'kind' (first at line {patch_line - 1}); remove one",
+        Location("secrets.template.yaml", template_line, 5): f"duplicate key 'used_by' (first at line {template_line - 1}); remove one",
+        Location(f"overlays/prod/{patch.name}", patch_line, 1): f"duplicate key 'kind' (first at line {patch_line - 1}); remove one",
     }

@@ -125,7 +125,7 @@ def _verify(repo: Path, args: argparse.Namespace) -> int:
     extra = [f"--{o.replace('_', '-')}" for o in _SEAL_ONLY if getattr(args, o) not in (None, False, [])]
     if extra:
         raise GitOpsError(f"--verify takes only --env and --repo, not {', '.join(extra)}")
-    problems = sorted(verify(repo, args.env))
+    problems = verify(repo, args.env)  # merged and in report order
     for problem in problems:
         print(problem)
     failed = errors(problems)

@@ -2,8 +2,11 @@
 the Argo CD manifests, or another folder an Application deploys (policy_inputs.py).
 
     problems = check(docs, "prod", "fks-trading", repo / "policy")
-    problems = check(docs, "argocd", "argocd", repo / "policy", "argocd", {"AppProject/argocd/p": "argocd/p.yaml"})
+    problems = check(docs, "argocd", "argocd", repo / "policy", {"AppProject/argocd/p": Location("argocd/p.yaml", 1)})
     failures = run_tests(repo / "policy")      # the *_test.rego suites
+
+A policy message "Kind/namespace/name: what" names an object of the input: the problem gets
+that object and the text after the prefix.
 
 Through `conftest` when it is on PATH, else through the embedded engine (rego.py); both see
 the same input: conftest's --combine list of {"path", "contents"} and data.fks.environment.
@@ -11,13 +14,15 @@ the same input: conftest's --combine list of {"path", "contents"} and data.fks.e
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import tempfile
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
-from fks_gitops import rego
-from fks_gitops.problem import Problem
+from fks_gitops import problem, rego
+from fks_gitops.problem import Location, ObjectRef, Problem
 from fks_gitops.proc import run
 from fks_gitops.render import object_id
 
@@ -29,33 +34,56 @@ def _data(env_name: str, namespace: str) -> dict:
     return {"fks": {"environment": {"name": env_name, "namespace": namespace}}}
 
 
-def _problem(where: str, files: Mapping[str, str], rule: str, level: str, text: str) -> Problem:
-    """A policy message "Kind/ns/name: what" -> Problem at that object, in its own file when known."""
-    obj, sep, message = text.partition(": ")
-    if not sep:
-        return Problem(where, rule, level, text)
-    return Problem(f"{files.get(obj, where)}: {obj}", rule, level, message)
+@dataclass(frozen=True)
+class _Input:
+    objects: dict[str, dict]  # object id -> document
+    files: Mapping[str, Location]  # object id -> where it is written, when it is not rendered
+    fallback: Location | None  # for a message that names no object of the input
+
+    def problem(self, rule: str, level: str, text: str) -> Problem:
+        obj, sep, message = text.partition(": ")
+        doc = self.objects.get(obj) if sep else None
+        if doc is None:
+            return Problem(rule, level, text, location=self.fallback)
+        return Problem(rule, level, message, location=self.files.get(obj, self.fallback), object=ObjectRef.of(doc))
+
+
+def _order(p: Problem) -> tuple:
+    loc, obj = p.location or Location(""), p.object
+    where = (loc.file, loc.line or 0, loc.col or 0)
+    return (where, (obj.kind, obj.namespace or "", obj.name) if obj else (), p.rule, p.level, p.message)
 
 
 def _invalid(error: rego.PolicyError) -> list[Problem]:
-    return [Problem(error.where, PARSE_RULE, "error", error.detail)]
+    return [Problem(PARSE_RULE, "error", error.detail, location=error.location)]
 
 
 def check(docs: list[dict], env_name: str, namespace: str, policy_dir: Path,
-          where: str | None = None, files: Mapping[str, str] | None = None) -> list[Problem]:
-    """Problems the policies find in one input: an environment's rendered objects by default
-    (reported at overlays/<env>), or any other set, reported at `where` or at the file that
-    `files` names for an object id."""
-    where, files = where or f"overlays/{env_name}", files or {}
+          files: Mapping[str, Location] | None = None, fallback: Location | None = None) -> list[Problem]:
+    """Problems the policies find in one input. An environment's render by default: problems
+    name their object and validate finds the line (or, without an object, places it at the
+    overlay). Any other input: at the Location `files` gives for an object id, else `fallback`."""
+    found = _Input({object_id(d): d for d in docs}, files or {}, fallback)
     conftest = shutil.which("conftest")
     if conftest:
-        return sorted(_conftest_check(conftest, docs, _data(env_name, namespace), policy_dir, where, files))
+        return sorted(_conftest_check(conftest, docs, _data(env_name, namespace), policy_dir, found), key=_order)
     try:
         bundle = rego.load(policy_dir)
         results = rego.evaluate(bundle, [{"path": object_id(d), "contents": d} for d in docs], _data(env_name, namespace))
     except rego.PolicyError as error:
         return _invalid(error)
-    return sorted(_problem(where, files, r.rule_id, r.level, r.message) for r in results)
+    return sorted((found.problem(r.rule_id, r.level, r.message) for r in results), key=_order)
+
+
+def _test_failed(file: Path, label: str, name: str, reason: str) -> Problem:
+    """At the test rule's first line in `file` (shown as `label`), when it is found there."""
+    rule = re.compile(rf"{re.escape(name.rpartition('.')[2])}\b")
+    try:
+        lines = file.read_text().splitlines()
+    except OSError:
+        lines = []
+    line = next((i for i, text in enumerate(lines, 1) if rule.match(text)), None)
+    return problem.in_file(label, TEST_RULE, "error", f"{name} {reason}", line, 1 if line else None)
 
 
 def run_tests(policy_dir: Path) -> list[Problem]:
@@ -67,7 +95,8 @@ def run_tests(policy_dir: Path) -> list[Problem]:
         failing = rego.failing_tests(rego.load(policy_dir, tests=True))
     except rego.PolicyError as error:
         return _invalid(error)
-    return [Problem(file, TEST_RULE, "error", f"{name} {reason}") for file, name, reason in failing]
+    # Labels are policy_dir's name and the file below it (rego.py).
+    return [_test_failed(policy_dir.parent / file, file, name, reason) for file, name, reason in failing]
 
 
 # conftest --------------------------------------------------------------------------------
@@ -108,11 +137,10 @@ def _conftest_output(proc) -> list | None:
 def _conftest_failure(proc, policy_dir: Path, what: str) -> list[Problem]:
     lines = [ln for ln in (proc.stderr or proc.stdout).splitlines() if ln.strip()]
     detail = lines[0].strip() if lines else f"exit {proc.returncode}"
-    return [Problem(policy_dir.name, PARSE_RULE, "error", f"conftest {what} failed: {detail}")]
+    return [problem.in_file(policy_dir.name, PARSE_RULE, "error", f"conftest {what} failed: {detail}")]
 
 
-def _conftest_check(conftest: str, docs: list[dict], data: dict, policy_dir: Path,
-                    where: str, files: Mapping[str, str]) -> list[Problem]:
+def _conftest_check(conftest: str, docs: list[dict], data: dict, policy_dir: Path, found: _Input) -> list[Problem]:
     with tempfile.TemporaryDirectory(prefix="fks-policy-") as tmp:
         folder = Path(tmp)
         data_file = folder / "data.json"
@@ -133,7 +161,7 @@ def _conftest_check(conftest: str, docs: list[dict], data: dict, policy_dir: Pat
         package = result.get("namespace", "main")
         for level, key in (("error", "failures"), ("warning", "warnings")):
             for item in result.get(key) or []:
-                problems.append(_problem(where, files, _conftest_rule(item, package), level, item.get("msg", "")))
+                problems.append(found.problem(_conftest_rule(item, package), level, item.get("msg", "")))
     return problems
 
 
@@ -143,7 +171,8 @@ def _conftest_verify(conftest: str, policy_dir: Path) -> list[Problem]:
     if results is None:
         return _conftest_failure(proc, policy_dir, "verify")
     return [
-        Problem(result.get("filename") or policy_dir.name, TEST_RULE, "error", f"{item.get('msg', '?')} failed")
+        _test_failed(policy_dir.parent / file, file, item.get("msg", "?"), "failed")
         for result in results
+        for file in [result.get("filename") or policy_dir.name]
         for item in result.get("failures") or []
     ]

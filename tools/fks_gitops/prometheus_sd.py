@@ -5,7 +5,7 @@ Debian's promtool is built without Kubernetes discovery: `promtool check config`
 blocks against the schema below and lets promtool check everything else, so no part of
 prometheus.yml goes unchecked.
 
-    config, problems = substitute(parsed, "kubernetes_sd_configs")
+    config, errors = substitute(parsed, "kubernetes_sd_configs")  # errors: [(path in config, message)]
 """
 from __future__ import annotations
 
@@ -58,20 +58,23 @@ def _validator(field: str) -> jsonschema_rs.Validator:
     return jsonschema_rs.validator_for({"type": "array", "items": SCHEMAS[field]})
 
 
-def substitute(config: dict, field: str) -> tuple[dict, list[str]] | None:
-    """`config` with every `field` block checked here and replaced by an empty static target;
-    None when there is no schema for `field` (promtool's error then stands)."""
+def substitute(config: dict, field: str) -> tuple[dict, list[tuple[tuple, str]]] | None:
+    """`config` with every `field` block checked here and replaced by an empty static target,
+    and each schema error with its path in `config` (keys and list indexes); None when there
+    is no schema for `field` (promtool's error then stands)."""
     if field not in SCHEMAS:
         return None
     messages = []
     jobs = []
-    for job in config.get("scrape_configs") or []:
+    for index, job in enumerate(config.get("scrape_configs") or []):
         job = dict(job)
         blocks = job.pop(field, None)
         if blocks is not None:
             for error in _validator(field).iter_errors(blocks):
-                at = ".".join(str(p) for p in error.instance_path)
-                messages.append(f"job {job.get('job_name')!r}: {field}{'.' + at if at else ''}: {error.message}")
+                inside = tuple(error.instance_path)
+                at = ".".join(str(p) for p in inside)
+                messages.append((("scrape_configs", index, field, *inside),
+                                 f"job {job.get('job_name')!r}: {field}{'.' + at if at else ''}: {error.message}"))
             job.setdefault("static_configs", []).append({"targets": []})
         jobs.append(job)
     return {**config, "scrape_configs": jobs}, messages

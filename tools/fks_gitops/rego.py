@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from fks_gitops.errors import GitOpsError
+from fks_gitops.problem import Location
 
 # The engine panics with a Rust backtrace on stderr unless told otherwise.
 os.environ["RUST_BACKTRACE"] = "0"
@@ -29,11 +30,21 @@ PREFIXES = ("violation_", "deny_", "warn_")
 
 
 class PolicyError(GitOpsError):
-    """A policy that does not parse or evaluate; `where` is the file (and line) when known."""
+    """A policy that does not parse or evaluate; `location` is the file (and line) when known."""
 
-    def __init__(self, where: str, message: str) -> None:
-        super().__init__(f"{where}: {message}", exit_code=1)
-        self.where, self.detail = where, message
+    def __init__(self, location: Location, message: str) -> None:
+        super().__init__(f"{location}: {message}", exit_code=1)
+        self.location, self.detail = location, message
+
+
+_WHERE = re.compile(r"^(?P<file>.+?)(?::(?P<line>\d+)(?::(?P<col>\d+))?)?$")
+
+
+def _location(where: str) -> Location:
+    """regorus' "policy/x.rego:12:5" -> Location("policy/x.rego", 12, 5)."""
+    match = _WHERE.match(where)
+    line, col = match.group("line"), match.group("col")
+    return Location(match.group("file"), int(line) if line else None, int(col) if col else None)
 
 
 @dataclass(frozen=True)
@@ -69,7 +80,7 @@ def suffix(rule: str) -> str:
 
 def _rego_files(policy_dir: Path, tests: bool) -> list[Path]:
     if not policy_dir.is_dir():
-        raise PolicyError(str(policy_dir), "policy folder not found")
+        raise PolicyError(Location(str(policy_dir)), "policy folder not found")
     files = sorted(policy_dir.rglob("*.rego"))
     return files if tests else [f for f in files if not f.name.endswith("_test.rego")]
 
@@ -79,12 +90,12 @@ def _engine_failure(exc: BaseException) -> bool:
     return isinstance(exc, Exception) or type(exc).__name__ == "PanicException"
 
 
-def _engine_error(exc: BaseException, fallback: str) -> tuple[str, str]:
-    """regorus' multi-line message -> (file:line:col, the `error:` line)."""
+def _engine_error(exc: BaseException, fallback: str) -> tuple[Location, str]:
+    """regorus' multi-line message -> (its ` --> file:line:col`, the `error:` line)."""
     lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()]
     where = next((ln[3:].strip() for ln in lines if ln.startswith("-->")), fallback)
     message = next((ln for ln in lines if ln.startswith("error:")), lines[0] if lines else type(exc).__name__)
-    return where, message.removeprefix("error:").strip()
+    return _location(where), message.removeprefix("error:").strip()
 
 
 def _head_name(rule: dict) -> str | None:

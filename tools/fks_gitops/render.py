@@ -6,7 +6,9 @@
 from __future__ import annotations
 
 import functools
+import json
 import os
+import tempfile
 import re
 import shutil
 import sys
@@ -19,9 +21,12 @@ import yaml
 
 from fks_gitops import yamlload
 from fks_gitops.errors import GitOpsError
-from fks_gitops.problem import Problem
+from fks_gitops import sourcemap
+from fks_gitops.problem import Location, Problem
+from fks_gitops.sourcemap import SourceMap
 from fks_gitops.proc import run
 
+RENDER_TIMEOUT = 120  # seconds; a render that takes longer is stuck (or a YAML bomb)
 HOW_TO_GET = "run `make setup`, or install kustomize >= 5 or kubectl >= 1.27"
 # kustomize spends much of its CPU in Go's garbage collector; collecting less often costs some
 # memory (about 2x) and saves a quarter of the CPU when three renders share two cores.
@@ -35,13 +40,14 @@ class Renderer:
 
 
 class RenderError(GitOpsError):
-    def __init__(self, overlay: str, message: str) -> None:
+    def __init__(self, overlay: str, message: str, location: Location | None = None) -> None:
         super().__init__(f"{overlay}: kustomize failed: {message}", exit_code=1)
         self.overlay, self.detail = overlay, message
+        self.location = location or Location(f"{overlay}/kustomization.yaml")
 
     def problem(self) -> Problem:
-        """How a report shows it: one error at the folder, with kustomize's message."""
-        return Problem(self.overlay, "render", "error", self.detail)
+        """How a report shows it: kustomize's whole message, at the file it names."""
+        return Problem("render", "error", f"kustomize failed: {self.detail}", location=self.location)
 
 
 def _major(version: str) -> int:
@@ -78,30 +84,84 @@ def parse(text: str, where: str, strict: bool = True) -> list[dict]:
 
 
 def render(overlay: Path, label: str | None = None) -> list[dict]:
+    return render_mapped(overlay, label)[0]
+
+
+def render_mapped(overlay: Path, label: str | None = None) -> tuple[list[dict], SourceMap]:
+    """The overlay's documents as Argo CD renders them, and where each came from: kustomize runs
+    once, on a wrapper kustomization outside the repository that adds origin annotations, which
+    are taken out again before anything else sees the documents."""
     label = label or str(overlay)
     if not (overlay / "kustomization.yaml").is_file():
-        raise RenderError(label, "no kustomization.yaml in this folder")
-    proc = run([*renderer().argv, str(overlay)], check=False, env=_ENV)
-    if proc.returncode != 0:
-        raise RenderError(label, _clean(proc.stderr, overlay) or f"exit {proc.returncode}")
-    return parse(proc.stdout, label, strict=False)
+        raise RenderError(label, "no kustomization.yaml in this folder", Location(f"{label}/kustomization.yaml"))
+    with tempfile.TemporaryDirectory(prefix="fks-render-") as tmp:
+        wrapper = Path(tmp)
+        target = os.path.relpath(overlay.absolute(), wrapper)  # kustomize takes no absolute resource roots
+        (wrapper / "kustomization.yaml").write_text(
+            f"resources:\n  - {json.dumps(target)}\nbuildMetadata: [originAnnotations, transformerAnnotations]\n")
+        proc = run([*renderer().argv, str(wrapper)], check=False, env=_ENV, timeout=RENDER_TIMEOUT)
+        root = _root(overlay, label)
+        if proc.returncode != 0:
+            message = _clean(proc.stderr, wrapper, root) or f"kustomize exited with {proc.returncode}"
+            raise RenderError(label, message, _where(message, root, label))
+        return sourcemap.strip(parse(proc.stdout, label, strict=False), wrapper, root)
 
 
-def _clean(stderr: str, overlay: Path) -> str:
-    """kustomize's last line, without kubectl's log prefix and without this machine's paths."""
-    lines = [ln for ln in stderr.strip().splitlines() if ln.strip()]
-    if not lines:
-        return ""
-    last = lines[-1]
-    wrapped = re.search(r'"command failed" err="(.*)"$', last)
-    if wrapped:
-        last = wrapped.group(1).replace('\\"', '"')
-    last = re.sub(r"^Error: ", "", last)
-    root = overlay.resolve()
-    for folder in (root.parent.parent, *root.parents):
-        if (folder / "environments.yaml").exists():
-            return last.replace(f"{folder}/", "")
-    return last
+def _root(overlay: Path, label: str) -> Path:
+    """The repository holding `overlay` (`label` is its path there, like overlays/prod)."""
+    parts = Path(label).parts
+    base = overlay.absolute()
+    if not Path(label).is_absolute() and tuple(base.parts[-len(parts):]) == parts:
+        return Path(*base.parts[: -len(parts)])
+    return base
+
+
+_GO_LOG = re.compile(r'^[EWI]\d{4} [\d:.]+\s+\d+ \S+\] "command failed" err=(?:<|"(?P<inline>.*)")$')
+
+
+def _clean(stderr: str, wrapper: Path, root: Path) -> str:
+    """kustomize's whole message, without kubectl's Go log framing and without this machine's paths."""
+    lines = []
+    for line in stderr.strip().splitlines():
+        framed = _GO_LOG.match(line.strip())
+        if framed:
+            if framed["inline"]:
+                lines.append(framed["inline"].replace('\\"', '"'))
+            continue
+        if line.strip() == ">":
+            continue
+        lines.append(line[1:] if line.startswith("\t") else line)
+    text = "\n".join(ln.rstrip() for ln in lines if ln.strip())
+    text = re.sub(r"^Error: ", "", text)
+    # The wrapper's own framing: kustomize first tries the overlay as a file, then as a folder.
+    text = re.sub(r"^accumulating resources: accumulation err='accumulating resources from '[^']*': "
+                  r"'[^']*' must resolve to a file': recursed accumulation of path '[^']*': ", "", text)
+    for prefix in (f"{root.resolve()}/", f"{root}/", os.path.relpath(root, wrapper) + "/"):
+        text = text.replace(prefix, "")
+    return text
+
+
+_LINE = re.compile(r"\bline (\d+)")
+
+
+def _where(message: str, root: Path, label: str) -> Location:
+    """The file (and line) a kustomize message names, else the overlay's kustomization.yaml at
+    the line of the first name the message quotes from it (a patch path with a typo, say)."""
+    for token in re.findall(r"[\w./-]+\.ya?ml", message):
+        if (root / token).is_file() and not token.endswith(f"{label}/kustomization.yaml"):
+            line = _LINE.search(message[message.find(token):])
+            return Location(token, int(line[1]) if line else None)
+    kustomization = f"{label}/kustomization.yaml"
+    try:
+        lines = (root / kustomization).read_text().splitlines()
+    except OSError:
+        return Location(kustomization)
+    names = [t for t in re.findall(r"[\w.-]+\.ya?ml", message) if t != "kustomization.yaml"]
+    for token in names:
+        for number, text in enumerate(lines, 1):
+            if token in text and not text.lstrip().startswith("#"):
+                return Location(kustomization, number, text.index(token) + 1)
+    return Location(kustomization)
 
 
 class Renders:
@@ -116,18 +176,22 @@ class Renders:
         self.repo, self._pool = repo, pool
         self._futures: dict[str, Future] = {}
         self._lock = threading.Lock()
-        for rel, docs in (known or {}).items():
+        for rel, docs in (known or {}).items():  # rendered elsewhere: no source map
             self._futures[rel] = done = Future()
-            done.set_result(docs)
+            done.set_result((docs, SourceMap(repo, {})))
 
     def start(self, rel: str) -> Future:
+        """A future of (documents, source map)."""
         with self._lock:
             if rel not in self._futures:
-                self._futures[rel] = self._pool.submit(render, self.repo / rel, rel)
+                self._futures[rel] = self._pool.submit(render_mapped, self.repo / rel, rel)
             return self._futures[rel]
 
     def get(self, rel: str) -> list[dict]:
-        return self.start(rel).result()
+        return self.start(rel).result()[0]
+
+    def sources(self, rel: str) -> SourceMap:
+        return self.start(rel).result()[1]
 
 
 def render_all(repo: Path, overlays: list[str]) -> dict[str, list[dict] | RenderError]:

@@ -5,15 +5,12 @@
 from __future__ import annotations
 
 import json
-import re
 from html import escape
 
 from fks_gitops.problem import Problem
 from fks_gitops.validate import Report
 
 FORMATS = ("text", "json", "github", "junit", "sarif")
-# "file:line:col" or "file:line" at the start of `where`: problems that point into a source file.
-_LOCATION = re.compile(r"^(?P<file>[^:\s]+):(?P<line>\d+)(?::(?P<col>\d+))?")
 
 
 def summary(report: Report) -> str:
@@ -26,16 +23,18 @@ def summary(report: Report) -> str:
     )
 
 
-def _location(p: Problem) -> tuple[str, int | None, int | None]:
-    match = _LOCATION.match(p.where)
-    if match:
-        col = match.group("col")
-        return match.group("file"), int(match.group("line")), int(col) if col else None
-    return p.where.split(":")[0], None, None
-
-
 def _text(report: Report) -> str:
     return "\n".join([*map(str, report.problems), *report.notes, summary(report)])
+
+
+def _fields(p: Problem) -> dict:
+    loc, obj = p.location, p.object
+    return {
+        "rule": p.rule, "level": p.level, "message": p.message,
+        "location": {"file": loc.file, "line": loc.line, "col": loc.col} if loc else None,
+        "object": {"kind": obj.kind, "name": obj.name, "namespace": obj.namespace} if obj else None,
+        "environments": list(p.environments),
+    }
 
 
 def _json(report: Report) -> str:
@@ -46,19 +45,27 @@ def _json(report: Report) -> str:
             "seconds": round(report.seconds, 3),
             "renderer": report.renderer,
             "notes": report.notes,
-            "problems": [vars(p) for p in report.problems],
+            "problems": [_fields(p) for p in report.problems],
         },
         indent=2,
     )
 
 
+def _said(p: Problem) -> str:
+    """The message with its object and environments, for formats that show the location apart."""
+    envs = f" [{', '.join(p.environments)}]" if p.environments else ""
+    return f"{p.object}: {p.message}{envs}" if p.object else f"{p.message}{envs}"
+
+
 def _github(report: Report) -> str:
     # https://docs.github.com/actions/reference/workflow-commands-for-github-actions
     def line(p: Problem) -> str:
-        file, row, col = _location(p)
-        where = f"file={file}" + (f",line={row}" if row else "") + (f",col={col}" if col else "")
-        message = f"{p.where}: {p.message}".replace("%", "%25").replace("\n", "%0A")
-        return f"::{p.level} {where},title={p.rule}::{message}"
+        loc = p.location
+        parts = [f"file={loc.file}"] if loc else []
+        parts += [f"line={loc.line}"] if loc and loc.line else []
+        parts += [f"col={loc.col}"] if loc and loc.col else []
+        message = _said(p).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+        return f"::{p.level} {','.join([*parts, f'title={p.rule}'])}::{message}"
 
     return "\n".join([*map(line, report.problems), summary(report)])
 
@@ -69,45 +76,34 @@ def quoteattr(text: str) -> str:
 
 
 def _junit(report: Report) -> str:
-    cases = []
-    def of(p: Problem, env: str) -> bool:
-        return p.where == f"overlays/{env}" or p.where.startswith(f"overlays/{env}:")
-
-    for env in report.environments:
-        mine = [p for p in report.problems if of(p, env)]
-        body = "".join(
+    """One testcase per check and environment (the check is the rule's first part)."""
+    cases: dict[tuple[str, str], list[Problem]] = {}
+    for p in report.problems:
+        for env in p.environments or ("repository",):
+            cases.setdefault((p.rule.split(".")[0], env), []).append(p)
+    body = []
+    for (check, env), found in sorted(cases.items()):
+        failures = "".join(
             f"<failure type={quoteattr(p.rule)} message={quoteattr(p.message)}>{escape(str(p))}</failure>"
-            for p in mine
-            if p.level == "error"
+            for p in found if p.level == "error"
         )
-        cases.append(f'  <testcase classname="validate" name={quoteattr(env)}>{body}</testcase>')
-    rest = [p for p in report.problems if not any(of(p, e) for e in report.environments)]
-    for p in rest:
-        cases.append(
-            f'  <testcase classname="validate" name={quoteattr(p.where)}>'
-            + (f"<failure type={quoteattr(p.rule)} message={quoteattr(p.message)}/>" if p.level == "error" else "")
-            + "</testcase>"
-        )
-    failures = sum(p.level == "error" for p in report.problems)
-    head = (
-        f'<testsuite name="fks-gitops-validate" tests="{len(cases)}" failures="{failures}" '
-        f'time="{report.seconds:.3f}">'
-    )
-    return "\n".join(['<?xml version="1.0" encoding="UTF-8"?>', head, *cases, "</testsuite>"])
+        body.append(f"  <testcase classname={quoteattr(check)} name={quoteattr(env)}>{failures}</testcase>")
+    failed = sum(1 for found in cases.values() if any(p.level == "error" for p in found))
+    head = (f'<testsuite name="fks-gitops-validate" tests="{len(body)}" failures="{failed}" '
+            f'time="{report.seconds:.3f}">')
+    return "\n".join(['<?xml version="1.0" encoding="UTF-8"?>', head, *body, "</testsuite>"])
 
 
 def _sarif(report: Report) -> str:
     # https://docs.oasis-open.org/sarif/sarif/v2.1.0/sarif-v2.1.0.html
     def result(p: Problem) -> dict:
-        file, row, col = _location(p)
-        region = {"startLine": row, **({"startColumn": col} if col else {})} if row else None
-        location = {"artifactLocation": {"uri": file}, **({"region": region} if region else {})}
-        return {
-            "ruleId": p.rule,
-            "level": p.level,
-            "message": {"text": f"{p.where}: {p.message}"},
-            "locations": [{"physicalLocation": location}],
-        }
+        loc = p.location
+        found = {"ruleId": p.rule, "level": p.level, "message": {"text": _said(p)}}
+        if loc:
+            region = {k: v for k, v in (("startLine", loc.line), ("startColumn", loc.col)) if v}
+            physical = {"artifactLocation": {"uri": loc.file}, **({"region": region} if region else {})}
+            found["locations"] = [{"physicalLocation": physical}]
+        return found
 
     rules = sorted({p.rule for p in report.problems})
     run = {

@@ -2,9 +2,10 @@
 
     index = Index.of(docs)
     index.select("fks-trading", {"matchLabels": {"app.kubernetes.io/name": "grafana"}})  # [Pod]
-    list(service(index, service_doc))  # [("references.target-port", "error", "...")]
+    list(service(index, service_doc))  # [("references.target-port", "error", "...", "/spec/ports/0/targetPort")]
 
-Check functions yield findings `(rule, level, message)`; references.check() adds where they are.
+Check functions yield findings `(rule, level, message, pointer)`, the pointer (RFC 6901) to the
+field holding the broken reference; references.check() adds the object they are in.
 """
 from __future__ import annotations
 
@@ -13,7 +14,9 @@ from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-Finding = tuple[str, str, str]
+from fks_gitops.pointer import join
+
+Finding = tuple[str, str, str, str | None]
 
 # Kinds whose pod template labels selectors can pick; CronJob nests its template one level deeper.
 WORKLOADS = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob", "Pod")
@@ -52,6 +55,16 @@ def describe(selector: dict) -> str:
     return ",".join(parts) or "{}"
 
 
+def template_path(doc: dict) -> str | None:
+    """The JSON pointer to a workload's pod template ("" for a Pod), or None for other kinds."""
+    kind = doc.get("kind")
+    if kind == "Pod":
+        return ""
+    if kind == "CronJob":
+        return "/spec/jobTemplate/spec/template"
+    return "/spec/template" if kind in WORKLOADS else None
+
+
 def template(doc: dict) -> dict | None:
     """The pod template (metadata + spec) of a workload, the Pod itself, or None."""
     kind, spec = doc.get("kind"), doc.get("spec") or {}
@@ -68,6 +81,7 @@ class Pod:
     namespace: str | None
     labels: dict
     spec: dict
+    path: str  # JSON pointer to `spec` in the owner, e.g. /spec/template/spec
 
 
 def _key(doc: dict) -> tuple[str, str | None, str]:
@@ -96,7 +110,7 @@ class Index:
             tpl = template(doc)
             if tpl is not None:
                 labels = (tpl.get("metadata") or {}).get("labels") or {}
-                pod = Pod(doc, key[1], labels, tpl.get("spec") or {})
+                pod = Pod(doc, key[1], labels, tpl.get("spec") or {}, f"{template_path(doc)}/spec")
                 pods[key[1]].append(pod)
                 for name, value in labels.items():
                     by_label[(key[1], name, str(value))].append(pod)
@@ -124,8 +138,8 @@ def _meta(doc: dict) -> tuple[str | None, str | None, dict]:
     return meta.get("namespace"), meta.get("name"), doc.get("spec") or {}
 
 
-def _no_pod(what: str, selector: dict, ns: str | None, level: str = "error") -> Finding:
-    return "references.selector", level, f"{what} {describe(selector)!r} matches no pod template in {ns}"
+def _no_pod(what: str, selector: dict, at: str, level: str = "error") -> Finding:
+    return "references.selector", level, f"{what} {describe(selector)!r} matches no pod template", at
 
 
 def _containers(spec: dict) -> list[dict]:
@@ -141,31 +155,33 @@ def service(index: Index, doc: dict) -> Iterator[Finding]:
     selector = {"matchLabels": spec["selector"]}
     pods = index.select(ns, selector)
     if not pods:
-        yield _no_pod("selector", selector, ns)
+        yield _no_pod("selector", selector, "/spec/selector")
         return
     declared = [p for pod in pods for c in _containers(pod.spec) for p in c.get("ports") or ()]
-    for port in spec.get("ports") or ():
+    for i, port in enumerate(spec.get("ports") or ()):
         target = port.get("targetPort", port.get("port"))
         field = "containerPort" if isinstance(target, int) else "name"
         if not any(p.get(field) == target for p in declared):
             have = ", ".join(sorted({f"{p.get('name', '-')} {p.get('containerPort')}" for p in declared})) or "none"
             yield ("references.target-port", "error",
                    f"port {port.get('name') or port.get('port')!r}: targetPort {target!r} is no "
-                   f"containerPort {'number' if field == 'containerPort' else 'name'} of the selected pods (they have: {have})")
+                   f"containerPort {'number' if field == 'containerPort' else 'name'} of the selected pods (they have: {have})",
+                   join("/spec/ports", i, "targetPort" if "targetPort" in port else "port"))
 
 
 def network_policy(index: Index, doc: dict) -> Iterator[Finding]:
     ns, _, spec = _meta(doc)
     selector = spec.get("podSelector")
     if selector and not index.select(ns, selector):  # an empty podSelector means every pod
-        yield _no_pod("podSelector", selector, ns)
+        yield _no_pod("podSelector", selector, "/spec/podSelector")
     for direction, side in (("ingress", "from"), ("egress", "to")):
-        for rule in spec.get(direction) or ():
-            for peer in rule.get(side) or ():
+        for r, rule in enumerate(spec.get(direction) or ()):
+            for p, peer in enumerate(rule.get(side) or ()):
                 peer_selector = peer.get("podSelector")
                 # With a namespaceSelector the peer pods live elsewhere, beyond this render.
                 if peer_selector and "namespaceSelector" not in peer and not index.select(ns, peer_selector):
-                    yield _no_pod(f"{direction} peer podSelector", peer_selector, ns, "warning")
+                    yield _no_pod(f"{direction} peer podSelector", peer_selector,
+                                  join("/spec", direction, r, side, p, "podSelector"), "warning")
 
 
 def _group(api_version: str | None) -> str:
@@ -178,12 +194,13 @@ def hpa(index: Index, doc: dict) -> Iterator[Finding]:
     target = index.get(ref.get("kind"), ns, ref.get("name"))
     if target is None or _group(target.get("apiVersion")) != _group(ref.get("apiVersion")):
         yield ("references.hpa-target", "error",
-               f"scaleTargetRef {ref.get('kind')}/{ref.get('name')} ({ref.get('apiVersion')}) not found in {ns}")
+               f"scaleTargetRef {ref.get('kind')}/{ref.get('name')} ({ref.get('apiVersion')}) not found",
+               "/spec/scaleTargetRef")
         return
     # The HPA counts the pods that the target's own selector picks.
     selector = (target.get("spec") or {}).get("selector")
     if not index.select(ns, selector):
-        yield _no_pod(f"target {ref.get('kind')}/{ref.get('name')} selector", selector or {}, ns)
+        yield _no_pod(f"target {ref.get('kind')}/{ref.get('name')} selector", selector or {}, "/spec/scaleTargetRef")
 
 
 def _replicas(index: Index, workload: dict) -> int:
@@ -203,24 +220,26 @@ def _scaled(value: int | str, total: int) -> int | None:
         return None  # malformed: the schema check reports it
 
 
-def _disruptions(spec: dict, total: int) -> tuple[int | None, str]:
+def _disruptions(spec: dict, total: int) -> tuple[int | None, str, str]:
+    """(evictions allowed, the budget as set, the pointer to it)."""
     if "maxUnavailable" in spec:
         unavailable = _scaled(spec["maxUnavailable"], total)
-        return (None if unavailable is None else min(unavailable, total)), f"maxUnavailable {spec['maxUnavailable']}"
+        return ((None if unavailable is None else min(unavailable, total)), f"maxUnavailable {spec['maxUnavailable']}",
+                "/spec/maxUnavailable")
     if "minAvailable" in spec:
         healthy = _scaled(spec["minAvailable"], total)
-        return (None if healthy is None else total - healthy), f"minAvailable {spec['minAvailable']}"
-    return total, ""
+        return (None if healthy is None else total - healthy), f"minAvailable {spec['minAvailable']}", "/spec/minAvailable"
+    return total, "", "/spec"
 
 
 def pdb(index: Index, doc: dict) -> Iterator[Finding]:
     ns, name, spec = _meta(doc)
     pods = index.select(ns, spec.get("selector"))
     if not pods:
-        yield _no_pod("selector", spec.get("selector") or {}, ns)
+        yield _no_pod("selector", spec.get("selector") or {}, "/spec/selector")
         return
     total = sum(_replicas(index, p.owner) for p in pods if p.owner.get("kind") in SCALABLE)
-    allowed, budget = _disruptions(spec, total)
+    allowed, budget, at = _disruptions(spec, total)
     if total > 0 and allowed is not None and allowed < 1:
         yield ("references.pdb-eviction", "error",
-               f"PDB {name} allows no eviction at {total} replica{'s' * (total != 1)} ({budget}); use maxUnavailable: 1")
+               f"PDB {name} allows no eviction at {total} replica{'s' * (total != 1)} ({budget}); use maxUnavailable: 1", at)

@@ -2,7 +2,7 @@
 compared by validate.
 
     path = write(config, dt.date(2026, 12, 1))      # argocd/projects/fks-trading.yaml, comments kept
-    problems = check(where, project_doc, config, today)
+    problems = check(project, config, today)        # project: an argocd.Manifest
 
 The start date is recorded on the AppProject, so validate regenerates exactly what was
 committed and a later run of the command differs only where environments.yaml or the calendar does.
@@ -71,31 +71,33 @@ def write(config: Config, start: dt.date) -> Path:
     return path
 
 
-def _start(annotations: dict, where: str) -> tuple[dt.date | None, list[Problem]]:
+def _start(annotations: dict, project) -> tuple[dt.date | None, list[Problem]]:
     try:
         return dt.date.fromisoformat(str(annotations[FROM])), []
     except (KeyError, ValueError):
         message = f"annotation {FROM} is missing or not YYYY-MM-DD; run {COMMAND} to write the sync windows"
-        return None, [Problem(where, "argocd.sync-windows", "error", message)]
+        return None, [project.problem("argocd.sync-windows", message, "metadata", "annotations", FROM)]
 
 
-def check(where: str, project: dict, config: Config, today: dt.date) -> list[Problem]:
-    """Problems when the committed windows are not what COMMAND writes, or end within WARN_DAYS."""
-    annotations = (project.get("metadata") or {}).get("annotations") or {}
-    start, problems = _start(annotations, where)
+def check(project, config: Config, today: dt.date) -> list[Problem]:
+    """Problems when the committed windows are not what COMMAND writes, or end within WARN_DAYS;
+    `project` is an argocd.Manifest, so each problem has the line of its field."""
+    annotations = (project.doc.get("metadata") or {}).get("annotations") or {}
+    start, problems = _start(annotations, project)
     if start is None:
         return problems
-    want, have = generate(config, start), (project.get("spec") or {}).get("syncWindows") or []
+    want, have = generate(config, start), (project.doc.get("spec") or {}).get("syncWindows") or []
     until = horizon(start)
     if have != want or str(annotations.get(UNTIL)) != until.isoformat():
         missing = [w["description"] for w in want if w not in have]
         extra = [w.get("description", w.get("schedule")) for w in have if w not in want]
         detail = f"{len(missing)} missing, {len(extra)} not from environments.yaml"
         first = (missing or extra or [f"{UNTIL} is not {until}"])[0]
-        problems.append(Problem(where, "argocd.sync-windows", "error",
-                                f"syncWindows differ from environments.yaml from {start} ({detail}; first: {first!r}); "
-                                f"run {COMMAND} --from {start}"))
+        problems.append(project.problem("argocd.sync-windows",
+                                        f"syncWindows differ from environments.yaml from {start} ({detail}; first: {first!r}); "
+                                        f"run {COMMAND} --from {start}", "spec", "syncWindows"))
     if until - today <= dt.timedelta(days=WARN_DAYS):
-        problems.append(Problem(where, "argocd.sync-windows-horizon", "error",
-                                f"sync windows end {until}, within {WARN_DAYS} days; run {COMMAND} to extend them a year from today"))
+        problems.append(project.problem("argocd.sync-windows-horizon",
+                                        f"sync windows end {until}, within {WARN_DAYS} days; "
+                                        f"run {COMMAND} to extend them a year from today", "metadata", "annotations", UNTIL))
     return problems

@@ -12,13 +12,14 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from fks_gitops import environments, render
 from fks_gitops.environments import Config, Environment
 from fks_gitops.errors import GitOpsError
-from fks_gitops.problem import Problem
+from fks_gitops.problem import Location, Problem, merge
+from fks_gitops.sourcemap import SourceMap
 
 
 @dataclass(frozen=True)
@@ -94,7 +95,7 @@ def validate(
         def wanted(listed: list[tuple[str, Callable]]) -> list[tuple[str, Callable]]:
             return [(name, f) for name, f in listed if name not in skip]
 
-        futures: list[Future] = [check_pool.submit(_run, name, "repository", f, whole) for name, f in wanted(checks.REPOSITORY_FILES)]
+        futures: list[Future] = [check_pool.submit(_run, name, f, whole) for name, f in wanted(checks.REPOSITORY_FILES)]
         for path in checks.extra_renders(whole):
             renders.start(path)
         if len(known) < len(selected):  # a head start only pays while kustomize still runs
@@ -103,37 +104,67 @@ def validate(
         for future in as_completed(pending):
             env = pending[future]
             try:
-                env_docs = future.result()
+                env_docs, sources = future.result()
             except render.RenderError as exc:
-                problems.append(exc.problem())
+                problems.append(replace(exc.problem(), environments=(env.name,)))
                 continue
             docs[env.name] = env_docs
             ctx = EnvContext(config, env, env_docs, locations)
-            futures += [check_pool.submit(_run, name, ctx.where, f, ctx) for name, f in wanted(checks.PER_ENVIRONMENT)]
-        futures += [check_pool.submit(_run, name, "repository", f, whole) for name, f in wanted(checks.WHOLE_REPOSITORY)]
+            futures += [check_pool.submit(_run_env, name, f, ctx, sources) for name, f in wanted(checks.PER_ENVIRONMENT)]
+        futures += [check_pool.submit(_run_whole, name, f, whole) for name, f in wanted(checks.WHOLE_REPOSITORY)]
         for future in futures:
             problems += future.result()
     notes = []
-    if len(docs) < 2:
+    if len(selected) < 2:
         notes.append("parity not compared: it needs two environments (run without --env)")
+    elif len(docs) < len(selected):
+        missing = ", ".join(e.name for e in selected if e.name not in docs)
+        notes.append(f"parity not compared for {missing}: it did not render")
     return Report(
         environments=[e.name for e in selected],
         objects=sum(len(d) for d in docs.values()),
-        problems=sorted(set(problems), key=_order),
+        problems=merge(problems, [e.name for e in config.environments]),
         seconds=time.perf_counter() - started,
         renderer=renderer.version,
         notes=notes,
     )
 
 
-def _run(name: str, where: str, check: Callable, ctx: object) -> list[Problem]:
+def _run(name: str, check: Callable, ctx: object) -> list[Problem]:
     try:
         return check(ctx)
     except GitOpsError:
         raise
     except Exception as exc:  # malformed input can trip a check; say which, keep the others' results
         message = f"check {name!r} failed: {type(exc).__name__}: {exc}; fix the schema errors first, else report a bug"
-        return [Problem(where, "validate.check-failed", "error", message)]
+        where = f"{ctx.env.overlay}/kustomization.yaml" if isinstance(ctx, EnvContext) else environments.FILE
+        return [Problem("validate.check-failed", "error", message, location=Location(where))]
+
+
+def _run_env(name: str, check: Callable, ctx: EnvContext, sources: SourceMap) -> list[Problem]:
+    """One environment's check, each problem at the line to edit and tagged with the environment."""
+    return [_placed(p, ctx.env, sources) for p in _run(name, check, ctx)]
+
+
+def _run_whole(name: str, check: Callable, ctx: RepoContext) -> list[Problem]:
+    """A whole-repository check; a problem it found in one environment's render (parity) is
+    located through that environment's source map."""
+    found = []
+    for p in _run(name, check, ctx):
+        if p.location is None and p.environments:
+            env = ctx.config.get(p.environments[0])
+            p = _placed(p, env, ctx.renders.sources(env.overlay))
+        found.append(p)
+    return found
+
+
+def _placed(p: Problem, env: Environment, sources: SourceMap) -> Problem:
+    location = p.location
+    if location is None and p.object is not None:
+        location = sources.locate(p.object, p.pointer)
+    if location is None:  # no object, or one kustomize made from no file: the overlay
+        location = Location(f"{env.overlay}/kustomization.yaml")
+    return replace(p, location=location, environments=p.environments or (env.name,))
 
 
 def _warm_up(work: Callable[[], object]) -> None:
@@ -143,6 +174,3 @@ def _warm_up(work: Callable[[], object]) -> None:
     except Exception:  # noqa: BLE001 - the environment's own check reports any failure
         pass
 
-
-def _order(p: Problem) -> tuple:
-    return (p.where.split(":")[0], p.level != "error", p.where, p.rule, p.message)

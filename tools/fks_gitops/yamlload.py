@@ -2,6 +2,7 @@
 
     raw = load_strings(path.read_text(), "environments.yaml")  # one document, every scalar a string
     docs = load_all(path.read_text(), "argocd/root.yaml")       # SafeLoader documents, empty ones dropped
+    pairs = load_all_nodes(text, "argocd/root.yaml")             # [(node, document)]: lines of fields
     refuse_duplicates(text, "overlays/prod/kustomization.yaml")  # before a ruamel.yaml round trip
     found = duplicates(text)                                     # [Duplicate], for validate's scan
 
@@ -67,7 +68,7 @@ def _invalid(exc: yaml.YAMLError, where: str) -> GitOpsError:
     return GitOpsError(f"{at}: not valid YAML: {problem}")
 
 
-def _documents(text: str, where: str, loader_class: type) -> list:
+def _documents(text: str, where: str, loader_class: type, nodes: bool = False) -> list:
     """Each document composed (in C), checked, then constructed: one parse for both."""
     loader = loader_class(text)
     try:
@@ -77,7 +78,8 @@ def _documents(text: str, where: str, loader_class: type) -> list:
             found = _in_tree(node)
             if found:
                 raise found[0].error(where)
-            docs.append(loader.construct_document(node))
+            doc = loader.construct_document(node)
+            docs.append((node, doc) if nodes else doc)
         return docs
     except yaml.YAMLError as exc:
         raise _invalid(exc, where) from None
@@ -96,6 +98,34 @@ def load_strings(text: str, where: str) -> object:
 def load_all(text: str, where: str) -> list:
     """Every non-empty document in `text`, typed as YAML 1.1 reads it (SafeLoader)."""
     return [d for d in _documents(text, where, yaml.CSafeLoader) if d]
+
+
+def load_all_nodes(text: str, where: str) -> list[tuple[Node, object]]:
+    """As load_all, each document with its composed node: the node's marks give every field's line."""
+    return [(node, doc) for node, doc in _documents(text, where, yaml.CSafeLoader, nodes=True) if doc]
+
+
+def position(node: Node | None, path: tuple = ()) -> tuple[int | None, int | None]:
+    """1-based line and column of the deepest node on `path` (keys, list indexes) that exists:
+    a key's own line for a mapping entry; (None, None) without a node.
+
+        position(node, ("spec", "source", "targetRevision"))  # (12, 5)
+    """
+    if node is None:
+        return None, None
+    mark = node.start_mark
+    for step in path:
+        if isinstance(node, MappingNode):
+            pair = next(((k, v) for k, v in node.value if isinstance(k, ScalarNode) and k.value == str(step)), None)
+            if pair is None:
+                break
+            mark, node = pair[0].start_mark, pair[1]
+        elif isinstance(node, SequenceNode) and isinstance(step, int) and 0 <= step < len(node.value):
+            node = node.value[step]
+            mark = node.start_mark
+        else:
+            break
+    return mark.line + 1, mark.column + 1
 
 
 def duplicates(text: str) -> list[Duplicate]:

@@ -20,7 +20,7 @@ from fks_gitops.checks import duplicate_keys as yamlscan
 
 
 def _schemas(ctx) -> list:
-    return schemas.check(ctx.docs, ctx.where, ctx.env.kubernetes, ctx.schema_locations, ctx.config.schema_allow,
+    return schemas.check(ctx.docs, ctx.env.kubernetes, ctx.schema_locations, ctx.config.schema_allow,
                          repo_schemas=ctx.config.repo / "schemas")
 
 
@@ -29,7 +29,7 @@ def _policies(ctx) -> list:
 
 
 def _references(ctx) -> list:
-    return references.check(ctx.docs, ctx.where)
+    return references.check(ctx.docs)
 
 
 def _sealed_secrets(ctx) -> list:

@@ -6,13 +6,15 @@ from __future__ import annotations
 
 import datetime as dt
 import fnmatch
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from fks_gitops import render, syncwindows_file
+from yaml import Node
+
+from fks_gitops import render, syncwindows_file, yamlload
 from fks_gitops.checks import argocd_project
 from fks_gitops.errors import GitOpsError
-from fks_gitops.problem import Problem
+from fks_gitops.problem import Location, ObjectRef, Problem
 
 FOLDER = "argocd"
 FINALIZER = "resources-finalizer.argocd.argoproj.io"
@@ -21,58 +23,76 @@ PSA = "pod-security.kubernetes.io/"
 
 @dataclass(frozen=True)
 class Manifest:
+    """One document of a file under argocd/, with its YAML node for the line of any field.
+
+        app.problem("argocd.source", "targetRevision 'HEAD' is not 'main'", "spec", "source", "targetRevision")
+    """
     file: str
     doc: dict
+    node: Node | None = field(default=None, compare=False, repr=False)
 
-    @property
-    def where(self) -> str:
-        return f"{self.file}: {self.doc.get('kind')}/{(self.doc.get('metadata') or {}).get('name', '?')}"
+    def location(self, *path: str | int) -> Location:
+        """The line of the field at `path`, or of its nearest parent that exists."""
+        return Location(self.file, *yamlload.position(self.node, path))
+
+    def problem(self, rule: str, message: str, *path: str | int) -> Problem:
+        return Problem(rule, "error", message, self.location(*path), ObjectRef.of(self.doc))
 
 
 def load(repo: Path) -> list[Manifest]:
     found = []
     for path in sorted((repo / FOLDER).rglob("*.y*ml")):
         rel = str(path.relative_to(repo))
-        found += [Manifest(rel, d) for d in render.parse(path.read_text(), rel)]
+        found += [Manifest(rel, d, n) for n, d in yamlload.load_all_nodes(path.read_text(), rel)]
     return found
 
 
-def _app_problems(app: Manifest, ctx, projects: dict[str, dict], rendered_apps: dict) -> list[Problem]:
+def _shown(value: object) -> str:
+    return "unset" if value is None else repr(value)
+
+
+def _app_problems(app: Manifest, ctx, projects: dict[str, Manifest], rendered_apps: dict) -> list[Problem]:
     spec = app.doc.get("spec") or {}
     source, dest = spec.get("source") or {}, spec.get("destination") or {}
     path, namespace = source.get("path", ""), dest.get("namespace", "")
     problems = []
 
-    def add(rule: str, message: str) -> None:
-        problems.append(Problem(app.where, f"argocd.{rule}", "error", message))
+    def add(rule: str, message: str, *at: str) -> None:
+        problems.append(app.problem(f"argocd.{rule}", message, *at))
 
     project = projects.get(spec.get("project", ""))
     if project is None:
-        add("project", f"project {spec.get('project')!r} is not an AppProject in {FOLDER}/; use {ctx.config.project!r}")
+        add("project", f"project {_shown(spec.get('project'))} is not an AppProject in {FOLDER}/; "
+                       f"use {ctx.config.project!r}", "spec", "project")
     if source.get("repoURL") != ctx.config.repository:
-        add("source", f"repoURL {source.get('repoURL')!r} is not this repository {ctx.config.repository!r}")
+        add("source", f"repoURL {_shown(source.get('repoURL'))} is not this repository {ctx.config.repository!r}",
+            "spec", "source", "repoURL")
     if str(source.get("targetRevision", "HEAD")) != ctx.config.revision:
-        add("source", f"targetRevision {source.get('targetRevision')!r} is not {ctx.config.revision!r}")
+        add("source", f"targetRevision {_shown(source.get('targetRevision'))} is not {ctx.config.revision!r}",
+            "spec", "source", "targetRevision")
     if FINALIZER not in ((app.doc.get("metadata") or {}).get("finalizers") or []):
-        add("finalizer", f"no {FINALIZER} finalizer; deleting the Application would orphan its resources")
+        add("finalizer", f"no {FINALIZER} finalizer; deleting the Application would orphan its resources",
+            "metadata", "finalizers")
     sync = spec.get("syncPolicy") or {}
     # The environments' namespaces come from Argo CD; argocd and the cluster pieces need none.
     makes_namespace = any(path == env.overlay for env in ctx.config.environments)
     if makes_namespace and "CreateNamespace=true" not in (sync.get("syncOptions") or []):
-        add("sync", "syncOptions lacks CreateNamespace=true")
+        add("sync", "syncOptions lacks CreateNamespace=true", "spec", "syncPolicy", "syncOptions")
     automated = sync.get("automated") or {}
     if not (automated.get("prune") and automated.get("selfHeal")):
-        add("sync", "automated sync needs prune: true and selfHeal: true so git stays the truth")
+        add("sync", "automated sync needs prune: true and selfHeal: true so git stays the truth",
+            "spec", "syncPolicy", "automated")
     result = rendered_apps.get(path)
     if isinstance(result, str):
-        add("path", result)
+        add("path", result, "spec", "source", "path")
     for env in ctx.config.environments:
         if path == env.overlay and namespace != env.namespace:
-            add("destination", f"destination namespace {namespace!r} is not {env.name}'s namespace {env.namespace!r}")
+            add("destination", f"destination namespace {namespace!r} is not {env.name}'s namespace {env.namespace!r}",
+                "spec", "destination", "namespace")
     if "CreateNamespace=true" in (sync.get("syncOptions") or []):
         problems += _pod_security(app, ctx, path, sync)
     if project is not None:
-        problems += argocd_project.check(app.where, project, app.doc, result if isinstance(result, list) else [])
+        problems += argocd_project.check(app, project, result if isinstance(result, list) else [])
     return problems
 
 
@@ -81,8 +101,9 @@ def _pod_security(app: Manifest, ctx, path: str, sync: dict) -> list[Problem]:
     labels = (sync.get("managedNamespaceMetadata") or {}).get("labels") or {}
     want = {f"{PSA}enforce": "restricted"}
     want.update({f"{PSA}enforce-version": f"v{env.kubernetes}" for env in ctx.config.environments if env.overlay == path})
-    return [Problem(app.where, "argocd.pod-security", "error",
-                    f"syncPolicy.managedNamespaceMetadata.labels[{key!r}] is {labels.get(key)!r}; set it to {value!r}")
+    return [app.problem("argocd.pod-security",
+                        f"syncPolicy.managedNamespaceMetadata.labels[{key!r}] is {_shown(labels.get(key))}; set it to {value!r}",
+                        "spec", "syncPolicy", "managedNamespaceMetadata", "labels", key)
             for key, value in want.items() if labels.get(key) != value]
 
 
@@ -120,7 +141,7 @@ def _sync_windows(ctx, manifests: list[Manifest]) -> list[Problem]:
     # The real clock on purpose: the horizon check is about when validate runs, not about a commit.
     today = dt.datetime.now(dt.timezone.utc).date()
     return [p for m in manifests if m.doc.get("kind") == "AppProject" and m.doc["metadata"].get("name") == ctx.config.project
-            for p in syncwindows_file.check(m.where, m.doc, ctx.config, today)]
+            for p in syncwindows_file.check(m, ctx.config, today)]
 
 
 def check(ctx) -> list[Problem]:
@@ -130,7 +151,7 @@ def check(ctx) -> list[Problem]:
     if not ctx.everything:  # --env: only the Applications that deploy the named environments
         overlays = {e.overlay for e in ctx.config.select(list(ctx.selected))}
         apps = [a for a in apps if ((a.doc.get("spec") or {}).get("source") or {}).get("path") in overlays]
-    projects = {m.doc["metadata"]["name"]: m.doc for m in manifests if m.doc.get("kind") == "AppProject"}
+    projects = {m.doc["metadata"]["name"]: m for m in manifests if m.doc.get("kind") == "AppProject"}
     rendered_apps = {}
     for app in apps:
         source = (app.doc.get("spec") or {}).get("source") or {}
@@ -142,10 +163,13 @@ def check(ctx) -> list[Problem]:
     problems += _sync_windows(ctx, manifests)
     for env in ctx.config.select(list(ctx.selected)):
         mine = [a for a in apps if ((a.doc.get("spec") or {}).get("source") or {}).get("path") == env.overlay]
-        if len(mine) != 1:
-            problems.append(Problem(f"{FOLDER}/", "argocd.environment", "error",
-                                    f"environment {env.name!r} has {len(mine)} Applications with path {env.overlay}; it needs exactly one"))
+        message = f"environment {env.name!r} has {len(mine)} Applications with path {env.overlay}; it needs exactly one"
+        if not mine:  # no file to point at: the Application is missing from argocd/
+            problems.append(Problem("argocd.environment", "error", f"{message}: add one under {FOLDER}/"))
+        elif len(mine) > 1:
+            problems += [a.problem("argocd.environment", message, "spec", "source", "path") for a in mine]
         elif mine[0].doc["metadata"].get("name") != env.application:
-            problems.append(Problem(mine[0].where, "argocd.environment", "error",
-                                    f"Application for {env.name} is named {mine[0].doc['metadata'].get('name')!r}, environments.yaml says {env.application!r}"))
+            problems.append(mine[0].problem(
+                "argocd.environment", f"Application for {env.name} is named {_shown(mine[0].doc['metadata'].get('name'))}, "
+                                      f"environments.yaml says {env.application!r}", "metadata", "name"))
     return problems

@@ -1,6 +1,6 @@
 """What an Application's AppProject lets it do, checked against what the Application renders.
 
-    problems = check(app_where, project, source, destination, rendered_docs)
+    problems = check(app, project, rendered_docs)   # argocd.Manifest each
 
 Argo CD's own rules: a namespaced kind is allowed when the project gives no
 namespaceResourceWhitelist or lists it, and no blacklist names it; a cluster-scoped kind
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import fnmatch
 
-from fks_gitops.problem import Problem
+from fks_gitops.problem import ObjectRef, Problem
 
 # Cluster-scoped kinds an Application may render; each needs the AppProject's clusterResourceWhitelist.
 CLUSTER_SCOPED = {"Namespace", "ClusterRole", "ClusterRoleBinding", "ClusterIssuer", "CustomResourceDefinition",
@@ -38,41 +38,52 @@ def _kinds(app_doc: dict, docs: list[dict]) -> set[tuple[str, str]]:
     return needed | {(d.get("apiVersion", "").rpartition("/")[0], d["kind"]) for d in docs if d.get("kind")}
 
 
-def _kind_problems(where: str, name: str, spec: dict, app_doc: dict, docs: list[dict]) -> list[Problem]:
+def _kind_problems(app, project, docs: list[dict]) -> list[Problem]:
+    spec, name = project.doc.get("spec") or {}, project.doc["metadata"]["name"]
     problems = []
-    for group, kind in sorted(_kinds(app_doc, docs)):
+    for group, kind in sorted(_kinds(app.doc, docs)):
         if permitted(spec, group, kind):
             continue
         if kind in CLUSTER_SCOPED:
-            problems.append(Problem(where, "argocd.project-cluster-resource", "error",
-                                    f"AppProject {name!r} does not allow cluster-scoped {kind} (group {group!r}); add it to clusterResourceWhitelist"))
+            message = f"AppProject {name!r} does not allow cluster-scoped {kind} (group {group!r}); add it to clusterResourceWhitelist"
+            problems.append(_needs(app, project, "argocd.project-cluster-resource", message, "clusterResourceWhitelist"))
+        elif _listed(spec.get("namespaceResourceBlacklist"), group, kind):
+            message = f"AppProject {name!r} does not allow {kind} (group {group!r}); namespaceResourceBlacklist denies it"
+            problems.append(_needs(app, project, "argocd.project-namespace-resource", message, "namespaceResourceBlacklist"))
         else:
-            fix = ("namespaceResourceBlacklist denies it" if _listed(spec.get("namespaceResourceBlacklist"), group, kind)
-                   else "add it to namespaceResourceWhitelist")
-            problems.append(Problem(where, "argocd.project-namespace-resource", "error",
-                                    f"AppProject {name!r} does not allow {kind} (group {group!r}); {fix}"))
+            message = f"AppProject {name!r} does not allow {kind} (group {group!r}); add it to namespaceResourceWhitelist"
+            problems.append(_needs(app, project, "argocd.project-namespace-resource", message, "namespaceResourceWhitelist"))
     return problems
 
 
-def _self_managed(where: str, name: str, docs: list[dict]) -> list[Problem]:
+def _needs(app, project, rule: str, message: str, field: str) -> Problem:
+    """About the Application that needs it, at the AppProject's field the fix goes in."""
+    return Problem(rule, "error", message, project.location("spec", field), ObjectRef.of(app.doc))
+
+
+def _self_managed(app, name: str, docs: list[dict]) -> list[Problem]:
     # An Application that syncs its own AppProject could widen its own permissions by a commit.
     if any(d.get("kind") == "AppProject" and (d.get("metadata") or {}).get("name") == name for d in docs):
-        return [Problem(where, "argocd.project-self-managed", "error",
-                        f"the Application syncs its own AppProject {name!r}; exclude that file from its source (directory.exclude)")]
+        return [app.problem("argocd.project-self-managed",
+                            f"the Application syncs its own AppProject {name!r}; exclude that file from its source (directory.exclude)",
+                            "spec", "source", "directory")]
     return []
 
 
-def check(where: str, project: dict, app_doc: dict, docs: list[dict]) -> list[Problem]:
-    spec, name = project.get("spec") or {}, project["metadata"]["name"]
-    app_spec = app_doc.get("spec") or {}
+def check(app, project, docs: list[dict]) -> list[Problem]:
+    """`app` and `project` are argocd.Manifest: documents with the lines of their fields."""
+    spec, name = project.doc.get("spec") or {}, project.doc["metadata"]["name"]
+    app_spec = app.doc.get("spec") or {}
     source, dest = app_spec.get("source") or {}, app_spec.get("destination") or {}
     problems = []
     if not any(fnmatch.fnmatchcase(source.get("repoURL", ""), r) for r in spec.get("sourceRepos") or []):
-        problems.append(Problem(where, "argocd.project-source", "error",
-                                f"AppProject {name!r} does not allow source {source.get('repoURL')!r}; add it to sourceRepos"))
+        shown = repr(source["repoURL"]) if source.get("repoURL") else "(none)"
+        problems.append(_needs(app, project, "argocd.project-source",
+                               f"AppProject {name!r} does not allow source {shown}; add it to sourceRepos", "sourceRepos"))
     allowed = [(d.get("server", "*"), d.get("namespace", "*")) for d in spec.get("destinations") or []]
     want = (dest.get("server", ""), dest.get("namespace", ""))
     if not any(fnmatch.fnmatchcase(want[0], s) and fnmatch.fnmatchcase(want[1], n) for s, n in allowed):
-        problems.append(Problem(where, "argocd.project-destination", "error",
-                                f"AppProject {name!r} does not allow destination {want[0]} namespace {want[1]!r}; add it to destinations"))
-    return problems + _kind_problems(where, name, spec, app_doc, docs) + _self_managed(where, name, docs)
+        problems.append(_needs(app, project, "argocd.project-destination",
+                               f"AppProject {name!r} does not allow destination {want[0]} namespace {want[1]!r}; "
+                               "add it to destinations", "destinations"))
+    return problems + _kind_problems(app, project, docs) + _self_managed(app, name, docs)

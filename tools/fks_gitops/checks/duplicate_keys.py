@@ -1,6 +1,6 @@
 """Duplicate keys in the repository's YAML files, as a validate check.
 
-    problems = check(repo)   # [Problem("base/x/p.yaml:7:3", "yaml.duplicate-key", "error", ...)]
+    problems = check(repo)   # [Problem("yaml.duplicate-key", "error", ..., Location("base/x/p.yaml", 7, 3))]
 
 kustomize refuses a key twice in a resource file, but in a kustomization.yaml or a patch it
 keeps one of the two in silence (the last `namespace:`, the first key of a patch), so the
@@ -14,7 +14,7 @@ from pathlib import Path
 
 from fks_gitops import yamlload
 from fks_gitops.errors import GitOpsError
-from fks_gitops.problem import Problem
+from fks_gitops.problem import Problem, in_file
 from fks_gitops.proc import require, run
 
 RULE = "yaml.duplicate-key"
@@ -37,5 +37,5 @@ def check(repo: Path) -> list[Problem]:
         path = repo / rel
         if path.is_file() and not path.is_symlink():
             text = path.read_text(errors="replace")
-            problems += [Problem(f"{rel}:{d.line}:{d.col}", RULE, "error", d.message) for d in yamlload.duplicates(text)]
+            problems += [in_file(rel, RULE, "error", d.message, d.line, d.col) for d in yamlload.duplicates(text)]
     return problems

@@ -17,16 +17,24 @@ import tempfile
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 
 import yaml
 
-from fks_gitops import prometheus_sd, resultcache
-from fks_gitops.problem import Problem
+from fks_gitops import prometheus_sd, resultcache, yamlload
+from fks_gitops.problem import Location, Problem
 from fks_gitops.proc import require, run
 
 HOW_TO_GET = "run `make setup` (Debian packages prometheus and prometheus-alertmanager)"
-_LOCATED = re.compile(r"^\s*(?P<file>[\w./-]+):\s?(?P<line>\d+):(?P<col>\d+):\s*(?P<msg>.+)$")
+CONFIG_RULE = "monitoring.prometheus-config"
+_LOCATED = re.compile(r"^(?P<file>[\w./-]+):\s?(?P<line>\d+):(?P<col>\d+):\s*(?P<msg>.+)$")
+# YAML errors: `<file>: yaml: line 9: ...`, or `parsing YAML file <file>: yaml: line 3: ...`, or
+# `yaml: unmarshal errors:` followed by one `line 3: ...` per field.
+_PARSING = re.compile(r"^parsing YAML file (?P<file>[\w./-]+):\s*")
+_YAML_LINE = re.compile(r"^(?:(?P<file>[\w./-]+):\s*)?yaml: line (?P<line>\d+):\s*(?P<msg>.+)$")
+_UNMARSHAL = re.compile(r"^(?:(?P<file>[\w./-]+):\s*)?yaml: unmarshal errors:$")
+_FIELD_LINE = re.compile(r"^line (?P<line>\d+):\s*(?P<msg>.+)$")
 # promtool and amtool frame their findings with these; the finding is what follows.
 _FRAME = re.compile(r"^\s*(?:Checking\s+'?[^\s']+'?|Unit Testing:\s+\S+|SUCCESS\b.*|FAILED:|\s)*")
 _SUMMARY = re.compile(r"^amtool: error: failed to validate")
@@ -63,28 +71,58 @@ def _digest(text: str) -> str:
 @functools.cache
 def _source(repo: Path, name: str, digest: str) -> str:
     """The repository file a generated ConfigMap key came from (same name, same bytes)."""
-    for path in sorted((repo / "base").rglob(name)):
+    for path in sorted(p for top in ("base", "components", "overlays") for p in (repo / top).rglob(name)):
         if hashlib.sha256(path.read_bytes()).hexdigest() == digest:
             return str(path.relative_to(repo))
     return name
 
 
-def _problems(output: str, paths: dict[str, str], rule: str, fallback: str) -> list[Problem]:
-    """promtool/amtool output -> problems, temporary paths replaced by repository paths."""
-    for tmp, src in sorted(paths.items(), key=lambda kv: -len(kv[0])):
-        output = output.replace(tmp, src)
-    problems, loose = [], []
-    for line in output.splitlines():
-        line = _FRAME.sub("", line).strip()
-        located = _LOCATED.match(line)
-        if located:
-            where = f"{located['file']}:{located['line']}:{located['col']}"
-            problems.append(Problem(where, rule, "error", located["msg"].strip()))
+def _problems(output: str, paths: dict[str, str], rule: str, fallback: str | None) -> list[Problem]:
+    """promtool/amtool output -> problems at the repository file (and line) each finding names.
+    `fallback` is the file of findings that name none (None: the output does not say which)."""
+    problems, loose, current = [], [], fallback
+    for raw in output.splitlines():
+        line = _FRAME.sub("", raw).strip()
+        parsing = _PARSING.match(line)
+        if parsing:
+            current, line = paths.get(parsing["file"], current), line[parsing.end():]
+        found = _LOCATED.match(line) or _YAML_LINE.match(line) or _UNMARSHAL.match(line)
+        if found and found["file"]:
+            current = paths.get(found["file"], found["file"])
+        if found is not None and found.re is _UNMARSHAL:
+            continue
+        found = found or _FIELD_LINE.match(line)
+        if found:
+            col = int(found["col"]) if "col" in found.re.groupindex else None
+            where = Location(current, int(found["line"]), col) if current else None
+            problems.append(Problem(rule, "error", _shown(found["msg"], paths), where))
         elif line and not _SUMMARY.match(line):
-            loose.append(line)
+            loose.append(_shown(line, paths))
     if loose and not problems:
-        problems.append(Problem(fallback, rule, "error", " ".join(loose)[:400]))
-    return problems
+        problems.append(Problem(rule, "error", " ".join(loose)[:400], Location(current) if current else None))
+    return list(dict.fromkeys(problems))  # promtool repeats a rule file's YAML error
+
+
+def _quoted(problems: list[Problem], text: str) -> list[Problem]:
+    """A finding without a line that quotes a value (`"15 seconds"`) gets the one line of the
+    config holding it; the config's lines are its source file's (same bytes)."""
+    lines = text.splitlines()
+    placed = []
+    for p in problems:
+        if p.location and p.location.line is None:
+            for value in re.findall(r'"([^"]+)"', p.message):
+                hits = [(n, ln.index(value)) for n, ln in enumerate(lines, 1) if value in ln]
+                if len(hits) == 1:
+                    p = replace(p, location=Location(p.location.file, hits[0][0], hits[0][1] + 1))
+                    break
+        placed.append(p)
+    return placed
+
+
+def _shown(message: str, paths: dict[str, str]) -> str:
+    for tmp, src in sorted(paths.items(), key=lambda kv: -len(kv[0])):
+        message = message.replace(tmp, src)
+    return message.strip()
 
 
 def _write(path: Path, text: str) -> str:
@@ -94,22 +132,38 @@ def _write(path: Path, text: str) -> str:
 
 
 def _config_problems(promtool: str, root: Path, config: str, source: str) -> list[Problem]:
-    parsed = yaml.load(config, Loader=yaml.CSafeLoader) or {}
-    parsed["rule_files"] = [f"{root}/rules/*.yaml"]  # rules are checked on their own below
-    path = _write(root / "prometheus.yml", yaml.safe_dump(parsed))
+    # Written as it is, so promtool's line numbers are the source file's (--syntax-only reads
+    # no rule_files; the rules are checked on their own below).
+    path = _write(root / "prometheus.yml", config)
     out = run([promtool, "check", "config", "--syntax-only", path], check=False)
-    unsupported = prometheus_sd.UNSUPPORTED.search(out.stdout + out.stderr)
-    substituted = prometheus_sd.substitute(parsed, unsupported.group(1)) if unsupported else None
-    if substituted is None:
-        text = out.stdout + out.stderr
-        return _problems(text, {path: source}, "monitoring.prometheus-config", source) if out.returncode else []
-    parsed, messages = substituted
-    problems = [Problem(source, "monitoring.prometheus-config", "error", m) for m in messages]
+    if not out.returncode:
+        return []
+    found = _quoted(_problems(out.stdout + out.stderr, {path: source}, CONFIG_RULE, source), config)
+    fields = set(prometheus_sd.UNSUPPORTED.findall(out.stdout + out.stderr))
+    if not fields or not fields <= set(prometheus_sd.SCHEMAS):
+        return found  # promtool's error stands
+    problems = [p for p in found if not prometheus_sd.UNSUPPORTED.search(p.message)]
+    parsed = yaml.load(config, Loader=yaml.CSafeLoader) or {}
+    tree = _compose(config)
+    for field in sorted(fields):
+        parsed, messages = prometheus_sd.substitute(parsed, field)
+        problems += [Problem(CONFIG_RULE, "error", m, Location(source, *yamlload.position(tree, at))) for at, m in messages]
+    if problems:
+        return problems  # a second run would repeat them, at the lines of a rewritten file
     _write(root / "prometheus.yml", yaml.safe_dump(parsed))
     out = run([promtool, "check", "config", "--syntax-only", path], check=False)
-    if out.returncode:
-        problems += _problems(out.stdout + out.stderr, {path: source}, "monitoring.prometheus-config", source)
-    return problems
+    if not out.returncode:
+        return []
+    # Lines of the rewritten file are not the source's: keep the file, drop the line.
+    return [Problem(p.rule, p.level, p.message, Location(source)) for p in
+            _problems(out.stdout + out.stderr, {path: source}, CONFIG_RULE, source)]
+
+
+def _compose(text: str) -> yaml.Node | None:
+    try:
+        return yaml.compose(text, Loader=yaml.CSafeLoader)
+    except yaml.YAMLError:
+        return None
 
 
 @_once
@@ -126,11 +180,13 @@ def _check_prometheus(
         rule_files = {_write(root / "rules" / name, text): _source(repo, name, _digest(text)) for name, text in rules}
         copies = {_write(root / "tests" / Path(t).name, text): t for t, text in test_texts}
         paths = {**rule_files, **copies}
+        texts = dict(test_texts)
         source = _source(repo, "prometheus.yml", _digest(config))
 
         def rules_check() -> list[Problem]:
             out = run([promtool, "check", "rules", *rule_files], check=False) if rules else None
-            return _problems(out.stdout + out.stderr, paths, "monitoring.rules", "rules") if out and out.returncode else []
+            only = next(iter(rule_files.values())) if len(rule_files) == 1 else None
+            return _problems(out.stdout + out.stderr, paths, "monitoring.rules", only) if out and out.returncode else []
 
         def unit_tests(batch: list[str]) -> list[Problem]:
             out = run([promtool, "test", "rules", *batch], check=False, cwd=str(root / "tests"))
@@ -138,7 +194,8 @@ def _check_prometheus(
                 # promtool writes file headers to stdout and failures to stderr: run each file
                 # again on its own to know whose failures they are (only when something failed).
                 return [p for copy in batch for p in unit_tests([copy])]
-            return _test_failures(out.stdout + out.stderr, paths, copies[batch[0]]) if out.returncode else []
+            test = copies[batch[0]]
+            return _test_failures(out.stdout + out.stderr, paths, test, texts[test]) if out.returncode else []
 
         jobs = [lambda: _config_problems(promtool, root, config, source), rules_check]
         jobs += [functools.partial(unit_tests, batch) for batch in _batches(list(copies))]
@@ -164,14 +221,29 @@ def _batches(files: list[str]) -> list[list[str]]:
     return [b for b in batches if b]
 
 
-def _test_failures(output: str, paths: dict[str, str], test: str) -> list[Problem]:
-    """One problem per failed expectation; promtool's full exp/got listing stays in promtool."""
-    failed = re.findall(r"^\s*(alertname: \S+, time: \S+?),", output, re.MULTILINE)
+def _test_failures(output: str, paths: dict[str, str], test: str, text: str) -> list[Problem]:
+    """One problem per failed expectation, at its alertname in the test file; promtool's full
+    exp/got listing stays in promtool."""
+    failed = re.findall(r"^\s*alertname: (\S+), time: (\S+?),", output, re.MULTILINE)
     if not failed:
         return _problems(output, paths, "monitoring.rule-tests", test)
     how = f"run `promtool test rules {test}` for the expected and fired alerts"
-    return [Problem(test, "monitoring.rule-tests", "error", f"{f}: the alerts that fired differ from exp_alerts; {how}")
-            for f in failed]
+    return [Problem("monitoring.rule-tests", "error",
+                    f"alertname: {name}, time: {time}: the alerts that fired differ from exp_alerts; {how}",
+                    Location(test, _expectation_line(text, name, time)))
+            for name, time in failed]
+
+
+def _expectation_line(text: str, alertname: str, time: str) -> int | None:
+    """The line of `alertname: <name>` in the alert_rule_test entry with `eval_time: <time>`."""
+    at = None
+    for number, line in enumerate(text.splitlines(), 1):
+        key, _, value = line.strip().lstrip("- ").partition(":")
+        if key == "eval_time":
+            at = value.strip().strip("'\"")
+        elif key == "alertname" and value.strip().strip("'\"") == alertname and at == time:
+            return number
+    return None
 
 
 @_once
@@ -183,7 +255,7 @@ def _check_alertmanager(repo: Path, config: str) -> tuple[Problem, ...]:
         out = run([amtool, "check-config", path], check=False)
         if out.returncode == 0:
             return ()
-        return tuple(_problems(out.stdout + out.stderr, {path: source}, "monitoring.alertmanager-config", source))
+        return tuple(_quoted(_problems(out.stdout + out.stderr, {path: source}, "monitoring.alertmanager-config", source), config))
 
 
 @functools.cache

@@ -3,14 +3,19 @@
     problems = check(RepoContext(config, {"dev": docs, "prod": docs}))
 
 Each environment is normalised (its namespace and kustomize's generated-name hashes taken out)
-and compared with the first environment of the chain that rendered.
+and compared with the first environment of the chain that rendered. A problem names the
+differing environment's object (in `environments`: validate cannot tell which one it is) and
+points at the differing path.
 """
 from __future__ import annotations
 
+import json
 import re
 
-from fks_gitops.docdiff import diff, show
+from fks_gitops import problem
+from fks_gitops.docdiff import Tokens, diff, show
 from fks_gitops.environments import ParityRule
+from fks_gitops.pointer import join
 from fks_gitops.problem import Problem
 
 # kustomize appends a 10-character hash to generated ConfigMap and Secret names.
@@ -60,7 +65,8 @@ def _normalise(value: object, renames: dict[str, str], namespace: str, key: str 
     return value
 
 
-def _index(docs: list[dict], namespace: str) -> dict[tuple[str, str], dict]:
+def _index(docs: list[dict], namespace: str) -> dict[tuple[str, str], tuple[dict, dict]]:
+    """(kind, normalised name) -> (normalised object, the object as rendered)."""
     renames: dict[str, str] = {}
     for doc in docs:
         name = (doc.get("metadata") or {}).get("name", "")
@@ -70,13 +76,34 @@ def _index(docs: list[dict], namespace: str) -> dict[tuple[str, str], dict]:
     objects = {}
     for doc in docs:
         norm = _normalise(doc, renames, namespace)
-        objects[(norm.get("kind", "?"), (norm.get("metadata") or {}).get("name", "?"))] = norm
+        objects[(norm.get("kind", "?"), (norm.get("metadata") or {}).get("name", "?"))] = (norm, doc)
     return objects
 
 
+_ABSENT = object()
+
+
+def _get(doc: object, path: Tokens) -> object:
+    """The value at a diff path, or _ABSENT: docdiff gives None for a missing key, as for null."""
+    for token in path:
+        if isinstance(doc, dict) and token in doc:
+            doc = doc[token]
+        elif isinstance(doc, list) and str(token).strip("[]").isdigit() and int(str(token)[1:-1]) < len(doc):
+            doc = doc[int(str(token)[1:-1])]
+        else:
+            return _ABSENT
+    return doc
+
+
 def _clip(value: object) -> str:
-    text = repr(value)
+    if value is _ABSENT:
+        return "absent"
+    text = json.dumps(value, default=str, sort_keys=True)
     return text if len(text) <= _SHOWN else text[: _SHOWN - 3] + "..."
+
+
+def _pointer(path: Tokens) -> str:
+    return join("", *(int(t[1:-1]) if isinstance(t, str) and t.startswith("[") else t for t in path))
 
 
 def compare(
@@ -87,23 +114,25 @@ def compare(
     mine, theirs = _index(docs, ns), _index(ref_docs, ref_ns)
     problems = []
     for kind, name in sorted(set(mine) | set(theirs)):
-        where = f"overlays/{other}: {kind}/{ns}/{name}"
         if (kind, name) not in theirs or (kind, name) not in mine:
             present, absent = (other, reference) if (kind, name) in mine else (reference, other)
             if not _allowed(rules, kind, name, []):
-                problems.append(Problem(
-                    where, "parity.object", "error",
-                    f"{kind}/{name} renders in {present} but not in {absent}; "
-                    f"add it to both overlays or allow it under parity in environments.yaml",
+                doc = (mine.get((kind, name)) or theirs[(kind, name)])[1]
+                problems.append(problem.at(
+                    doc, "parity.object", "error",
+                    f"renders in {present} but not in {absent}; "
+                    f"add it to both overlays or allow it under parity in environments.yaml", env=present,
                 ))
             continue
-        for path, ref_value, value in diff(theirs[(kind, name)], mine[(kind, name)]):
+        (ref_norm, _), (norm, doc) = theirs[(kind, name)], mine[(kind, name)]
+        for path, _, _ in diff(ref_norm, norm):
             if _allowed(rules, kind, name, path):
                 continue
-            problems.append(Problem(
-                where, "parity.drift", "error",
-                f"{show(path)} is {_clip(value)} here but {_clip(ref_value)} in {reference}; "
+            problems.append(problem.at(
+                doc, "parity.drift", "error",
+                f"{show(path)} is {_clip(_get(norm, path))} here but {_clip(_get(ref_norm, path))} in {reference}; "
                 f"make the overlays agree, or allow the path under parity in environments.yaml",
+                pointer=_pointer(path), env=other,
             ))
     return problems
 

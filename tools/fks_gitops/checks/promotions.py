@@ -17,6 +17,9 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+import yaml
+
+from fks_gitops import yamlload
 from fks_gitops.promote import images
 from fks_gitops.promote import ledger as ledger_module
 from fks_gitops.promote.durations import hours, parse_hours
@@ -26,7 +29,7 @@ from fks_gitops.promote.gates import GATES, Facts, evaluate, soaked
 from fks_gitops.promote.history import History, parse_subject
 from fks_gitops.promote.ledger import Commit, Ledger
 from fks_gitops.promote.plan import Change
-from fks_gitops.problem import Problem
+from fks_gitops.problem import Location, Problem
 
 ID = "promotions"
 REPLAYED = tuple(g for g in GATES if g.replayable)
@@ -42,9 +45,10 @@ class Finding:
     level: str
     message: str
     commit: str | None = None  # the sha it is about
+    line: int | None = None  # in the working tree's `where`: the image entry that changed
 
     def problem(self) -> Problem:
-        return Problem(self.where, f"{ID}.{self.rule}", self.level, self.message)
+        return Problem(f"{ID}.{self.rule}", self.level, self.message, Location(self.where, self.line))
 
 
 def check(ctx) -> list[Problem]:
@@ -62,6 +66,7 @@ def audit(config: Config, ledger: Ledger, gated: list[Environment], now: dt.date
         return [Finding(*start)]
     history = History(ledger=ledger)
     found = []
+    texts: dict[str, str | None] = {}
     for i in range(max(start, 1), len(ledger.commits)):
         commit = ledger.commits[i]
         findings = list(_dates(commit, ledger.commits[i - 1], now))
@@ -71,8 +76,35 @@ def audit(config: Config, ledger: Ledger, gated: list[Environment], now: dt.date
         for where, rule, level, message in findings:
             if reason and level == "error":
                 level, message = "warning", f"{message} (accepted in {FILE}: {reason})"
-            found.append(Finding(where, rule, level, message, commit.sha))
-    return found + [Finding(*f) for f in _uncommitted(config, ledger, gated)]
+            overlay = where.removesuffix("/kustomization.yaml")
+            line = _image_line(config, texts, where, ledger.commits[i - 1].images.get(overlay), commit.images.get(overlay))
+            found.append(Finding(where, rule, level, message, commit.sha, line))
+    return found + list(_uncommitted(config, ledger, gated))
+
+
+def _image_line(config: Config, texts: dict, where: str, old: dict | None, new: dict | None) -> int | None:
+    """The line, in the working tree's `where`, of the version of the first image entry that
+    changed from `old` to `new`; None when nothing changed there or the entry is gone."""
+    names = [n for n in new or {} if (old or {}).get(n) != new[n]] if old is not None else []
+    if not names:
+        return None
+    if where not in texts:
+        path = config.repo / where
+        texts[where] = path.read_text() if path.is_file() else None
+    return _entry_line(texts[where], names[0]) if texts[where] else None
+
+
+def _entry_line(text: str, name: str) -> int | None:
+    try:
+        root = yaml.compose(text, Loader=yaml.CSafeLoader)
+        entries = (yaml.load(text, Loader=yaml.CSafeLoader) or {}).get("images") or []
+    except (yaml.YAMLError, AttributeError):
+        return None
+    index = next((i for i, e in enumerate(entries) if isinstance(e, dict) and e.get("name") == name), None)
+    if index is None:
+        return None
+    field = next((f for f in ("newTag", "digest", "newName") if f in entries[index]), "name")
+    return yamlload.position(root, ("images", index, field))[0]
 
 
 def _accepted(config: Config, commit: Commit) -> str | None:
@@ -183,21 +215,24 @@ def _rollback(facts: Facts, env: Environment) -> Iterator[str]:
                    f"{change.old.version} was {want}")
 
 
-def _uncommitted(config: Config, ledger: Ledger, gated: list[Environment]) -> Iterator[tuple[str, str, str, str]]:
+def _uncommitted(config: Config, ledger: Ledger, gated: list[Environment]) -> Iterator[Finding]:
     head = ledger.commits[-1] if ledger.commits else None
     for env in gated:
         path = f"{env.overlay}/kustomization.yaml"
         try:
-            here = images.read((config.repo / path).read_text(), path)
+            text = (config.repo / path).read_text()
+            here = images.read(text, path)
         except (OSError, GitOpsError):
             continue  # the render reports a missing or broken kustomization
         committed = (head.images.get(env.overlay) or {}) if head else {}
         if here != committed:
             moved = "; ".join(f"{i.component} {committed[n].version if n in committed else '(none)'} -> {i.version}"
                               for n, i in here.items() if committed.get(n) != i) or "an image entry removed"
-            yield (path, "uncommitted", "error",
-                   f"uncommitted change to {env.name}'s images ({moved}); these lines change only through "
-                   f"tools/promote.py --to {env.name}: git checkout -- {path}")
+            changed = next((n for n, i in here.items() if committed.get(n) != i), None)
+            yield Finding(path, "uncommitted", "error",
+                          f"uncommitted change to {env.name}'s images ({moved}); these lines change only through "
+                          f"tools/promote.py --to {env.name}: git checkout -- {path}",
+                          line=_entry_line(text, changed) if changed else None)
 
 
 def _utc(moment: dt.datetime) -> str:

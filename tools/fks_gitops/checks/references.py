@@ -1,7 +1,10 @@
 """Cross-resource references in one rendered environment resolve (validate check 3).
 
-    problems = check(render(repo / "overlays/prod"), "overlays/prod")
-    problems = check_secrets(docs, "overlays/prod")  # secret coverage only, for seal.py --verify
+    problems = check(render(repo / "overlays/prod"))
+    problems = check_secrets(docs)  # secret coverage only, for seal.py --verify
+
+Each problem names the referring object and points (`pointer`) at the field holding the
+reference: an env entry's secretKeyRef, a Service's selector, an Ingress backend.
 
 SealedSecrets count as the Secrets their controller will create, with the keys in
 spec.encryptedData. ConfigMaps made by kustomize generators carry a hash suffix, but kustomize
@@ -12,9 +15,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from fks_gitops import selectors
+from fks_gitops import problem, selectors
+from fks_gitops.pointer import join
 from fks_gitops.problem import Problem
-from fks_gitops.render import object_id
 from fks_gitops.selectors import Finding, Index
 
 AUTH_SECRET = "nginx.ingress.kubernetes.io/auth-secret"
@@ -30,6 +33,8 @@ class Ref:
     name: str
     key: str | None  # None: only the object must exist
     via: str  # where the reference is, for the message
+    name_at: str  # JSON pointer to the field naming the object, relative to the pod spec
+    key_at: str | None = None  # and to the field naming the key
 
 
 @dataclass(frozen=True)
@@ -66,63 +71,70 @@ def _optional(source: dict) -> bool:
     return bool(source.get("optional"))
 
 
-def _source_refs(kind: str, source: dict, name: str | None, via: str) -> Iterator[Ref]:
+def _source_refs(kind: str, source: dict, name_field: str, via: str, at: str) -> Iterator[Ref]:
     if _optional(source):
         return
-    yield Ref(kind, name, None, via)
-    for item in source.get("items") or ():
-        yield Ref(kind, name, item.get("key"), via)
+    name = source.get(name_field)
+    yield Ref(kind, name, None, via, join(at, name_field))
+    for i, item in enumerate(source.get("items") or ()):
+        yield Ref(kind, name, item.get("key"), via, join(at, name_field), join(at, "items", i, "key"))
 
 
 def _volume_refs(spec: dict) -> Iterator[Ref]:
-    for volume in spec.get("volumes") or ():
-        via = f"volume {volume.get('name')!r}"
+    for v, volume in enumerate(spec.get("volumes") or ()):
+        via, at = f"volume {volume.get('name')!r}", join("/volumes", v)
         if volume.get("configMap"):
-            yield from _source_refs("ConfigMap", volume["configMap"], volume["configMap"].get("name"), via)
+            yield from _source_refs("ConfigMap", volume["configMap"], "name", via, join(at, "configMap"))
         if volume.get("secret"):
-            yield from _source_refs("Secret", volume["secret"], volume["secret"].get("secretName"), via)
-        for source in (volume.get("projected") or {}).get("sources") or ():
+            yield from _source_refs("Secret", volume["secret"], "secretName", via, join(at, "secret"))
+        for s, source in enumerate((volume.get("projected") or {}).get("sources") or ()):
             for kind, field in (("ConfigMap", "configMap"), ("Secret", "secret")):
                 if source.get(field):
-                    yield from _source_refs(kind, source[field], source[field].get("name"), via)
+                    yield from _source_refs(kind, source[field], "name", via, join(at, "projected", "sources", s, field))
 
 
 def refs(spec: dict) -> Iterator[Ref]:
     """The ConfigMaps and Secrets a pod spec needs; optional ones are left out."""
-    containers = [*(spec.get("initContainers") or ()), *(spec.get("containers") or ()), *(spec.get("ephemeralContainers") or ())]
-    for container in containers:
+    containers = [(group, i, c) for group in ("initContainers", "containers", "ephemeralContainers")
+                  for i, c in enumerate(spec.get(group) or ())]
+    for group, i, container in containers:
         via = f"container {container.get('name')!r}"
-        for env in container.get("env") or ():
+        for e, env in enumerate(container.get("env") or ()):
             source = env.get("valueFrom") or {}
             for kind, field in (("ConfigMap", "configMapKeyRef"), ("Secret", "secretKeyRef")):
                 if source.get(field) and not _optional(source[field]):
-                    yield Ref(kind, source[field].get("name"), source[field].get("key"), f"{via} env {env.get('name')!r}")
-        for env in container.get("envFrom") or ():
+                    at = join("", group, i, "env", e, "valueFrom", field)
+                    yield Ref(kind, source[field].get("name"), source[field].get("key"), f"{via} env {env.get('name')!r}",
+                              join(at, "name"), join(at, "key"))
+        for e, env in enumerate(container.get("envFrom") or ()):
             for kind, field in (("ConfigMap", "configMapRef"), ("Secret", "secretRef")):
                 if env.get(field) and not _optional(env[field]):
-                    yield Ref(kind, env[field].get("name"), None, f"{via} envFrom")
+                    yield Ref(kind, env[field].get("name"), None, f"{via} envFrom", join("", group, i, "envFrom", e, field, "name"))
     yield from _volume_refs(spec)
-    for pull in spec.get("imagePullSecrets") or ():
-        yield Ref("Secret", pull.get("name"), None, "imagePullSecrets")
+    for i, pull in enumerate(spec.get("imagePullSecrets") or ()):
+        yield Ref("Secret", pull.get("name"), None, "imagePullSecrets", join("/imagePullSecrets", i, "name"))
 
 
 # A missing object is one problem per referring object, not one per place that names it.
-def _configmap(index: Index, ref: Ref, ns: str | None) -> Iterator[Finding]:
+# Pointers in a Ref are relative to where it was found (the pod spec); `base` leads to that.
+def _configmap(index: Index, ref: Ref, ns: str | None, base: str = "") -> Iterator[Finding]:
     found = index.get("ConfigMap", ns, ref.name)
     if found is None:
-        yield "references.configmap", "error", f"ConfigMap {ref.name!r} not found in {ns}"
+        yield "references.configmap", "error", f"ConfigMap {ref.name!r} not found", base + ref.name_at
     elif ref.key is not None and ref.key not in {**(found.get("data") or {}), **(found.get("binaryData") or {})}:
-        yield "references.configmap-key", "error", f"{ref.via}: ConfigMap {ref.name!r} has no key {ref.key!r}"
+        yield ("references.configmap-key", "error", f"{ref.via}: ConfigMap {ref.name!r} has no key {ref.key!r}",
+               base + (ref.key_at or ref.name_at))
 
 
-def _secret(secrets: Secrets, ref: Ref, ns: str | None) -> Iterator[Finding]:
+def _secret(secrets: Secrets, ref: Ref, ns: str | None, base: str = "") -> Iterator[Finding]:
     keys = secrets.keys.get((ns, ref.name))
     if keys is None:
         yield ("references.secret", "error",
-               f"secret {ref.name!r} not found in {ns}; seal it with tools/seal.py --name {ref.name}")
+               f"secret {ref.name!r} not found; seal it with tools/seal.py --name {ref.name}", base + ref.name_at)
     elif ref.key is not None and ref.key not in keys:
         yield ("references.secret-key", "error",
-               f"{ref.via}: secret {ref.name!r} has no key {ref.key!r}; add it with tools/seal.py --name {ref.name} --merge")
+               f"{ref.via}: secret {ref.name!r} has no key {ref.key!r}; add it with tools/seal.py --name {ref.name} --merge",
+               base + (ref.key_at or ref.name_at))
 
 
 def _ingress_secrets(secrets: Secrets, doc: dict) -> Iterator[Finding]:
@@ -132,74 +144,84 @@ def _ingress_secrets(secrets: Secrets, doc: dict) -> Iterator[Finding]:
     if auth_name and auth_ns in ("", ns):  # a secret in another namespace is beyond this render
         # ingress-nginx reads the htpasswd file from key `auth` unless the secret is an auth-map.
         key = "auth" if annotations.get(AUTH_SECRET_TYPE, "auth-file") == "auth-file" else None
-        yield from _secret(secrets, Ref("Secret", auth_name, key, f"annotation {AUTH_SECRET}"), ns)
+        at = join("/metadata/annotations", AUTH_SECRET)
+        yield from _secret(secrets, Ref("Secret", auth_name, key, f"annotation {AUTH_SECRET}", at), ns)
     if any(a in annotations for a in ISSUERS):
         return  # cert-manager's ingress-shim creates every spec.tls secret
-    for tls in spec.get("tls") or ():
-        name = tls.get("secretName")
+    for i, tls in enumerate(spec.get("tls") or ()):
+        name, at = tls.get("secretName"), join("/spec/tls", i, "secretName")
         if not name or (ns, name) in secrets.certificates:
             continue
         kind = secrets.types.get((ns, name))
         if kind is None:
             yield ("references.secret", "error",
-                   f"spec.tls secret {name!r} not found in {ns}; add a cert-manager.io/cluster-issuer annotation")
+                   f"spec.tls secret {name!r} not found; add a cert-manager.io/cluster-issuer annotation", at)
         elif kind != "kubernetes.io/tls":
-            yield "references.secret", "error", f"spec.tls secret {name!r} has type {kind!r}; make it kubernetes.io/tls"
+            yield "references.secret", "error", f"spec.tls secret {name!r} has type {kind!r}; make it kubernetes.io/tls", at
         else:
             for key in ("tls.crt", "tls.key"):
-                yield from _secret(secrets, Ref("Secret", name, key, "spec.tls"), ns)
+                yield from _secret(secrets, Ref("Secret", name, key, "spec.tls", at), ns)
 
 
 def _service_account(index: Index, pod: selectors.Pod) -> Iterator[Finding]:
-    name = pod.spec.get("serviceAccountName") or pod.spec.get("serviceAccount") or "default"
+    field = "serviceAccountName" if pod.spec.get("serviceAccountName") else "serviceAccount"
+    name = pod.spec.get(field) or "default"
     if name != "default" and index.get("ServiceAccount", pod.namespace, name) is None:
-        yield "references.service-account", "error", f"serviceAccountName {name!r} not found in {pod.namespace}"
+        yield ("references.service-account", "error", f"{field} {name!r} not found", join(pod.path, field))
 
 
 def _binding(index: Index, doc: dict) -> Iterator[Finding]:
     ns = (doc.get("metadata") or {}).get("namespace")
     rendered = index.namespaces
-    for subject in doc.get("subjects") or ():
+    for i, subject in enumerate(doc.get("subjects") or ()):
         subject_ns, name = subject.get("namespace") or ns, subject.get("name")
         if (subject.get("kind") == "ServiceAccount" and subject_ns in rendered and name != "default"
                 and index.get("ServiceAccount", subject_ns, name) is None):
-            yield "references.service-account", "error", f"subject ServiceAccount {name!r} not found in {subject_ns}"
+            # Another namespace than the binding's is named: it differs per environment, like the binding's.
+            where = "" if subject_ns == ns else f" in namespace {subject.get('namespace')}"
+            yield ("references.service-account", "error", f"subject ServiceAccount {name!r} not found{where}",
+                   join("/subjects", i, "name"))
     role = doc.get("roleRef") or {}
     if role.get("kind") == "Role" and index.get("Role", ns, role.get("name")) is None:
-        yield "references.role", "error", f"roleRef Role {role.get('name')!r} not found in {ns}"
+        yield "references.role", "error", f"roleRef Role {role.get('name')!r} not found", "/roleRef/name"
     # ClusterRoles usually come with the cluster; only judge when this render ships some.
     if (role.get("kind") == "ClusterRole" and index.kind("ClusterRole") and index.get("ClusterRole", None, role.get("name")) is None
             and role.get("name") not in BUILTIN_CLUSTER_ROLES and not str(role.get("name")).startswith("system:")):
-        yield "references.role", "warning", f"roleRef ClusterRole {role.get('name')!r} is not rendered here"
+        yield "references.role", "warning", f"roleRef ClusterRole {role.get('name')!r} is not rendered here", "/roleRef/name"
 
 
 def _pod_checks(index: Index, secrets: Secrets, pod: selectors.Pod, with_all: bool) -> Iterator[Finding]:
     for ref in refs(pod.spec):
         if ref.kind == "Secret":
-            yield from _secret(secrets, ref, pod.namespace)
+            yield from _secret(secrets, ref, pod.namespace, pod.path)
         elif with_all:
-            yield from _configmap(index, ref, pod.namespace)
+            yield from _configmap(index, ref, pod.namespace, pod.path)
     if with_all:
         yield from _service_account(index, pod)
 
 
 def _ingress_backends(index: Index, doc: dict) -> Iterator[Finding]:
     ns, spec = (doc.get("metadata") or {}).get("namespace"), doc.get("spec") or {}
-    paths = [p for rule in spec.get("rules") or () for p in (rule.get("http") or {}).get("paths") or ()]
-    for backend in [spec.get("defaultBackend") or {}, *(p.get("backend") or {} for p in paths)]:
+    backends = [("/spec/defaultBackend", spec.get("defaultBackend") or {})]
+    for r, rule in enumerate(spec.get("rules") or ()):
+        for i, path in enumerate((rule.get("http") or {}).get("paths") or ()):
+            backends.append((join("/spec/rules", r, "http", "paths", i, "backend"), path.get("backend") or {}))
+    for at, backend in backends:
         ref = backend.get("service")
         if not ref:
             continue  # a resource backend or none
         service = index.get("Service", ns, ref.get("name"))
         if service is None:
-            yield "references.ingress-backend", "error", f"backend service {ref.get('name')!r} not found in {ns}"
+            yield ("references.ingress-backend", "error", f"backend service {ref.get('name')!r} not found",
+                   f"{at}/service/name")
             continue
         ports, port = (service.get("spec") or {}).get("ports") or (), ref.get("port") or {}
         field, wanted = ("port", port["number"]) if "number" in port else ("name", port.get("name"))
         if not any(p.get(field) == wanted for p in ports):
             have = ", ".join(f"{p.get('name', '-')} {p.get('port')}" for p in ports) or "none"
             yield ("references.ingress-backend", "error",
-                   f"backend service {ref.get('name')!r} has no port {wanted!r} (it has: {have})")
+                   f"backend service {ref.get('name')!r} has no port {wanted!r} (it has: {have})",
+                   f"{at}/service/port/{'number' if field == 'port' else 'name'}")
 
 
 # Every object-level check, by the kind it applies to; pod specs are checked by _pod_checks.
@@ -214,9 +236,13 @@ _CHECKS: dict[str, tuple[Callable[[Index, dict], Iterator[Finding]], ...]] = {
 }
 
 
-def _problems(where: str, items: Iterator[tuple[dict, Finding]]) -> list[Problem]:
-    found = (Problem(f"{where}: {object_id(doc)}", rule, level, message) for doc, (rule, level, message) in items)
-    return list(dict.fromkeys(found))  # one problem once, even when two containers repeat a reference
+def _problems(items: Iterator[tuple[dict, Finding]]) -> list[Problem]:
+    found: dict[tuple, Problem] = {}
+    for doc, (rule, level, message, at) in items:
+        p = problem.at(doc, rule, level, message, pointer=at)
+        # One problem once, at the first place, even when two containers repeat a reference.
+        found.setdefault((p.object, rule, level, message), p)
+    return list(found.values())
 
 
 def _findings(index: Index, with_all: bool) -> Iterator[tuple[dict, Finding]]:
@@ -232,11 +258,11 @@ def _findings(index: Index, with_all: bool) -> Iterator[tuple[dict, Finding]]:
                 yield from ((doc, f) for check_one in checks for f in check_one(index, doc))
 
 
-def check(docs: list[dict], where: str) -> list[Problem]:
+def check(docs: list[dict]) -> list[Problem]:
     """Every cross-resource reference in one rendered environment."""
-    return _problems(where, _findings(Index.of(docs), with_all=True))
+    return _problems(_findings(Index.of(docs), with_all=True))
 
 
-def check_secrets(docs: list[dict], where: str) -> list[Problem]:
+def check_secrets(docs: list[dict]) -> list[Problem]:
     """Only that every secret and key that pods and ingresses use is sealed (seal.py --verify)."""
-    return _problems(where, _findings(Index.of(docs), with_all=False))
+    return _problems(_findings(Index.of(docs), with_all=False))

@@ -1,8 +1,10 @@
 """Strict schema check: every document against its kind's JSON schema, unknown fields are errors.
 
-    problems = check(docs, "overlays/prod", "1.31",
-                     extra_locations=[Path("vendor/schemas")],
+    problems = check(docs, "1.31", extra_locations=[Path("vendor/schemas")],
                      allow={"example.com/Widget": "vendor ships no schema"})
+
+Each problem names its object and points (`pointer`) at the field the schema rejects: for an
+unknown field, the field itself.
 
 Built-in kinds use the strict schemas bundled in kubernetes-validate (used as data only), for the
 closest bundled Kubernetes version at or below the target. Custom resources use schemas/ and any
@@ -22,8 +24,9 @@ import jsonschema_rs
 
 from fks_gitops import deprecations
 from fks_gitops.errors import GitOpsError
+from fks_gitops import problem
+from fks_gitops.pointer import join
 from fks_gitops.problem import Problem
-from fks_gitops.render import object_id
 
 SCHEMAS = Path(__file__).resolve().parents[3] / "schemas"
 # Located without importing the package, which would pull in jsonschema for nothing.
@@ -32,40 +35,40 @@ MAX_ERRORS = 10
 _DEFINITIONS = "https://kubernetes.io/api/_definitions.json"  # the $id every bundled kind file refers to
 
 
-def check(docs: list[dict], where: str, kubernetes: str, extra_locations: Sequence[Path] = (),
+def check(docs: list[dict], kubernetes: str, extra_locations: Sequence[Path] = (),
           allow: Mapping[str, str] | None = None, repo_schemas: Path = SCHEMAS) -> list[Problem]:
     """`repo_schemas`: the checked repository's schemas/ (default: this toolchain's own)."""
     version = bundled_version(kubernetes)
     locations = (*(Path(p) for p in extra_locations), repo_schemas)
     problems: list[Problem] = []
     for doc in docs:
-        problems += _check_one(doc, f"{where}: {object_id(doc)}", kubernetes, version, locations, allow or {})
+        problems += _check_one(doc, kubernetes, version, locations, allow or {})
     return problems
 
 
-def _check_one(doc: dict, at: str, target: str, version: str, locations: tuple[Path, ...],
+def _check_one(doc: dict, target: str, version: str, locations: tuple[Path, ...],
                allow: Mapping[str, str]) -> list[Problem]:
     api_version, kind = doc.get("apiVersion"), doc.get("kind")
     if not (isinstance(api_version, str) and isinstance(kind, str)):
-        return [Problem(at, "schemas.invalid", "error", "no apiVersion or kind; every object needs both")]
+        return [problem.at(doc, "schemas.invalid", "error", "no apiVersion or kind; every object needs both")]
     problems = []
     entry = deprecations.find(api_version, kind)
     state = entry.state(target) if entry else None
     if state:
         level = "error" if state == "removed" else "warning"
-        problems.append(Problem(at, "schemas.deprecated-api", level, entry.message(target, kind)))
+        problems.append(problem.at(doc, "schemas.deprecated-api", level, entry.message(target, kind), "/apiVersion"))
     if state == "removed":
         return problems  # the target serves no schema for it; the replacement is the fix
     validator = _validator(version, locations, api_version, kind)
     if validator is None:
         message = _missing(api_version, kind, version, allow)
-        return problems + ([Problem(at, "schemas.missing", "error", message)] if message else [])
+        return problems + ([problem.at(doc, "schemas.missing", "error", message, "/kind")] if message else [])
     try:
         valid = validator.is_valid(doc)
     except ValueError:  # YAML gave a date, bytes or a non-string key, which JSON has not
         doc = jsonable(doc)
         valid = validator.is_valid(doc)
-    return problems if valid else problems + _invalid(validator, doc, at)
+    return problems if valid else problems + _invalid(validator, doc)
 
 
 def jsonable(value: object) -> object:
@@ -82,14 +85,23 @@ def jsonable(value: object) -> object:
     return value
 
 
-def _invalid(validator: jsonschema_rs.Validator, doc: dict, at: str) -> list[Problem]:
+def _invalid(validator: jsonschema_rs.Validator, doc: dict) -> list[Problem]:
     # sorted so the report is stable and reads top-down
-    errors = sorted((path(e.instance_path), describe(e)) for e in validator.iter_errors(doc))
-    problems = [Problem(at, "schemas.invalid", "error", f"{where}: {why}") for where, why in errors[:MAX_ERRORS]]
+    errors = sorted((path(e.instance_path), describe(e), pointer(e)) for e in validator.iter_errors(doc))
+    problems = [problem.at(doc, "schemas.invalid", "error", f"{where}: {why}", at)
+                for where, why, at in errors[:MAX_ERRORS]]
     if len(errors) > MAX_ERRORS:
         hidden = f"{len(errors) - MAX_ERRORS} more schema errors not shown"
-        problems.append(Problem(at, "schemas.invalid", "error", hidden))
+        problems.append(problem.at(doc, "schemas.invalid", "error", hidden))
     return problems
+
+
+def pointer(error: jsonschema_rs.ValidationError) -> str:
+    """The JSON pointer to the rejected field; for unknown fields, the first unknown one."""
+    at = join("", *error.instance_path)
+    if error.kind.name == "additionalProperties" and error.kind.unexpected:
+        return join(at, error.kind.unexpected[0])
+    return at
 
 
 def split(api_version: str) -> tuple[str, str]:

@@ -14,15 +14,17 @@ import base64
 import binascii
 import re
 import struct
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 
 import yaml
 
-from fks_gitops import environments, render
+from fks_gitops import environments, problem, render, yamlload
 from fks_gitops.seal import certs
 from fks_gitops.environments import Environment
 from fks_gitops.errors import GitOpsError
-from fks_gitops.problem import Problem
+from fks_gitops.problem import Problem, in_file
 from fks_gitops.proc import require, run
 from fks_gitops.seal.codec import API_VERSION, SEALED_WITH, SealedSecret, from_document
 
@@ -42,23 +44,39 @@ def verify(
     config = environments.load(repo)
     selected = config.select(envs)
     problems: list[Problem] = []
+    maps: dict = {}
     if rendered is None:
-        rendered, problems = _render(repo, selected)
+        rendered, maps, problems = _render(repo, selected)
     from fks_gitops.checks.references import check_secrets  # check 3 lives with the other reference checks
 
     for env in selected:
         docs = rendered.get(env.name)
         if isinstance(docs, list):  # environments that failed to render are reported by whoever rendered them
-            problems += check_sealed(repo, env, docs)
-            problems += check_secrets(docs, env.overlay)
-    return problems + check_plaintext(repo)
+            found = check_sealed(repo, env, docs) + check_secrets(docs)
+            problems += [_located(replace(p, environments=(env.name,)), maps.get(env.name)) for p in found]
+    return problem.merge(problems + check_plaintext(repo), [e.name for e in config.environments])
 
 
-def _render(repo: Path, selected: list[Environment]) -> tuple[dict[str, list[dict]], list[Problem]]:
-    results = render.render_all(repo, [e.overlay for e in selected])
-    docs = {e.name: results[e.overlay] for e in selected if isinstance(results[e.overlay], list)}
-    problems = [results[e.overlay].problem() for e in selected if e.name not in docs]
-    return docs, problems
+def _render(repo: Path, selected: list[Environment]) -> tuple[dict[str, list[dict]], dict, list[Problem]]:
+    """Each environment's documents and source map, and the render errors."""
+    def one(env: Environment) -> tuple | render.RenderError:
+        try:
+            return render.render_mapped(repo / env.overlay, env.overlay)
+        except render.RenderError as exc:
+            return exc
+
+    with ThreadPoolExecutor(max_workers=max(1, len(selected))) as pool:
+        results = dict(zip([e.name for e in selected], pool.map(one, selected)))
+    done = {name: r for name, r in results.items() if isinstance(r, tuple)}
+    problems = [r.problem() for r in results.values() if isinstance(r, render.RenderError)]
+    return {n: r[0] for n, r in done.items()}, {n: r[1] for n, r in done.items()}, problems
+
+
+def _located(p: Problem, sources) -> Problem:
+    """A problem about a rendered object, at the line to edit (validate does the same for its run)."""
+    if p.location is not None or p.object is None or sources is None:
+        return p
+    return replace(p, location=sources.locate(p.object, p.pointer))
 
 
 def check_sealed(repo: Path, env: Environment, docs: list[dict]) -> list[Problem]:
@@ -69,42 +87,49 @@ def check_sealed(repo: Path, env: Environment, docs: list[dict]) -> list[Problem
     try:
         cert = certs.load(repo / env.certificate, env.certificate, check_expiry=False)
     except GitOpsError as exc:
-        return [Problem(env.overlay, "secrets.certificate", "error", str(exc))]
+        return [in_file(env.certificate, "secrets.certificate", "error", str(exc))]
     problems = []
     if cert.expired():
-        problems.append(Problem(env.overlay, "secrets.certificate", "warning",
-                                f"{env.certificate} expired on {cert.not_after:%Y-%m-%d}; fetch the current one"))
+        problems.append(in_file(env.certificate, "secrets.certificate", "warning",
+                                f"expired on {cert.not_after:%Y-%m-%d}; fetch the current one"))
     for doc in sealed:
-        where = f"{env.overlay}: {render.object_id(doc)}"
         found = from_document(doc)
         reseal = f"re-seal with tools/seal.py --env {env.name} --name {found.name}"
-        problems += [
-            Problem(where, "secrets.certificate", "error", m) for m in _certificate(doc, found, cert, env, reseal)
-        ]
-        problems += [Problem(where, "secrets.scope", "error", m) for m in _scope(doc, found, reseal)]
+        problems += [problem.at(doc, "secrets.certificate", "error", m, pointer)
+                     for pointer, m in _certificate(doc, found, cert, env, reseal)]
+        problems += [problem.at(doc, "secrets.scope", "error", m, pointer) for pointer, m in _scope(doc, found, reseal)]
     return problems
+
+
+def _pointer(*steps: str) -> str:
+    """A JSON pointer (RFC 6901: `~` and `/` in a step escaped)."""
+    return "".join("/" + s.replace("~", "~0").replace("/", "~1") for s in steps)
 
 
 def _certificate(
     doc: dict, sealed: SealedSecret, cert: certs.Certificate, env: Environment, reseal: str
-) -> list[str]:
+) -> list[tuple[str, str]]:
+    """(JSON pointer of the field, message) for each way the seal does not fit the certificate."""
     messages = []
     if doc.get("apiVersion") != API_VERSION:
-        messages.append(f"apiVersion is {doc.get('apiVersion')!r}, not {API_VERSION!r}")
+        shown = repr(doc["apiVersion"]) if doc.get("apiVersion") else "unset"
+        messages.append(("/apiVersion", f"apiVersion is {shown}, not {API_VERSION!r}"))
     if sealed.fingerprint is None:
-        messages.append(f"no {SEALED_WITH} annotation, so its certificate is unknown; {reseal}")
+        messages.append(("/metadata/annotations", f"no {SEALED_WITH} annotation, so its certificate is unknown; {reseal}"))
     elif sealed.fingerprint != cert.fingerprint:
-        messages.append(f"sealed with {sealed.fingerprint[:19]}..., not {env.certificate} "
-                        f"({cert.fingerprint[:19]}...); {reseal}")
+        messages.append((_pointer("metadata", "annotations", SEALED_WITH),
+                         f"sealed with {sealed.fingerprint[:19]}..., not {env.certificate} "
+                         f"({cert.fingerprint[:19]}...); {reseal}"))
     if not sealed.encrypted:
-        messages.append("spec.encryptedData is empty")
+        messages.append(("/spec/encryptedData", "spec.encryptedData is empty"))
     for key, value in sorted(sealed.encrypted.items()):
         size = _rsa_block_size(str(value))
+        at = _pointer("spec", "encryptedData", str(key))
         if size is None:
-            messages.append(f"encryptedData[{key!r}] is not a sealed value (base64 of length, RSA block, AES-GCM)")
+            messages.append((at, f"encryptedData[{key!r}] is not a sealed value (base64 of length, RSA block, AES-GCM)"))
         elif size != cert.key_bytes:
-            messages.append(f"encryptedData[{key!r}] has a {size * 8}-bit RSA block; "
-                            f"{env.certificate} is {cert.key_bytes * 8}-bit; {reseal}")
+            messages.append((at, f"encryptedData[{key!r}] has a {size * 8}-bit RSA block; "
+                                 f"{env.certificate} is {cert.key_bytes * 8}-bit; {reseal}"))
     return messages
 
 
@@ -120,18 +145,20 @@ def _rsa_block_size(value: str) -> int | None:
     return size if len(blob) >= 2 + size + 16 else None  # 16: the GCM tag of even an empty value
 
 
-def _scope(doc: dict, sealed: SealedSecret, reseal: str) -> list[str]:
+def _scope(doc: dict, sealed: SealedSecret, reseal: str) -> list[tuple[str, str]]:
     template = ((doc.get("spec") or {}).get("template") or {}).get("metadata") or {}
     sealed_for = (template.get("namespace"), template.get("name"))
     if sealed.scope == "strict":
         if None in sealed_for:
-            return [f"strict seal without spec.template.metadata namespace and name; {reseal}"]
+            return [("/spec/template/metadata", f"strict seal without spec.template.metadata namespace and name; {reseal}")]
         if sealed_for != (sealed.namespace, sealed.name):
-            return [f"strict seal for {sealed_for[0]}/{sealed_for[1]} renders as "
-                    f"{sealed.namespace}/{sealed.name} and will not decrypt; {reseal}"]
+            at = "/metadata/name" if sealed_for[1] != sealed.name else "/metadata/namespace"
+            return [(at, f"strict seal for {sealed_for[0]}/{sealed_for[1]} renders as "
+                         f"{sealed.namespace}/{sealed.name} and will not decrypt; {reseal}")]
     if sealed.scope == "namespace-wide" and sealed_for[0] != sealed.namespace:
-        return [f"namespace-wide seal for {sealed_for[0]!r} renders in {sealed.namespace!r} "
-                f"and will not decrypt; {reseal}"]
+        shown = repr(sealed_for[0]) if sealed_for[0] else "no namespace"
+        return [("/metadata/namespace", f"namespace-wide seal for {shown} renders in {sealed.namespace!r} "
+                                        f"and will not decrypt; {reseal}")]
     return []
 
 
@@ -171,8 +198,8 @@ def _text(path: Path) -> str | None:
 
 def _scan(rel: str, text: str, parse: bool = True) -> list[Problem]:
     problems = [
-        Problem(f"{rel}:{text.count(chr(10), 0, m.start()) + 1}", "secrets.plaintext", "error",
-                "private key in a tracked file; remove it and rotate the key")
+        in_file(rel, "secrets.plaintext", "error", "private key in a tracked file; remove it and rotate the key",
+                text.count("\n", 0, m.start()) + 1)
         for m in _PRIVATE_KEY.finditer(text)
     ]
     if not parse:
@@ -190,26 +217,27 @@ def _plaintext_secrets(rel: str, text: str) -> list[Problem]:
         loader = yaml.CSafeLoader(text)
         while loader.check_node():
             node = loader.get_node()
-            found += [(node.start_mark.line + 1, s) for s in _secrets_in(loader.construct_document(node))]
+            found += [(yamlload.position(node, at)[0], s) for at, s in _secrets_in(loader.construct_document(node))]
     except yaml.YAMLError:
         pass  # unparsable YAML is the schema check's to report; the documents before it were scanned
     return [
-        Problem(f"{rel}:{line}", "secrets.plaintext", "error",
-                f"Secret {name!r} holds plaintext {field}; seal it with tools/seal.py and remove this one")
+        in_file(rel, "secrets.plaintext", "error",
+                f"Secret {name!r} holds plaintext {field}; seal it with tools/seal.py and remove this one", line)
         for line, (name, field) in found
     ]
 
 
-def _secrets_in(doc: object) -> list[tuple[str, str]]:
+def _secrets_in(doc: object) -> list[tuple[tuple, tuple[str, str]]]:
+    """(path of the field in the document, (Secret name, field)) for each field with values."""
     if not isinstance(doc, dict):
         return []
     if str(doc.get("kind", "")).endswith("List"):
-        return [s for item in doc.get("items") or [] for s in _secrets_in(item)]
+        return [(("items", i, *at), s) for i, item in enumerate(doc.get("items") or []) for at, s in _secrets_in(item)]
     if doc.get("kind") != "Secret":
         return []
     name = str((doc.get("metadata") or {}).get("name", "?"))
     return [
-        (name, field) for field in ("data", "stringData")
+        ((field,), (name, field)) for field in ("data", "stringData")
         if isinstance(doc.get(field), dict) and any(v not in (None, "") for v in doc[field].values())
     ]
 
@@ -219,7 +247,7 @@ def _dotenv_values(rel: str, text: str) -> list[Problem]:
     for number, line in enumerate(text.splitlines(), 1):
         match = _DOTENV_LINE.match(line)
         if match and match.group(2).strip("\"'"):
-            problems.append(Problem(f"{rel}:{number}", "secrets.plaintext", "error",
+            problems.append(in_file(rel, "secrets.plaintext", "error",
                                     f"{match.group(1)} has a value in a tracked dotenv file; "
-                                    "keep the file outside the repository or leave values empty"))
+                                    "keep the file outside the repository or leave values empty", number))
     return problems
