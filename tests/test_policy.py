@@ -40,7 +40,7 @@ def _id(p: Problem) -> str | None:
 
 def found(docs: list[dict], env=DEV, policy_dir=POLICY) -> set[tuple[str | None, str, str]]:
     problems = policy.check(docs, *env, policy_dir)
-    assert all(p.location is None and p.pointer is None for p in problems)  # validate places them
+    assert all(p.location is None for p in problems)  # validate places them
     return {(_id(p), p.rule, p.level) for p in problems}
 
 
@@ -181,6 +181,7 @@ def test_prod_without_digest_is_a_warning():
             "warning",
             "container 'execution' image 'ghcr.io/fks-trading/fks-execution:1.4.2' has no @sha256 digest",
             object=ObjectRef("Deployment", "fks-execution", "fks-trading-dev"),
+            pointer="/spec/template/spec/containers/0/image",
         )
     ]
     _prod_ready(docs)
@@ -324,8 +325,10 @@ def test_conftest_results_map_to_problems(tmp_path, monkeypatch):
     execution = ObjectRef("Deployment", "fks-execution", "fks-trading-dev")
     assert policy.check(COMPLIANT, *PROD, POLICY) == [
         Problem("main.unknown", "error", "Service/fks-trading/web: no query"),  # no such object in the input
-        Problem("images.image_without_digest", "warning", "container 'execution' image 'x:1' has no @sha256 digest", object=execution),
-        Problem("pod_security.privileged", "error", "container 'execution' is privileged", object=execution),
+        Problem("images.image_without_digest", "warning", "container 'execution' image 'x:1' has no @sha256 digest",
+                object=execution, pointer="/spec/template/spec/containers/0/image"),
+        Problem("pod_security.privileged", "error", "container 'execution' is privileged", object=execution,
+                pointer="/spec/template/spec/containers/0"),
     ]
 
 
@@ -479,3 +482,13 @@ def test_an_env_run_checks_neither(tmp_path, tools_on_path):
     repo = copy_repo(tmp_path / "repo")
     (repo / "argocd" / "helper.yaml").write_text(PRIVILEGED)
     assert policy_inputs.check(_ctx(repo, ("prod",))) == []
+
+
+def test_a_message_about_a_container_points_at_it(repo):
+    docs = [d for d in COMPLIANT if d["kind"] == "Deployment"]
+    (doc,) = docs[:1]
+    name = doc["spec"]["template"]["spec"]["containers"][0]["name"]
+    assert policy._container_pointer(doc, f"container '{name}' image 'x' has no digest") == \
+        "/spec/template/spec/containers/0/image"
+    assert policy._container_pointer(doc, f"container '{name}' is privileged") == "/spec/template/spec/containers/0"
+    assert policy._container_pointer(doc, "container 'nope' is privileged") is None

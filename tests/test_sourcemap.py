@@ -32,11 +32,11 @@ def test_the_mapped_render_is_exactly_what_argo_cd_renders(env):
     assert docs == [d for d in yaml.safe_load_all(plain) if d]
 
 
-def test_a_base_field_maps_to_its_line_in_the_base_file(staging):
+def test_a_base_field_maps_to_its_line_in_the_base_file(staging):  # the port: no overlay sets it
     _, sources = staging
     found = sources.locate(ObjectRef("Deployment", "fks-execution", "fks-trading-staging"),
-                           "/spec/template/spec/containers/0/image")
-    assert found == Location("base/execution/deployment.yaml", *line_of("base/execution/deployment.yaml", "image:"))
+                           "/spec/template/spec/containers/0/ports/0/containerPort")
+    assert found == Location("base/execution/deployment.yaml", *line_of("base/execution/deployment.yaml", "containerPort:"))
 
 
 def test_a_field_an_overlay_patch_sets_maps_to_the_patch(staging):
@@ -109,3 +109,13 @@ def test_a_mis_indented_patch_keeps_the_whole_message(repo_copy):
     error = failure(repo_copy)
     assert "unable to parse SM or JSON patch" in error.detail and "execution-replicas.yaml" in error.detail
     assert error.problem().location.file in ("overlays/staging/kustomization.yaml", "overlays/staging/execution-replicas.yaml")
+
+
+def test_an_image_maps_to_the_overlay_images_entry_that_sets_it(staging):
+    _, sources = staging
+    found = sources.locate(ObjectRef("Deployment", "fks-execution", "fks-trading-staging"),
+                           "/spec/template/spec/containers/0/image")
+    rel = "overlays/staging/kustomization.yaml"
+    lines = (REPO / rel).read_text().splitlines()
+    entry = lines.index("  - name: ghcr.io/fks-trading/fks-execution")
+    assert found == Location(rel, entry + 2, 5)  # its newTag line

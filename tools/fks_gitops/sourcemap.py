@@ -35,6 +35,7 @@ class Source:
     generator: str | None
     patched_in: tuple[str, ...]  # kustomizations whose patches touched it, in the order applied
     doc: dict  # the rendered object, to follow list items by name
+    images_in: tuple[str, ...] = ()  # kustomizations whose images: entries set its images
 
 
 class SourceMap:
@@ -48,6 +49,11 @@ class SourceMap:
         path = _split(pointer)
         if source.generated_in:
             return _generated(self.root, source, path)
+        if path[-1:] == ["image"]:  # an image is set in an images: entry, wherever the container is
+            for kustomization in reversed(source.images_in):
+                found = _image_entry(self.root, kustomization, _value(source.doc, path))
+                if found:
+                    return found
         for kustomization in reversed(source.patched_in):  # the last patch applied wins
             found = _in_patches(self.root, kustomization, obj, source.doc, path)
             if found:
@@ -65,9 +71,10 @@ def strip(docs: list[dict], wrapper: Path, root: Path) -> tuple[list[dict], Sour
         changes = _load(notes.pop(TRANSFORMATIONS, None)) or []
         if "annotations" in meta and not notes:
             del meta["annotations"]
-        patched = tuple(dict.fromkeys(
+        patched, images = (tuple(dict.fromkeys(
             _relative(wrapper, root, c.get("configuredIn")) for c in changes
-            if isinstance(c, dict) and (c.get("configuredBy") or {}).get("kind") == "PatchTransformer"))
+            if isinstance(c, dict) and (c.get("configuredBy") or {}).get("kind") == kind))
+            for kind in ("PatchTransformer", "ImageTagTransformer"))
         by = origin.get("configuredBy") or {}
         sources[(doc.get("kind"), meta.get("namespace"), meta.get("name"))] = Source(
             _relative(wrapper, root, origin.get("path")),
@@ -75,6 +82,7 @@ def strip(docs: list[dict], wrapper: Path, root: Path) -> tuple[list[dict], Sour
             by.get("name"),
             tuple(p for p in patched if p),
             doc,
+            tuple(p for p in images if p),
         )
     return docs, SourceMap(root, sources)
 
@@ -250,3 +258,24 @@ def _generated(root: Path, source: Source, path: list[str]) -> Location:
                     return Location((folder / file).as_posix())
             return _location(source.generated_in, _item_position(k[kind], i))
     return Location(source.generated_in)
+
+
+def _value(doc, path: list[str]):
+    for part in path:
+        doc = doc.get(part) if isinstance(doc, dict) else doc[int(part)] if isinstance(doc, list) and part.isdigit() \
+            and int(part) < len(doc) else None
+    return doc
+
+
+def _image_entry(root: Path, kustomization: str, image) -> Location | None:
+    """The images: entry of `kustomization` that set `image` (its newTag or digest line)."""
+    if not isinstance(image, str):
+        return None
+    bare = image.split("@")[0]
+    name = bare.rpartition(":")[0] if ":" in bare.rpartition("/")[2] else bare  # without its tag
+    (k,) = documents(root, kustomization)[:1] or [None]
+    for entry in (k or {}).get("images") or ():
+        if isinstance(entry, dict) and name in (entry.get("newName"), entry.get("name")):
+            field = next((f for f in ("digest", "newTag", "newName") if f in entry), "name")
+            return _location(kustomization, _key_position(entry, field))
+    return None
