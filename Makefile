@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT := DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get
 
-.PHONY: setup faketime validate test bench clean
+.PHONY: setup faketime validate test test-policy bench clean
 
 setup: $(STAMP) kustomize monitoring-tools faketime
 
@@ -37,6 +37,10 @@ validate: setup
 
 test: setup
 	$(PY) -m pytest $(ARGS)
+
+# Only the Rego unit tests (policy/*_test.rego): no render, no kustomize.
+test-policy: $(STAMP)
+	$(PY) tools/policy_test.py $(ARGS)
 
 bench: setup
 	for b in bench/*.py; do $(PY) $$b || exit 1; done

@@ -3,12 +3,19 @@
 
     .venv/bin/python bench/validate.py              # both measurements
     .venv/bin/python bench/validate.py --rounds 7 --scale 25,50,100
+    .venv/bin/python bench/validate.py --compare ce8133a --rounds 7 --scale ''
 
 1. The repository: `tools/validate.py` (cold: result cache off; warm: on) against rendering the
    three overlays one after the other, alternating, median of --rounds. Target: at most 2x.
 2. Scale: a generated copy of the repository with N extra components (copies of
    base/execution) in every environment. Target: 100 components in 3 environments under 10 s,
    time growing linearly with the number of objects.
+3. With --compare REV, instead of 1: what the code since REV costs (issue 9: source mapping at
+   most 5 % over the validate before it). `tools/validate.py --repo <this repository>`, result
+   cache off, from this work tree (or a worktree of --against REV) against the same command from
+   a git worktree of REV (worktrees removed at the end), alternating, median and min of --rounds.
+   Both check the same files; only the code differs. Then, in-process, what the mapping itself
+   costs: render.render_mapped against a plain render + parse of each overlay.
 """
 from __future__ import annotations
 
@@ -21,7 +28,10 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
+
+import yaml
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tools"))
@@ -119,12 +129,127 @@ def scale(sizes: list[int], rounds: int) -> None:
             shutil.rmtree(repo)
 
 
+@contextmanager
+def _worktree(rev: str):
+    """A git worktree of `rev` that runs with this repository's virtualenv."""
+    with tempfile.TemporaryDirectory(prefix="fks-bench-") as tmp:
+        tree = Path(tmp) / "tree"
+        subprocess.run(["git", "-C", str(REPO), "worktree", "add", "--detach", "--quiet", str(tree), rev],
+                       check=True)
+        try:
+            # tools/validate.py re-execs into <its repository>/.venv/bin/python: let that be this one.
+            (tree / ".venv").symlink_to(REPO / ".venv")
+            yield tree
+        finally:
+            subprocess.run(["git", "-C", str(REPO), "worktree", "remove", "--force", str(tree)], check=True)
+
+
+def _spread(times: list[float]) -> str:
+    return f"median {statistics.median(times):.3f} s, min {min(times):.3f} s"
+
+
+def _short(rev: str) -> str:
+    return subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", rev],
+                          capture_output=True, text=True, check=True).stdout.strip()
+
+
+def compare(rev: str, rounds: int, against: str | None = None) -> None:
+    """validate's code at `against` (default: this working tree) against its code at `rev`."""
+    with ExitStack() as stack:
+        pyc = stack.enter_context(tempfile.TemporaryDirectory(prefix="fks-pyc-"))
+        now_tree = stack.enter_context(_worktree(against)) if against else REPO
+        before_tree = stack.enter_context(_worktree(rev))
+        # Both sides compile to a shared bytecode cache outside either tree, so neither pays
+        # for compiling its sources on every run (or on the first run only).
+        env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+        env.update(FKS_GITOPS_NO_CACHE="1", PYTHONPYCACHEPREFIX=pyc)
+        now, before = (_short(against) if against else "this tree"), _short(rev)
+        sides = {name: ([sys.executable, str(tree / "tools" / "validate.py"), "--repo", str(REPO)],
+                        {**env, "PYTHONPATH": str(tree / "tools")})
+                 for name, tree in ((now, now_tree), (before, before_tree))}
+        times: dict[str, list[float]] = {name: [] for name in sides}
+        for argv, side_env in sides.values():
+            _timed(argv, side_env)  # warm-up: bytecode, page cache
+        for n in range(rounds):
+            order = list(sides) if n % 2 == 0 else list(reversed(sides))  # alternate who goes first
+            for name in order:
+                times[name].append(_timed(*sides[name]))
+    load = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    print(f"tools/validate.py --repo {REPO}, result cache off, {rounds} rounds alternating "
+          f"({os.cpu_count()} cores, load average now {load}):")
+    for name, t in times.items():
+        print(f"  {name:>9}: {_spread(t)}")
+    median = 100 * (statistics.median(times[now]) / statistics.median(times[before]) - 1)
+    fastest = 100 * (min(times[now]) / min(times[before]) - 1)
+    print(f"source mapping costs {median:.1f} % (target ≤ 5 %): {now} over {before}, by the medians; "
+          f"{fastest:.1f} % by the minima")
+    mapping_cost(rounds)
+
+
+def _render_plain(overlay: Path) -> list[dict]:
+    proc = subprocess.run([*render.renderer().argv, str(overlay)], capture_output=True, text=True,
+                          check=True, env=render._ENV)
+    return [d for d in yaml.load_all(proc.stdout, Loader=yaml.CSafeLoader) if d]
+
+
+def mapping_cost(rounds: int) -> None:
+    """The mapping's direct cost: origin annotations kustomize adds, parsed and stripped again."""
+    overlays = [e.overlay for e in environments.load(REPO).environments]
+    ways = {"plain": lambda rel: _render_plain(REPO / rel),
+            "mapped": lambda rel: render.render_mapped(REPO / rel, rel)}
+    times: dict[str, list[float]] = {name: [] for name in ways}
+    strips: list[float] = []
+    for n in range(rounds + 1):
+        order = list(ways) if n % 2 == 0 else list(reversed(ways))
+        for name in order:
+            started = time.perf_counter()
+            for rel in overlays:
+                ways[name](rel)
+            if n:  # the first round is a warm-up
+                times[name].append(time.perf_counter() - started)
+        if n:
+            strips.append(_strip_only(overlays))
+    plain, mapped = times["plain"], times["mapped"]
+    print(f"render + parse of {len(overlays)} overlays one after the other, in-process:")
+    for name, t in times.items():
+        print(f"  {name:>9}: {_spread(t)}")
+    print(f"  mapping's direct cost: {1000 * (statistics.median(mapped) - statistics.median(plain)):+.0f} ms "
+          f"({100 * (statistics.median(mapped) / statistics.median(plain) - 1):+.1f} %) by the medians, "
+          f"{1000 * (min(mapped) - min(plain)):+.0f} ms by the minima; of it sourcemap.strip: "
+          f"{1000 * statistics.median(strips):.0f} ms")
+
+
+def _strip_only(overlays: list[str]) -> float:
+    """sourcemap.strip alone, on annotated output rendered beforehand."""
+    from fks_gitops import sourcemap
+
+    total = 0.0
+    for rel in overlays:
+        with tempfile.TemporaryDirectory(prefix="fks-render-") as tmp:
+            wrapper = Path(tmp)
+            target = os.path.relpath((REPO / rel).absolute(), wrapper)
+            (wrapper / "kustomization.yaml").write_text(
+                f"resources:\n  - {target}\nbuildMetadata: [originAnnotations, transformerAnnotations]\n")
+            out = subprocess.run([*render.renderer().argv, str(wrapper)], capture_output=True, text=True,
+                                 check=True, env=render._ENV).stdout
+            docs = [d for d in yaml.load_all(out, Loader=yaml.CSafeLoader) if d]
+            started = time.perf_counter()
+            sourcemap.strip(docs, wrapper, REPO)
+            total += time.perf_counter() - started
+    return total
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--scale", default="25,50,100", help="component counts for the scale run")
+    parser.add_argument("--compare", metavar="REV", help="instead of 1, time validate against its code at REV")
+    parser.add_argument("--against", metavar="REV", help="with --compare: time the code at REV, not the work tree")
     args = parser.parse_args()
-    repository(args.rounds)
+    if args.compare:
+        compare(args.compare, args.rounds, args.against)
+    else:
+        repository(args.rounds)
     scale([int(n) for n in args.scale.split(",") if n], max(1, args.rounds // 2))
     return 0
 

@@ -4,7 +4,7 @@ import yaml
 from fks_gitops import environments, render
 from fks_gitops.checks import argocd
 from fks_gitops.problem import Location
-from fks_gitops.validate import RepoContext
+from fks_gitops.checks.context import RepoContext
 
 
 def _check(repo, rendered=None):

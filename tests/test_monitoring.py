@@ -2,7 +2,7 @@ import copy
 
 from fks_gitops.checks import monitoring
 from fks_gitops.problem import Location
-from fks_gitops.validate import EnvContext
+from fks_gitops.checks.context import EnvContext
 
 # A config edited here matches no repository file, so it is reported under its key's name.
 PROMETHEUS = "prometheus.yml"

@@ -5,7 +5,7 @@ from conftest import find
 from fks_gitops.checks import parity
 from fks_gitops.environments import ParityRule
 from fks_gitops.problem import ObjectRef
-from fks_gitops.validate import RepoContext
+from fks_gitops.checks.context import RepoContext
 
 
 def _compare(config, a, b):

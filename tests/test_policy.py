@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import copy
+import importlib.util
 import json
 import re
 import shutil
@@ -14,6 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from fks_gitops.checks.context import RepoContext
 from fks_gitops import policy
 from fks_gitops.problem import Location, ObjectRef, Problem
 
@@ -51,17 +53,38 @@ def test_every_rego_test_passes():
     assert policy.run_tests(POLICY) == []
 
 
-def test_a_failing_rego_test_is_reported():
+def test_a_failing_rego_test_shows_the_rule_the_actual_and_the_expected_value():
+    at = lambda line: Location("policy_failing_test/demo_test.rego", line, 1)  # noqa: E731
     assert policy.run_tests(FIXTURES / "policy_failing_test") == [
-        Problem("policy.test", "error", "data.demo_test.test_pod_message_wrong failed",
-                location=Location("policy_failing_test/demo_test.rego", 12, 1))
+        Problem("policy.test", "error", 'data.demo_test.test_pod_count_wrong failed: '
+                'data.demo.deny_pod is {"Pod/web: bare Pod"}, expected count 0', location=at(17)),
+        Problem("policy.test", "error", 'data.demo_test.test_pod_message_wrong failed: '
+                'data.demo.deny_pod is {"Pod/web: bare Pod"}, expected {"Pod/web: something else"}', location=at(12)),
+        Problem("policy.test", "error", "data.demo_test.test_pod_not_denied failed", location=at(22)),  # shape not known
     ]
 
 
+def _policy_files(policy_dir: Path) -> list[Path]:
+    return [f for f in sorted(policy_dir.rglob("*.rego")) if not f.name.endswith("_test.rego")]
+
+
+def _untested(policy_dir: Path) -> list[str]:
+    """Policy files without a _test.rego, and rules no test rule of that file names."""
+    missing = []
+    for path in _policy_files(policy_dir):
+        test_file = path.with_name(path.stem + "_test.rego")
+        if not test_file.is_file():
+            missing.append(test_file.name)
+            continue
+        tests = re.findall(r"^test_\w+.*?^}", test_file.read_text(), re.M | re.S)
+        missing += [f"{path.name}: {rule}" for rule in _rule_heads(path.read_text())
+                    if not any(re.search(rf"\b{rule}\b", test) for test in tests)]
+    return missing
+
+
 def test_every_policy_file_has_tests():
-    sources = [f for f in POLICY.rglob("*.rego") if not f.name.endswith("_test.rego")]
-    assert len(sources) >= 11
-    assert [f.name for f in sources if not f.with_name(f.stem + "_test.rego").is_file()] == []
+    assert len(_policy_files(POLICY)) >= 11
+    assert _untested(POLICY) == []
 
 
 def _rule_heads(text: str) -> dict[str, int]:
@@ -85,17 +108,112 @@ def _metadata_above(lines: list[str], index: int) -> dict:
     return yaml.safe_load("\n".join(block[1:])) or {}
 
 
-def test_every_rule_has_a_metadata_block():
+def _without_metadata(policy_dir: Path) -> tuple[int, list[str]]:
+    """(how many rules, the rules without a title and description)."""
     missing, rules = [], 0
-    for path in sorted(POLICY.rglob("*.rego")):
+    for path in sorted(policy_dir.rglob("*.rego")):
         lines = path.read_text().splitlines()
         for name, index in _rule_heads(path.read_text()).items():
             rules += 1
             metadata = _metadata_above(lines, index)
             if not (metadata.get("title") and metadata.get("description")):
                 missing.append(f"{path.name}: {name}")
+    return rules, missing
+
+
+def test_every_rule_has_a_metadata_block():
+    rules, missing = _without_metadata(POLICY)
     assert rules >= 25
     assert missing == []
+
+
+# The README's "Add a policy", followed literally: the two files it names and nothing else.
+BARE_PODS = """\
+# Pods come from controllers, so a node failure reschedules them.
+package bare_pods
+
+import rego.v1
+
+import data.lib.kubernetes as k8s
+
+# METADATA
+# title: No bare Pod
+# description: A Pod outside a controller is not rescheduled; use a Deployment.
+deny_bare_pod contains msg if {
+	some obj in k8s.objects
+	obj.kind == "Pod"
+	msg := sprintf("%s: bare Pod; use a Deployment", [k8s.id(obj)])
+}
+"""
+BARE_PODS_TEST = """\
+package bare_pods_test
+
+import rego.v1
+
+import data.bare_pods
+import data.lib.fixtures as fx
+
+test_controllers_allowed if {
+	bare_pods.deny_bare_pod == set() with input as fx.input_for(fx.compliant)
+}
+
+test_bare_pod_denied if {
+	bare_pods.deny_bare_pod == {"Pod/ns/web: bare Pod; use a Deployment"} with input as fx.input_for([fx.resource("Pod", "web", {})])
+}
+"""
+
+
+def test_adding_a_policy_needs_only_its_two_files(tmp_path):
+    shutil.copytree(POLICY, tmp_path / "policy")
+    (tmp_path / "policy" / "bare_pods.rego").write_text(BARE_PODS)
+    (tmp_path / "policy" / "bare_pods_test.rego").write_text(BARE_PODS_TEST)
+    assert policy.run_tests(tmp_path / "policy") == []
+    assert _untested(tmp_path / "policy") == [] and _without_metadata(tmp_path / "policy")[1] == []
+    assert found(COMPLIANT, DEV, tmp_path / "policy") == set()
+    pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "web", "namespace": "fks-trading-dev"}}
+    new = {f for f in found([*COMPLIANT, pod], DEV, tmp_path / "policy") if f[1].startswith("bare_pods.")}
+    assert new == {("Pod/fks-trading-dev/web", "bare_pods.bare_pod", "error")}
+
+
+def test_a_rule_no_test_names_is_untested(tmp_path):
+    shutil.copytree(POLICY, tmp_path / "policy")
+    (tmp_path / "policy" / "bare_pods.rego").write_text(BARE_PODS + "\n" + BARE_PODS.partition("\n# METADATA")[2].replace("deny_", "warn_"))
+    (tmp_path / "policy" / "bare_pods_test.rego").write_text(BARE_PODS_TEST)
+    assert _untested(tmp_path / "policy") == ["bare_pods.rego: warn_bare_pod"]
+
+
+# -- tools/policy_test.py: the policy tests alone ------------------------------------------------
+
+
+def _policy_test_cli():
+    spec = importlib.util.spec_from_file_location("policy_test_cli", REPO / "tools" / "policy_test.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_policy_test_command_passes_on_the_repository(capsys):
+    assert _policy_test_cli().main(["--repo", str(REPO)]) == 0
+    assert capsys.readouterr().out == "policy tests: all passed\n"
+
+
+def test_policy_test_command_prints_one_line_per_failure(tmp_path, capsys):
+    (tmp_path / "environments.yaml").write_text("")  # what marks the repository root
+    shutil.copytree(FIXTURES / "policy_failing_test", tmp_path / "policy")
+    assert _policy_test_cli().main(["--repo", str(tmp_path)]) == 1
+    assert capsys.readouterr().out.splitlines() == [
+        'policy/demo_test.rego:17:1: [error] data.demo_test.test_pod_count_wrong failed: '
+        'data.demo.deny_pod is {"Pod/web: bare Pod"}, expected count 0 (policy.test)',
+        'policy/demo_test.rego:12:1: [error] data.demo_test.test_pod_message_wrong failed: '
+        'data.demo.deny_pod is {"Pod/web: bare Pod"}, expected {"Pod/web: something else"} (policy.test)',
+        "policy/demo_test.rego:22:1: [error] data.demo_test.test_pod_not_denied failed (policy.test)",
+        "policy tests: 3 failing",
+    ]
+
+
+def test_policy_test_command_outside_a_repository_is_a_usage_error(tmp_path, capsys):
+    assert _policy_test_cli().main(["--repo", str(tmp_path)]) == 2
+    assert "pass --repo" in capsys.readouterr().err
 
 
 # -- check() with the embedded engine -------------------------------------------------------
@@ -130,6 +248,8 @@ def _plaintext_secret(docs: list[dict]) -> None:
 
 
 EXECUTION = "Deployment/fks-trading-dev/fks-execution"
+# The shipped rules against the compliant render. A new policy needs no entry here: its
+# _test.rego is what the README's "Add a policy" asks for (test_adding_a_policy_needs_only_its_two_files).
 VIOLATIONS: list[tuple[str, Callable[[list[dict]], object], tuple, str]] = [
     ("pod_security.run_as_root", lambda d: _pod(d)["securityContext"].update(runAsNonRoot=False), DEV, EXECUTION),
     ("pod_security.privilege_escalation", lambda d: _container(d)["securityContext"].pop("allowPrivilegeEscalation"), DEV, EXECUTION),
@@ -168,8 +288,6 @@ def test_each_violation_is_one_error_at_its_object(rule, mutate, env, obj):
     assert found(docs, env) == {(obj, rule, "error")}
 
 
-def test_every_policy_has_a_violation_case():
-    assert {v[0].split(".")[0] for v in VIOLATIONS} == {f.stem for f in POLICY.glob("*.rego") if not f.stem.endswith("_test")}
 
 
 def test_prod_without_digest_is_a_warning():
@@ -368,7 +486,7 @@ def test_conftest_verify_failures_map_to_problems(tmp_path, monkeypatch):
 import os  # noqa: E402
 
 from conftest import copy_repo  # noqa: E402
-from fks_gitops import checks, environments, render, validate
+from fks_gitops import checks, environments, render
 from fks_gitops.checks import argocd
 from fks_gitops.checks import policies_outside as policy_inputs  # noqa: E402
 
@@ -408,8 +526,8 @@ warn_seen contains msg if {
 def real_ctx():
     """A full run's context over the real repository (rendered before PATH is narrowed)."""
     config = environments.load(REPO)
-    known = {path: render.render(REPO / path, path) for path in argocd.app_paths(REPO)}
-    return validate.RepoContext(config, {}, render.Renders(REPO, ThreadPoolExecutor(1), known))
+    known = {path: render.render(REPO / path, path) for path in argocd.app_paths(RepoContext(config, {}))}
+    return RepoContext(config, {}, render.Renders(REPO, ThreadPoolExecutor(1), known))
 
 
 @pytest.fixture
@@ -419,8 +537,8 @@ def tools_on_path(monkeypatch):
     assert shutil.which("conftest") is None
 
 
-def _ctx(repo: Path, selected: tuple[str, ...] = ()) -> validate.RepoContext:
-    return validate.RepoContext(environments.load(repo), {}, None, selected)
+def _ctx(repo: Path, selected: tuple[str, ...] = ()) -> RepoContext:
+    return RepoContext(environments.load(repo), {}, None, selected)
 
 
 def test_the_inputs_are_argocd_and_each_non_overlay_application_path(real_ctx):
@@ -440,7 +558,7 @@ def test_the_real_argocd_and_cluster_manifests_pass_every_policy(real_ctx):
 
 
 def test_the_check_is_in_the_registry():
-    assert ("policies-argocd", policy_inputs.check) in checks.WHOLE_REPOSITORY
+    assert policy_inputs in checks.CHECKS and (policy_inputs.ID, policy_inputs.SCOPE) == ("policies-argocd", "repository")
 
 
 def test_each_input_is_told_its_name_and_namespace(real_ctx, tmp_path):

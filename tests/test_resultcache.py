@@ -4,7 +4,7 @@ import pytest
 
 from fks_gitops import resultcache
 from fks_gitops.checks import monitoring
-from fks_gitops.validate import EnvContext
+from fks_gitops.checks.context import EnvContext
 
 
 @pytest.fixture

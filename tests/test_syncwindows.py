@@ -8,7 +8,7 @@ import yaml
 from fks_gitops import environments, syncwindows, syncwindows_file
 from fks_gitops.checks import argocd
 from fks_gitops.problem import Location
-from fks_gitops.validate import RepoContext
+from fks_gitops.checks.context import RepoContext
 
 START = dt.date(2026, 12, 1)
 PROJECT = "argocd/projects/fks-trading.yaml"

@@ -17,6 +17,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+from fks_gitops import rego_explain
 from fks_gitops.errors import GitOpsError
 from fks_gitops.problem import Location
 
@@ -209,7 +210,7 @@ def failing_tests(bundle: Bundle) -> list[tuple[str, str, str]]:
             name = f"data.{package}.{rule}"
             try:
                 passed = bundle.engine.eval_rule(name) is True
-                reason = "failed"
+                reason = "" if passed else _why_failed(bundle.engine, label, rule)
             except BaseException as exc:
                 if not _engine_failure(exc):
                     raise
@@ -217,3 +218,18 @@ def failing_tests(bundle: Bundle) -> list[tuple[str, str, str]]:
             if not passed:
                 failing.append((label, name, reason))
     return failing
+
+
+def _why_failed(engine: regorus.Engine, label: str, rule: str) -> str:
+    """"failed: data.x.deny_y is {...}, expected {...}" when the test's shape is known (rego_explain.py)."""
+    module = next(m for m in json.loads(engine.get_ast_as_json()) if m["source"]["file"] == label)
+    for node in module["ast"]["rules"]:
+        if _head_name(node) == rule:
+            try:
+                why = rego_explain.explain(engine, module, node)
+            except BaseException as exc:
+                if not _engine_failure(exc):
+                    raise
+                why = None  # the probe itself failed: the plain verdict still stands
+            return f"failed: {why}" if why else "failed"
+    return "failed"

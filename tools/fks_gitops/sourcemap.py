@@ -16,6 +16,7 @@ from __future__ import annotations
 import fnmatch
 import functools
 import os
+import re
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -87,20 +88,80 @@ def strip(docs: list[dict], wrapper: Path, root: Path) -> tuple[list[dict], Sour
     return docs, SourceMap(root, sources)
 
 
+@functools.lru_cache(maxsize=1024)
 def _load(text: str | None):
-    return yaml.load(text, Loader=yaml.CSafeLoader) if text else None
+    """An annotation's value (read only: objects share it). kustomize writes plain keys and
+    values in block mappings and lists of them; those are read here, anything else by yaml."""
+    if not text:
+        return None
+    simple = _simple(text)
+    return simple if simple is not None else yaml.load(text, Loader=yaml.CSafeLoader)
+
+
+_LINE = re.compile(r"( *)(- )?([A-Za-z][\w.-]*):(?: ([\w./][\w./:-]*))?", re.ASCII)
+_STR = "tag:yaml.org,2002:str"
+
+
+@functools.lru_cache(maxsize=1024)
+def _is_str(scalar: str) -> bool:
+    """Whether yaml reads this plain scalar as a string (not a number, bool, null or date)."""
+    return not scalar.endswith(":") and yaml.resolver.Resolver().resolve(yaml.ScalarNode, scalar, (True, False)) == _STR
+
+
+def _simple(text: str):
+    """`text` read as yaml would read it, when it is only `key: value` and `key:` lines (two
+    spaces a level) in one mapping or a list of mappings, with string keys and values; else None."""
+    root, stack, opened = None, [], []  # stack: (column of its keys, mapping)
+    for line in text.splitlines():
+        match = _LINE.fullmatch(line)
+        if not match:
+            return None
+        column, dash, key, value = len(match[1]), match[2], match[3], match[4]
+        if not _is_str(key) or (value is not None and not _is_str(value)):
+            return None
+        if dash:
+            root = [] if root is None else root
+            if column != 0 or not isinstance(root, list):
+                return None
+            item: dict = {}
+            root.append(item)
+            stack, column = [(2, item)], 2
+        elif root is None:
+            root = {}
+            stack = [(0, root)]
+        while stack and stack[-1][0] > column:
+            stack.pop()
+        if not stack or stack[-1][0] != column or key in stack[-1][1]:
+            return None
+        if value is None:
+            stack[-1][1][key] = child = {}
+            stack.append((column + 2, child))
+            opened.append(child)
+        else:
+            stack[-1][1][key] = value
+    if root is None or any(not child for child in opened):  # `key:` with nothing under it is null
+        return None
+    return root
 
 
 def _relative(wrapper: Path, root: Path, path: str | None) -> str | None:
     if not path:
         return None
-    full = Path(os.path.normpath(wrapper / path))
-    for candidate in (full, full.resolve()):
-        try:
-            return candidate.relative_to(root).as_posix()
-        except ValueError:
-            continue
-    return None
+    lexical = _lexical(wrapper, root, path)
+    if lexical is not None:
+        return lexical
+    try:  # through symbolic links (root may be one)
+        return Path(os.path.normpath(wrapper / path)).resolve().relative_to(root).as_posix()
+    except ValueError:
+        return None
+
+
+@functools.lru_cache(maxsize=4096)
+def _lexical(wrapper: Path, root: Path, path: str) -> str | None:
+    try:
+        return Path(os.path.normpath(wrapper / path)).relative_to(root).as_posix()
+    except ValueError:
+        return None
 
 
 def _split(pointer: str | None) -> list[str]:

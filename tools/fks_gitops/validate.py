@@ -16,44 +16,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from fks_gitops import environments, render
-from fks_gitops.environments import Config, Environment
+from fks_gitops.checks.context import FILES, ENVIRONMENT, REPOSITORY, EnvContext, RepoContext, Session
+from fks_gitops.environments import Environment
 from fks_gitops.errors import GitOpsError
 from fks_gitops.problem import Location, Problem, merge
 from fks_gitops.sourcemap import SourceMap
-
-
-@dataclass(frozen=True)
-class EnvContext:
-    """What a per-environment check sees."""
-
-    config: Config
-    env: Environment
-    docs: list[dict]
-    schema_locations: tuple[Path, ...] = ()
-
-    @property
-    def where(self) -> str:
-        return self.env.overlay
-
-
-@dataclass(frozen=True)
-class RepoContext:
-    """What a whole-repository check sees: every selected environment that rendered, and the
-    shared renders for any other folder it needs (Argo CD application paths)."""
-
-    config: Config
-    rendered: dict[str, list[dict]]
-    renders: render.Renders | None = None
-    selected: tuple[str, ...] = ()  # environment names asked for; empty means all
-
-    @property
-    def everything(self) -> bool:
-        return not self.selected or set(self.selected) == {e.name for e in self.config.environments}
-
-    def render(self, rel: str) -> list[dict]:
-        if self.renders is None:
-            return render.render(self.config.repo / rel, rel)
-        return self.renders.get(rel)
 
 
 @dataclass
@@ -72,8 +39,9 @@ def validate(
     rendered: dict[str, list[dict]] | None = None,
     schema_locations: Sequence[Path] = (),
     skip: Sequence[str] = (),
+    only: Sequence[str] = (),
 ) -> Report:
-    """`skip`: names of checks (as in checks.py) to leave out."""
+    """`only` / `skip`: check IDs (checks/__init__.py) to run alone / to leave out."""
     started = time.perf_counter()
     config = environments.load(repo)
     selected = config.select(list(envs) if envs else None)
@@ -91,14 +59,18 @@ def validate(
         pending = {renders.start(e.overlay): e for e in selected}
         from fks_gitops import checks  # imported while kustomize runs
 
-        whole = RepoContext(config, docs, renders, tuple(e.name for e in selected))
-        def wanted(listed: list[tuple[str, Callable]]) -> list[tuple[str, Callable]]:
-            return [(name, f) for name, f in listed if name not in skip]
+        session = Session()
+        whole = RepoContext(config, docs, renders, tuple(e.name for e in selected), session)
+        only, skip = tuple(only), tuple(skip)
 
-        futures: list[Future] = [check_pool.submit(_run, name, f, whole) for name, f in wanted(checks.REPOSITORY_FILES)]
-        for path in checks.extra_renders(whole):
-            renders.start(path)
-        if len(known) < len(selected):  # a head start only pays while kustomize still runs
+        def wanted(scope: str) -> list:
+            return checks.selected(scope, only, skip)
+
+        futures: list[Future] = [check_pool.submit(_run, c.ID, c.run, whole) for c in wanted(FILES)]
+        if wanted(REPOSITORY):
+            for path in checks.extra_renders(whole):
+                renders.start(path)
+        if len(known) < len(selected) and checks.monitoring in wanted(ENVIRONMENT):  # a head start pays only while kustomize runs
             for work in checks.warm_ups(config):
                 check_pool.submit(_warm_up, work)
         for future in as_completed(pending):
@@ -109,13 +81,15 @@ def validate(
                 problems.append(replace(exc.problem(), environments=(env.name,)))
                 continue
             docs[env.name] = env_docs
-            ctx = EnvContext(config, env, env_docs, locations)
-            futures += [check_pool.submit(_run_env, name, f, ctx, sources) for name, f in wanted(checks.PER_ENVIRONMENT)]
-        futures += [check_pool.submit(_run_whole, name, f, whole) for name, f in wanted(checks.WHOLE_REPOSITORY)]
+            ctx = EnvContext(config, env, env_docs, locations, session)
+            futures += [check_pool.submit(_run_env, c.ID, c.run, ctx, sources) for c in wanted(ENVIRONMENT)]
+        futures += [check_pool.submit(_run_whole, c.ID, c.run, whole) for c in wanted(REPOSITORY)]
         for future in futures:
             problems += future.result()
     notes = []
-    if len(selected) < 2:
+    if only and "parity" not in only:
+        pass
+    elif len(selected) < 2:
         notes.append("parity not compared: it needs two environments (run without --env)")
     elif len(docs) < len(selected):
         missing = ", ".join(e.name for e in selected if e.name not in docs)

@@ -15,6 +15,7 @@ from fks_gitops import render, syncwindows_file, yamlload
 from fks_gitops.checks import argocd_project
 from fks_gitops.errors import GitOpsError
 from fks_gitops.problem import Location, ObjectRef, Problem
+from fks_gitops.checks.context import REPOSITORY
 
 FOLDER = "argocd"
 FINALIZER = "resources-finalizer.argocd.argoproj.io"
@@ -107,9 +108,16 @@ def _pod_security(app: Manifest, ctx, path: str, sync: dict) -> list[Problem]:
             for key, value in want.items() if labels.get(key) != value]
 
 
-def app_paths(repo: Path) -> list[str]:
+def manifests(ctx) -> list[Manifest]:
+    """argocd/'s manifests, read once per run (the session keeps them for every check)."""
+    return ctx.session.once("argocd.manifests", lambda: load(ctx.config.repo))
+
+
+def app_paths(ctx) -> list[str]:
     """Every Kustomize folder an Application deploys, so validate can start rendering it early."""
-    paths = {((m.doc.get("spec") or {}).get("source") or {}).get("path", "") for m in load(repo) if m.doc.get("kind") == "Application"}
+    repo = ctx.config.repo
+    paths = {((m.doc.get("spec") or {}).get("source") or {}).get("path", "") for m in manifests(ctx)
+             if m.doc.get("kind") == "Application"}
     return sorted(p for p in paths if p and (repo / p / "kustomization.yaml").is_file())
 
 
@@ -145,13 +153,12 @@ def _sync_windows(ctx, manifests: list[Manifest]) -> list[Problem]:
 
 
 def check(ctx) -> list[Problem]:
-    repo = ctx.config.repo
-    manifests = load(repo)
-    apps = [m for m in manifests if m.doc.get("kind") == "Application"]
+    found = manifests(ctx)
+    apps = [m for m in found if m.doc.get("kind") == "Application"]
     if not ctx.everything:  # --env: only the Applications that deploy the named environments
         overlays = {e.overlay for e in ctx.config.select(list(ctx.selected))}
         apps = [a for a in apps if ((a.doc.get("spec") or {}).get("source") or {}).get("path") in overlays]
-    projects = {m.doc["metadata"]["name"]: m for m in manifests if m.doc.get("kind") == "AppProject"}
+    projects = {m.doc["metadata"]["name"]: m for m in found if m.doc.get("kind") == "AppProject"}
     rendered_apps = {}
     for app in apps:
         source = (app.doc.get("spec") or {}).get("source") or {}
@@ -160,7 +167,7 @@ def check(ctx) -> list[Problem]:
             directory = source.get("directory") or {}
             rendered_apps[path] = _render_path(ctx, path, bool(directory.get("recurse")), directory.get("exclude", ""))
     problems = [p for app in apps for p in _app_problems(app, ctx, projects, rendered_apps)]
-    problems += _sync_windows(ctx, manifests)
+    problems += _sync_windows(ctx, found)
     for env in ctx.config.select(list(ctx.selected)):
         mine = [a for a in apps if ((a.doc.get("spec") or {}).get("source") or {}).get("path") == env.overlay]
         message = f"environment {env.name!r} has {len(mine)} Applications with path {env.overlay}; it needs exactly one"
@@ -173,3 +180,7 @@ def check(ctx) -> list[Problem]:
                 "argocd.environment", f"Application for {env.name} is named {_shown(mine[0].doc['metadata'].get('name'))}, "
                                       f"environments.yaml says {env.application!r}", "metadata", "name"))
     return problems
+
+
+ID, SCOPE = "argocd", REPOSITORY
+run = check

@@ -15,7 +15,8 @@ from pathlib import Path
 from fks_gitops import yamlload
 from fks_gitops.errors import GitOpsError
 from fks_gitops.problem import Problem, in_file
-from fks_gitops.proc import require, run
+from fks_gitops.proc import require, run as command
+from fks_gitops.checks.context import FILES, RepoContext
 
 RULE = "yaml.duplicate-key"
 SKIPPED = ("tests/",)
@@ -24,7 +25,7 @@ SKIPPED = ("tests/",)
 def yaml_files(repo: Path) -> list[str]:
     argv = [require("git", "install git"), "ls-files", "-z", "--cached", "--others", "--exclude-standard",
             "--", "*.yaml", "*.yml"]
-    proc = run(argv, cwd=str(repo), check=False, timeout=60)
+    proc = command(argv, cwd=str(repo), check=False, timeout=60)
     if proc.returncode != 0:
         tail = (proc.stderr.strip().splitlines() or ["no output"])[-1]
         raise GitOpsError(f"{repo}: git ls-files failed, so the duplicate-key scan has no file list: {tail}")
@@ -39,3 +40,10 @@ def check(repo: Path) -> list[Problem]:
             text = path.read_text(errors="replace")
             problems += [in_file(rel, RULE, "error", d.message, d.line, d.col) for d in yamlload.duplicates(text)]
     return problems
+
+
+ID, SCOPE = "duplicate-keys", FILES
+
+
+def run(ctx: RepoContext) -> list[Problem]:
+    return check(ctx.config.repo)

@@ -24,7 +24,8 @@ import yaml
 
 from fks_gitops import prometheus_sd, resultcache, yamlload
 from fks_gitops.problem import Location, Problem
-from fks_gitops.proc import require, run
+from fks_gitops.proc import require, run as command
+from fks_gitops.checks.context import ENVIRONMENT
 
 HOW_TO_GET = "run `make setup` (Debian packages prometheus and prometheus-alertmanager)"
 CONFIG_RULE = "monitoring.prometheus-config"
@@ -135,7 +136,7 @@ def _config_problems(promtool: str, root: Path, config: str, source: str) -> lis
     # Written as it is, so promtool's line numbers are the source file's (--syntax-only reads
     # no rule_files; the rules are checked on their own below).
     path = _write(root / "prometheus.yml", config)
-    out = run([promtool, "check", "config", "--syntax-only", path], check=False)
+    out = command([promtool, "check", "config", "--syntax-only", path], check=False)
     if not out.returncode:
         return []
     found = _quoted(_problems(out.stdout + out.stderr, {path: source}, CONFIG_RULE, source), config)
@@ -151,7 +152,7 @@ def _config_problems(promtool: str, root: Path, config: str, source: str) -> lis
     if problems:
         return problems  # a second run would repeat them, at the lines of a rewritten file
     _write(root / "prometheus.yml", yaml.safe_dump(parsed))
-    out = run([promtool, "check", "config", "--syntax-only", path], check=False)
+    out = command([promtool, "check", "config", "--syntax-only", path], check=False)
     if not out.returncode:
         return []
     # Lines of the rewritten file are not the source's: keep the file, drop the line.
@@ -184,12 +185,12 @@ def _check_prometheus(
         source = _source(repo, "prometheus.yml", _digest(config))
 
         def rules_check() -> list[Problem]:
-            out = run([promtool, "check", "rules", *rule_files], check=False) if rules else None
+            out = command([promtool, "check", "rules", *rule_files], check=False) if rules else None
             only = next(iter(rule_files.values())) if len(rule_files) == 1 else None
             return _problems(out.stdout + out.stderr, paths, "monitoring.rules", only) if out and out.returncode else []
 
         def unit_tests(batch: list[str]) -> list[Problem]:
-            out = run([promtool, "test", "rules", *batch], check=False, cwd=str(root / "tests"))
+            out = command([promtool, "test", "rules", *batch], check=False, cwd=str(root / "tests"))
             if out.returncode and len(batch) > 1:
                 # promtool writes file headers to stdout and failures to stderr: run each file
                 # again on its own to know whose failures they are (only when something failed).
@@ -252,7 +253,7 @@ def _check_alertmanager(repo: Path, config: str) -> tuple[Problem, ...]:
     with tempfile.TemporaryDirectory(prefix="fks-amtool-") as tmp:
         path = _write(Path(tmp) / "alertmanager.yml", config)
         source = _source(repo, "alertmanager.yml", _digest(config))
-        out = run([amtool, "check-config", path], check=False)
+        out = command([amtool, "check-config", path], check=False)
         if out.returncode == 0:
             return ()
         return tuple(_quoted(_problems(out.stdout + out.stderr, {path: source}, "monitoring.alertmanager-config", source), config))
@@ -306,3 +307,7 @@ def source_configmaps(repo: Path) -> list[dict]:
                     data[key or path.name] = path.read_text()
             docs.append({"kind": "ConfigMap", "data": data})
     return docs
+
+
+ID, SCOPE = "monitoring", ENVIRONMENT
+run = check

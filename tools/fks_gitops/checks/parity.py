@@ -17,6 +17,7 @@ from fks_gitops.docdiff import Tokens, diff, show
 from fks_gitops.environments import ParityRule
 from fks_gitops.pointer import join
 from fks_gitops.problem import Problem
+from fks_gitops.checks.context import REPOSITORY
 
 # kustomize appends a 10-character hash to generated ConfigMap and Secret names.
 _HASHED = re.compile(r"^(?P<base>.+)-[2456789bcdfghkmt]{10}$")
@@ -149,3 +150,7 @@ def check(ctx) -> list[Problem]:
             env.name, ctx.rendered[env.name], env.namespace, ctx.config.parity,
         )
     return problems
+
+
+ID, SCOPE = "parity", REPOSITORY
+run = check

@@ -24,6 +24,7 @@ from fks_gitops import policy, render
 from fks_gitops.checks import argocd
 from fks_gitops.problem import Location, Problem
 from fks_gitops.render import object_id
+from fks_gitops.checks.context import REPOSITORY
 
 # Argo CD reads Applications and AppProjects only in its own namespace (its install's default).
 ARGOCD_NAMESPACE = "argocd"
@@ -103,7 +104,7 @@ def _folder(ctx, app: dict) -> Input | None:
 
 
 def inputs(ctx) -> list[Input]:
-    manifests = argocd.load(ctx.config.repo)
+    manifests = argocd.manifests(ctx)
     overlays = {e.overlay for e in ctx.config.environments}
     paths: dict[str, dict] = {}
     for m in manifests:
@@ -121,3 +122,7 @@ def check(ctx) -> list[Problem]:
         return []
     policy_dir = ctx.config.repo / "policy"
     return [p for i in inputs(ctx) for p in policy.check(i.docs, i.name, i.namespace, policy_dir, i.files, i.fallback)]
+
+
+ID, SCOPE = "policies-argocd", REPOSITORY  # argocd/ and the other folders Applications deploy
+run = check

@@ -30,6 +30,7 @@ from fks_gitops.promote.history import History, parse_subject
 from fks_gitops.promote.ledger import Commit, Ledger
 from fks_gitops.promote.plan import Change
 from fks_gitops.problem import Location, Problem
+from fks_gitops.checks.context import FILES
 
 ID = "promotions"
 REPLAYED = tuple(g for g in GATES if g.replayable)
@@ -238,3 +239,6 @@ def _uncommitted(config: Config, ledger: Ledger, gated: list[Environment]) -> It
 def _utc(moment: dt.datetime) -> str:
     return moment.astimezone(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
 
+
+SCOPE = FILES  # reads git history, not renders
+run = check

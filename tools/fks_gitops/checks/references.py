@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from fks_gitops import problem, selectors
 from fks_gitops.pointer import join
+from fks_gitops.checks.context import ENVIRONMENT, EnvContext
 from fks_gitops.problem import Problem
 from fks_gitops.selectors import Finding, Index
 
@@ -190,10 +191,12 @@ def _binding(index: Index, doc: dict) -> Iterator[Finding]:
         yield "references.role", "warning", f"roleRef ClusterRole {role.get('name')!r} is not rendered here", "/roleRef/name"
 
 
-def _pod_checks(index: Index, secrets: Secrets, pod: selectors.Pod, with_all: bool) -> Iterator[Finding]:
+def _pod_checks(index: Index, secrets: Secrets, pod: selectors.Pod, with_all: bool,
+                with_secrets: bool = True) -> Iterator[Finding]:
     for ref in refs(pod.spec):
         if ref.kind == "Secret":
-            yield from _secret(secrets, ref, pod.namespace, pod.path)
+            if with_secrets:
+                yield from _secret(secrets, ref, pod.namespace, pod.path)
         elif with_all:
             yield from _configmap(index, ref, pod.namespace, pod.path)
     if with_all:
@@ -245,24 +248,33 @@ def _problems(items: Iterator[tuple[dict, Finding]]) -> list[Problem]:
     return list(found.values())
 
 
-def _findings(index: Index, with_all: bool) -> Iterator[tuple[dict, Finding]]:
-    secrets = Secrets.of(index)
+def _findings(index: Index, with_all: bool, secrets: bool = True) -> Iterator[tuple[dict, Finding]]:
+    known = Secrets.of(index)
     for pods in index.pods.values():
         for pod in pods:
-            yield from ((pod.owner, f) for f in _pod_checks(index, secrets, pod, with_all))
-    for doc in index.kind("Ingress"):
-        yield from ((doc, f) for f in _ingress_secrets(secrets, doc))
+            yield from ((pod.owner, f) for f in _pod_checks(index, known, pod, with_all, secrets))
+    if secrets:
+        for doc in index.kind("Ingress"):
+            yield from ((doc, f) for f in _ingress_secrets(known, doc))
     if with_all:
         for kind, checks in _CHECKS.items():
             for doc in index.kind(kind):
                 yield from ((doc, f) for check_one in checks for f in check_one(index, doc))
 
 
-def check(docs: list[dict]) -> list[Problem]:
-    """Every cross-resource reference in one rendered environment."""
-    return _problems(_findings(Index.of(docs), with_all=True))
+def check(docs: list[dict], secrets: bool = True) -> list[Problem]:
+    """Every cross-resource reference in one rendered environment (without the secret ones:
+    `secrets=False`; they are their own check, secret_references.py)."""
+    return _problems(_findings(Index.of(docs), with_all=True, secrets=secrets))
 
 
 def check_secrets(docs: list[dict]) -> list[Problem]:
     """Only that every secret and key that pods and ingresses use is sealed (seal.py --verify)."""
     return _problems(_findings(Index.of(docs), with_all=False))
+
+
+ID, SCOPE = "references", ENVIRONMENT
+
+
+def run(ctx: EnvContext) -> list[Problem]:
+    return check(ctx.docs, secrets=False)

@@ -27,6 +27,7 @@ from fks_gitops.errors import GitOpsError
 from fks_gitops import problem
 from fks_gitops.pointer import join
 from fks_gitops.problem import Problem
+from fks_gitops.checks.context import ENVIRONMENT, EnvContext
 
 SCHEMAS = Path(__file__).resolve().parents[3] / "schemas"
 # Located without importing the package, which would pull in jsonschema for nothing.
@@ -236,3 +237,11 @@ def describe(error: jsonschema_rs.ValidationError) -> str:
     if name == "maxProperties" and isinstance(value, dict):
         return f"at most {kind.limit} of these may be set, found {len(value)}: {', '.join(value)}"
     return error.message.splitlines()[0][:120]
+
+
+ID, SCOPE = "schemas", ENVIRONMENT
+
+
+def run(ctx: EnvContext) -> list[Problem]:
+    return check(ctx.docs, ctx.env.kubernetes, ctx.schema_locations, ctx.config.schema_allow,
+                 repo_schemas=ctx.config.repo / "schemas")

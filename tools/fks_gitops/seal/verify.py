@@ -1,7 +1,7 @@
 """Offline checks that secrets are sealed right and that no plaintext secret is in git.
 
-    problems = verify(repo)                                    # renders every environment
-    problems = verify(repo, ["prod"], rendered={"prod": docs})  # reuses validate's render
+    problems = verify(repo)             # every environment: validate, narrowed to these checks
+    problems = verify(repo, ["prod"], rendered={"prod": docs})  # reuses a render
 
 1. each SealedSecret was sealed with its environment's certificate (fingerprint, RSA block size);
 2. its scope fits where it renders (a strict seal is bound to its namespace and name);
@@ -14,13 +14,11 @@ import base64
 import binascii
 import re
 import struct
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import replace
 from pathlib import Path
 
 import yaml
 
-from fks_gitops import environments, problem, render, yamlload
+from fks_gitops import problem, yamlload
 from fks_gitops.seal import certs
 from fks_gitops.environments import Environment
 from fks_gitops.errors import GitOpsError
@@ -38,45 +36,14 @@ _DOTENV_NAME = re.compile(r"(^|/)(\.env[^/]*|[^/]+\.env|[^/]*\.envrc)$")
 _DOTENV_LINE = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_.-]*)\s*=\s*(.*?)\s*$")
 
 
-def verify(
-    repo: Path, envs: list[str] | None = None, rendered: dict[str, list[dict]] | None = None
-) -> list[Problem]:
-    config = environments.load(repo)
-    selected = config.select(envs)
-    problems: list[Problem] = []
-    maps: dict = {}
-    if rendered is None:
-        rendered, maps, problems = _render(repo, selected)
-    from fks_gitops.checks.references import check_secrets  # check 3 lives with the other reference checks
+def verify(repo: Path, envs: list[str] | None = None, rendered: dict[str, list[dict]] | None = None) -> list[Problem]:
+    """Checks 1 to 4: a run of validate's registry narrowed to the secret checks (checks.SECRETS),
+    so seal.py --verify and validate can never disagree. Render failures are reported too;
+    `rendered` reuses renders (and narrows the run to their environments)."""
+    from fks_gitops import checks, validate  # the checks import this module
 
-    for env in selected:
-        docs = rendered.get(env.name)
-        if isinstance(docs, list):  # environments that failed to render are reported by whoever rendered them
-            found = check_sealed(repo, env, docs) + check_secrets(docs)
-            problems += [_located(replace(p, environments=(env.name,)), maps.get(env.name)) for p in found]
-    return problem.merge(problems + check_plaintext(repo), [e.name for e in config.environments])
-
-
-def _render(repo: Path, selected: list[Environment]) -> tuple[dict[str, list[dict]], dict, list[Problem]]:
-    """Each environment's documents and source map, and the render errors."""
-    def one(env: Environment) -> tuple | render.RenderError:
-        try:
-            return render.render_mapped(repo / env.overlay, env.overlay)
-        except render.RenderError as exc:
-            return exc
-
-    with ThreadPoolExecutor(max_workers=max(1, len(selected))) as pool:
-        results = dict(zip([e.name for e in selected], pool.map(one, selected)))
-    done = {name: r for name, r in results.items() if isinstance(r, tuple)}
-    problems = [r.problem() for r in results.values() if isinstance(r, render.RenderError)]
-    return {n: r[0] for n, r in done.items()}, {n: r[1] for n, r in done.items()}, problems
-
-
-def _located(p: Problem, sources) -> Problem:
-    """A problem about a rendered object, at the line to edit (validate does the same for its run)."""
-    if p.location is not None or p.object is None or sources is None:
-        return p
-    return replace(p, location=sources.locate(p.object, p.pointer))
+    envs = envs or (list(rendered) if rendered else None)
+    return validate.validate(repo, envs, rendered, only=checks.SECRETS).problems
 
 
 def check_sealed(repo: Path, env: Environment, docs: list[dict]) -> list[Problem]:
