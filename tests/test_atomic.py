@@ -2,6 +2,7 @@ import os
 
 import pytest
 
+from fks_gitops.cli import exit_code
 from fks_gitops import atomic
 from fks_gitops.errors import GitOpsError
 
@@ -34,7 +35,7 @@ def test_a_target_that_is_a_folder_is_a_one_line_input_error(tmp_path):
     (tmp_path / "out").mkdir()
     with pytest.raises(GitOpsError) as caught:
         atomic.write(tmp_path / "out", "x\n")
-    assert caught.value.exit_code == 2
+    assert exit_code(caught.value) == 2
     assert str(caught.value) == f"{tmp_path / 'out'}: cannot write: Is a directory"
     assert os.listdir(tmp_path) == ["out"] and os.listdir(tmp_path / "out") == []
 
@@ -44,6 +45,6 @@ def test_a_target_under_a_regular_file_is_a_one_line_input_error(tmp_path, below
     (tmp_path / "file").write_text("keep\n")
     with pytest.raises(GitOpsError, match=r": cannot write: (File exists|Not a directory)$") as caught:
         atomic.write(tmp_path / "file" / below, "x\n")
-    assert caught.value.exit_code == 2
+    assert exit_code(caught.value) == 2
     assert str(caught.value).startswith(f"{tmp_path / 'file' / below}: ")
     assert os.listdir(tmp_path) == ["file"] and (tmp_path / "file").read_text() == "keep\n"

@@ -1,14 +1,15 @@
 import pytest
 
 from fks_gitops.cli import guarded, repo_from
-from fks_gitops.errors import GitOpsError
+from fks_gitops.errors import GitOpsError, Refused, ToolFailed
 
 
-def test_expected_failure_is_one_line_with_its_exit_code(capsys):
-    def refuse():
-        raise GitOpsError("overlays/prod: gate closed", exit_code=1)
+@pytest.mark.parametrize(("error", "code"), [(Refused, 1), (GitOpsError, 2), (ToolFailed, 3)])
+def test_expected_failure_is_one_line_with_the_exit_code_of_its_class(capsys, error, code):
+    def fail():
+        raise error("overlays/prod: gate closed")
 
-    assert guarded(refuse) == 1
+    assert guarded(fail) == code
     assert capsys.readouterr().err == "error: overlays/prod: gate closed\n"
 
 

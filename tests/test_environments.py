@@ -2,6 +2,7 @@ import datetime as dt
 
 import pytest
 
+from fks_gitops.cli import exit_code
 from fks_gitops import environments
 from fks_gitops.errors import GitOpsError
 
@@ -57,7 +58,7 @@ def _broken(tmp_path, repo, old, new):
     (tmp_path / "environments.yaml").write_text(text.replace(old, new, 1))
     with pytest.raises(GitOpsError) as err:
         environments.load(tmp_path)
-    assert err.value.exit_code == 2 and "\n" not in str(err.value)
+    assert exit_code(err.value) == 2 and "\n" not in str(err.value)
     return str(err.value)
 
 

@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 
+from fks_gitops.cli import exit_code
 from fks_gitops import repo_git
 from fks_gitops.errors import GitOpsError
 from fks_gitops.promote.history import History
@@ -44,7 +45,7 @@ def test_history_outside_git_is_the_same_one_line_error_as_promote(tmp_path):
     with pytest.raises(GitOpsError) as read:
         History(tmp_path).promotions()
     assert [str(opened.value), str(read.value)] == [message, message]
-    assert read.value.exit_code == 2
+    assert exit_code(read.value) == 2
 
 
 def test_entered_is_none_for_a_version_not_at_head(work):

@@ -2,6 +2,7 @@ from pathlib import Path
 
 import pytest
 
+from fks_gitops.cli import exit_code
 from fks_gitops.errors import GitOpsError
 from fks_gitops.promote.images import Image, Ref, apply_ref, edit, parse_ref, read, resolve
 
@@ -40,7 +41,7 @@ def test_apply_ref_requires_a_pinned_version():
     for unpinned in ("fks-execution", "fks-execution:latest"):
         with pytest.raises(GitOpsError, match="not pinned") as exc:
             apply_ref(current, parse_ref(unpinned))
-        assert exc.value.exit_code == 2
+        assert exit_code(exc.value) == 2
 
 
 def test_apply_ref_with_a_name_sets_new_name_like_kustomize():

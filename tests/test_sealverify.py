@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from fks_gitops.cli import exit_code
 from fks_gitops.seal import certs
 from fks_gitops.problem import Location, ObjectRef, errors
 from fks_gitops.seal.codec import SEALED_WITH, seal, to_yaml
@@ -182,7 +183,7 @@ def test_a_folder_that_is_not_a_git_checkout_is_a_one_line_input_error(tmp_path,
     monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path))  # never find a repository above it
     with pytest.raises(GitOpsError, match="is not a git checkout; the plaintext-secret scan reads git's file list") as caught:
         check_plaintext(export)
-    assert caught.value.exit_code == 2
+    assert exit_code(caught.value) == 2
     assert cli.main(["--repo", str(export), "--verify"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: ") and err.count("\n") == 1 and "not a git checkout" in err, err

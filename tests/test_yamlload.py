@@ -8,6 +8,7 @@ import pytest
 
 import validate as validate_cli
 from conftest import copy_repo, git
+from fks_gitops.cli import exit_code
 from fks_gitops import environments, render, yamlload
 from fks_gitops.checks import argocd
 from fks_gitops.checks import duplicate_keys as yamlscan
@@ -32,7 +33,7 @@ def test_a_duplicate_key_is_one_line_with_both_lines():
     with pytest.raises(GitOpsError) as err:
         yamlload.load_strings(text, "environments.yaml")
     assert str(err.value) == "environments.yaml:4:5: duplicate key 'soak' (first at line 3); remove one"
-    assert err.value.exit_code == 2
+    assert exit_code(err.value) == 2
 
 
 def test_unique_keys_load_with_every_scalar_a_string():

@@ -13,7 +13,16 @@ from collections.abc import Callable
 from pathlib import Path
 
 from fks_gitops.environments import find_repo
-from fks_gitops.errors import GitOpsError
+from fks_gitops.errors import GitOpsError, Refused, ToolFailed
+
+
+def exit_code(error: GitOpsError) -> int:
+    """The one place exit codes are chosen: 1 refused (or problems found), 3 a tool failed, 2 usage."""
+    if isinstance(error, Refused):
+        return 1
+    if isinstance(error, ToolFailed):
+        return 3
+    return 2
 
 
 def repo_from(option: str | None) -> Path:
@@ -27,7 +36,7 @@ def guarded(body: Callable[[], int]) -> int:
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
     except GitOpsError as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return exc.exit_code
+        return exit_code(exc)
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)
         return 130

@@ -1,13 +1,20 @@
-"""The one error type for expected failures.
+"""Expected failures, by meaning; the command line maps each class to its exit code (cli.py).
 
-    raise GitOpsError("overlays/qa: unknown environment 'qa'; known: dev, staging, prod")
+    raise GitOpsError("overlays/qa: unknown environment 'qa'; known: dev, staging, prod")  # usage or input
+    raise Refused("prod: promotion refused; nothing changed")                            # a gate, a remote
+    raise ToolFailed("command 'promtool check rules' exited with 2: ...")                 # an external tool
 
-The command line prints it as `error: ...` without a traceback and exits with `exit_code`
-(2 for usage or input errors, 1 when a gate or validation refuses).
+The command line prints each as one `error: ...` line, without a traceback.
 """
 
 
 class GitOpsError(Exception):
-    def __init__(self, message: str, exit_code: int = 2) -> None:
-        super().__init__(message)
-        self.exit_code = exit_code
+    """Usage or input error: the command or a file the user gave is wrong."""
+
+
+class Refused(GitOpsError):
+    """The work was refused: a gate, validation, a hook or the remote said no; nothing changed."""
+
+
+class ToolFailed(GitOpsError):
+    """An external tool (git, kustomize, promtool) failed or timed out in a way the input does not explain."""

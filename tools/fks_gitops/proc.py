@@ -8,16 +8,16 @@ import shutil
 import subprocess
 from collections.abc import Mapping, Sequence
 
-from fks_gitops.errors import GitOpsError
+from fks_gitops.errors import GitOpsError, ToolFailed
 
 
-class CommandError(GitOpsError):
+class CommandError(ToolFailed):
     def __init__(self, argv: Sequence[str], returncode: int, stdout: str, stderr: str) -> None:
         if isinstance(stderr, bytes) or isinstance(stdout, bytes):
             stdout, stderr = (x.decode(errors="replace") if isinstance(x, bytes) else x for x in (stdout, stderr))
         detail = (stderr or stdout).strip().splitlines()
         tail = detail[-1] if detail else "no output"
-        super().__init__(f"command {' '.join(argv)!r} exited with {returncode}: {tail}", exit_code=3)
+        super().__init__(f"command {' '.join(argv)!r} exited with {returncode}: {tail}")
         self.argv, self.returncode, self.stdout, self.stderr = list(argv), returncode, stdout, stderr
 
 
@@ -46,7 +46,7 @@ def run(
             list(argv), cwd=cwd, input=data, env=env, capture_output=True, text=text, check=False, timeout=timeout
         )
     except subprocess.TimeoutExpired:
-        raise GitOpsError(f"command {' '.join(argv)!r} did not finish within {timeout:g} s", exit_code=3) from None
+        raise ToolFailed(f"command {' '.join(argv)!r} did not finish within {timeout:g} s") from None
     if check and proc.returncode != 0:
         raise CommandError(argv, proc.returncode, proc.stdout, proc.stderr)
     return proc

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from fks_gitops import rego_explain
-from fks_gitops.errors import GitOpsError
+from fks_gitops.errors import Refused
 from fks_gitops.problem import Location
 
 # The engine panics with a Rust backtrace on stderr unless told otherwise.
@@ -30,11 +30,11 @@ WARNING = re.compile(r"^warn(_[a-zA-Z0-9]+)*$")
 PREFIXES = ("violation_", "deny_", "warn_")
 
 
-class PolicyError(GitOpsError):
+class PolicyError(Refused):
     """A policy that does not parse or evaluate; `location` is the file (and line) when known."""
 
     def __init__(self, location: Location, message: str) -> None:
-        super().__init__(f"{location}: {message}", exit_code=1)
+        super().__init__(f"{location}: {message}")
         self.location, self.detail = location, message
 
 

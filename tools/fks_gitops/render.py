@@ -20,7 +20,7 @@ from pathlib import Path
 import yaml
 
 from fks_gitops import yamlload
-from fks_gitops.errors import GitOpsError
+from fks_gitops.errors import GitOpsError, Refused
 from fks_gitops import sourcemap
 from fks_gitops.problem import Location, Problem
 from fks_gitops.sourcemap import SourceMap
@@ -39,9 +39,9 @@ class Renderer:
     version: str
 
 
-class RenderError(GitOpsError):
+class RenderError(Refused):
     def __init__(self, overlay: str, message: str, location: Location | None = None) -> None:
-        super().__init__(f"{overlay}: kustomize failed: {message}", exit_code=1)
+        super().__init__(f"{overlay}: kustomize failed: {message}")
         self.overlay, self.detail = overlay, message
         self.location = location or Location(f"{overlay}/kustomization.yaml")
 

@@ -11,7 +11,7 @@ import datetime as dt
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from fks_gitops.errors import GitOpsError
+from fks_gitops.errors import GitOpsError, Refused
 
 if TYPE_CHECKING:  # GitPython loads in open_repo, while kustomize already renders (promote.py)
     import git
@@ -87,7 +87,7 @@ def commit(repo: git.Repo, path: str, message: str, when: dt.datetime) -> str:
         with repo.git.custom_environment(GIT_COMMITTER_DATE=stamp, GIT_AUTHOR_DATE=stamp):
             repo.git.commit("-q", "--only", "-m", message, "--", path)
     except GitCommandError as exc:
-        raise GitOpsError(f"git commit failed: {_last_line(exc.stderr)}", exit_code=1) from None
+        raise Refused(f"git commit failed: {_last_line(exc.stderr)}") from None
     return head(repo)
 
 
@@ -101,7 +101,7 @@ def push(repo: git.Repo, remote: str, refspec: str, set_upstream: bool = False) 
     if rejected and all(any(r in ln for r in RETRYABLE) for ln in rejected):
         return False
     detail = rejected[0].split("\t")[-1] if rejected else _last_line(err)
-    raise GitOpsError(f"git push {remote} {refspec} failed: {detail}", exit_code=1)
+    raise Refused(f"git push {remote} {refspec} failed: {detail}")
 
 
 def sync(repo: git.Repo, remote: str, branch: str) -> None:

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import yaml
 
-from fks_gitops.errors import GitOpsError
+from fks_gitops.errors import ToolFailed
 from fks_gitops.promote.images import Image
 from fks_gitops.proc import require, run
 
@@ -129,7 +129,7 @@ def _parse(out: str) -> list[tuple[tuple, tuple[str, ...], dict[str, str | None]
             path = tokens[i + 1]
             i += 2
             if match is None:
-                raise GitOpsError(f"git log printed an unexpected line {tokens[i - 2][:60]!r}", exit_code=3)
+                raise ToolFailed(f"git log printed an unexpected line {tokens[i - 2][:60]!r}")
             files.append(path)
             changed[path] = None if match["status"] == "D" or _NULL_BLOB.match(match["blob"]) else match["blob"]
         header = (sha.strip(), tuple(parents.split()), stamp, name or email, subject, trailers)

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from fks_gitops.promote import gates
 from fks_gitops.promote import images
 from fks_gitops.environments import Config, Environment
-from fks_gitops.errors import GitOpsError
+from fks_gitops.errors import GitOpsError, Refused
 from fks_gitops.promote.history import History
 from fks_gitops.promote.images import Image
 
@@ -98,5 +98,5 @@ def _rollback(target: Environment, req: Request, current: dict[str, Image], hist
         if previous is not None:
             changes.append(Change(image, previous))
         elif named:
-            raise GitOpsError(f"{target.name}: history has no version of {image.component} before {image.version}", 1)
+            raise Refused(f"{target.name}: history has no version of {image.component} before {image.version}")
     return changes

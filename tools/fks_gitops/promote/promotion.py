@@ -27,11 +27,11 @@ from fks_gitops.promote import gates
 from fks_gitops.promote import images
 from fks_gitops.promote import rendered
 from fks_gitops.environments import Config, Environment
-from fks_gitops.errors import GitOpsError
+from fks_gitops import errors
 from fks_gitops.promote.history import History
 from fks_gitops.promote.message import commit_message
 from fks_gitops.promote.plan import Change, plan
-from fks_gitops.problem import Problem, errors
+from fks_gitops.problem import Problem
 from fks_gitops.render import render
 
 if TYPE_CHECKING:
@@ -69,11 +69,11 @@ class Promotion:
     attempts: int = 1
 
 
-class Refused(GitOpsError):
+class Refused(errors.Refused):
     """A gate or validation said no; `lines` say why, one each."""
 
     def __init__(self, message: str, lines: list[str]) -> None:
-        super().__init__(message, exit_code=1)
+        super().__init__(message)
         self.lines = lines
 
 
@@ -83,7 +83,7 @@ def validate_target(repo: Path, env: str, docs: list[dict]) -> list[Problem]:
     from fks_gitops import validate
 
     report = validate.validate(repo, envs=[env], rendered={env: docs}, skip=("promotions",))
-    return errors(report.problems)
+    return [p for p in report.problems if p.level == "error"]
 
 
 def promote(repo: Path, request: Request, validator: Validator | None = None) -> Promotion:
@@ -190,7 +190,7 @@ class _Run:
                     return result
                 if repo_git.push(g, remote, f"HEAD:{branch}"):
                     return replace(result, pushed=True, attempts=attempt)
-            raise GitOpsError(f"push to {remote}/{branch} rejected {RETRIES + 1} times; nothing changed, try again", 1)
+            raise errors.Refused(f"push to {remote}/{branch} rejected {RETRIES + 1} times; nothing changed, try again")
         except BaseException:
             repo_git.reset(g, start)
             raise
@@ -204,7 +204,7 @@ class _Run:
         try:
             result = self.attempt(g, early)  # the new branch starts at HEAD: the same tree
             if result.commit and not repo_git.push(g, remote, f"{name}:{name}", set_upstream=True):
-                raise GitOpsError(f"{remote} already has a different branch {name!r}; choose another --branch name", 1)
+                raise errors.Refused(f"{remote} already has a different branch {name!r}; choose another --branch name")
             keep = result.commit is not None
             return replace(result, branch=name if keep else None, pushed=keep)
         finally:
