@@ -6,9 +6,7 @@
 from __future__ import annotations
 
 import functools
-import json
 import os
-import tempfile
 import re
 import shutil
 import sys
@@ -21,7 +19,6 @@ import yaml
 
 from fks_gitops import yamlload
 from fks_gitops.errors import GitOpsError, Refused
-from fks_gitops import sourcemap
 from fks_gitops.problem import Location, Problem
 from fks_gitops.sourcemap import SourceMap
 from fks_gitops.proc import run
@@ -88,23 +85,18 @@ def render(overlay: Path, label: str | None = None) -> list[dict]:
 
 
 def render_mapped(overlay: Path, label: str | None = None) -> tuple[list[dict], SourceMap]:
-    """The overlay's documents as Argo CD renders them, and where each came from: kustomize runs
-    once, on a wrapper kustomization outside the repository that adds origin annotations, which
-    are taken out again before anything else sees the documents."""
+    """The overlay's documents as Argo CD renders them, and the map of where each came from
+    (read from the kustomizations, only when a problem asks: sourcemap.py)."""
     label = label or str(overlay)
     if not (overlay / "kustomization.yaml").is_file():
         raise RenderError(label, "no kustomization.yaml in this folder", Location(f"{label}/kustomization.yaml"))
-    with tempfile.TemporaryDirectory(prefix="fks-render-") as tmp:
-        wrapper = Path(tmp)
-        target = os.path.relpath(overlay.absolute(), wrapper)  # kustomize takes no absolute resource roots
-        (wrapper / "kustomization.yaml").write_text(
-            f"resources:\n  - {json.dumps(target)}\nbuildMetadata: [originAnnotations, transformerAnnotations]\n")
-        proc = run([*renderer().argv, str(wrapper)], check=False, env=_ENV, timeout=RENDER_TIMEOUT)
-        root = _root(overlay, label)
-        if proc.returncode != 0:
-            message = _clean(proc.stderr, wrapper, root) or f"kustomize exited with {proc.returncode}"
-            raise RenderError(label, message, _where(message, root, label))
-        return sourcemap.strip(parse(proc.stdout, label, strict=False), wrapper, root)
+    proc = run([*renderer().argv, str(overlay)], check=False, env=_ENV, timeout=RENDER_TIMEOUT)
+    root = _root(overlay, label)
+    if proc.returncode != 0:
+        message = _clean(proc.stderr, root) or f"kustomize exited with {proc.returncode}"
+        raise RenderError(label, message, _where(message, root, label))
+    docs = parse(proc.stdout, label, strict=False)
+    return docs, SourceMap(root, label, docs)
 
 
 def _root(overlay: Path, label: str) -> Path:
@@ -119,7 +111,7 @@ def _root(overlay: Path, label: str) -> Path:
 _GO_LOG = re.compile(r'^[EWI]\d{4} [\d:.]+\s+\d+ \S+\] "command failed" err=(?:<|"(?P<inline>.*)")$')
 
 
-def _clean(stderr: str, wrapper: Path, root: Path) -> str:
+def _clean(stderr: str, root: Path) -> str:
     """kustomize's whole message, without kubectl's Go log framing and without this machine's paths."""
     lines = []
     for line in stderr.strip().splitlines():
@@ -133,10 +125,7 @@ def _clean(stderr: str, wrapper: Path, root: Path) -> str:
         lines.append(line[1:] if line.startswith("\t") else line)
     text = "\n".join(ln.rstrip() for ln in lines if ln.strip())
     text = re.sub(r"^Error: ", "", text)
-    # The wrapper's own framing: kustomize first tries the overlay as a file, then as a folder.
-    text = re.sub(r"^accumulating resources: accumulation err='accumulating resources from '[^']*': "
-                  r"'[^']*' must resolve to a file': recursed accumulation of path '[^']*': ", "", text)
-    for prefix in (f"{root.resolve()}/", f"{root}/", os.path.relpath(root, wrapper) + "/"):
+    for prefix in (f"{root.resolve()}/", f"{root.absolute()}/", f"{root}/"):
         text = text.replace(prefix, "")
     return text
 
@@ -178,7 +167,7 @@ class Renders:
         self._lock = threading.Lock()
         for rel, docs in (known or {}).items():  # rendered elsewhere: no source map
             self._futures[rel] = done = Future()
-            done.set_result((docs, SourceMap(repo, {})))
+            done.set_result((docs, SourceMap(repo, rel, docs)))
 
     def start(self, rel: str) -> Future:
         """A future of (documents, source map)."""

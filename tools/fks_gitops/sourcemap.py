@@ -1,21 +1,20 @@
 """Where a rendered object's field was written: the overlay patch that sets it, else its line in
-the base file, else the object's first line.
+the base file, else the object's first line; an image, at the images: entry that sets it.
 
-    docs, sources = strip(rendered_docs, wrapper_dir, repo_root)   # kustomize's origin annotations out
-    sources.locate(ObjectRef("Deployment", "fks-execution", "fks-trading"), "/spec/replicas")
+    sources = SourceMap(repo, "overlays/staging", docs)     # costs nothing until asked
+    sources.locate(ObjectRef("HorizontalPodAutoscaler", "fks-execution", "fks-trading-staging"), "/spec/minReplicas")
     # Location("overlays/staging/execution-replicas.yaml", 7, 3)
 
-kustomize records each object's origin (`config.kubernetes.io/origin`) and the kustomizations
-whose transformers touched it (`alpha.config.kubernetes.io/transformations`) when asked with
-`buildMetadata` (render.py asks through a wrapper kustomization outside the repository, so the
-overlay Argo CD renders is unchanged). Source files are read with line numbers only when a
-problem needs them, once each.
+The map is read from the kustomizations themselves (resources, generators, patches, images,
+components), walked from the overlay down, only when a problem needs a line: kustomize's own
+origin annotations would make every render about 60 % slower (kubernetes-sigs/kustomize#5988),
+and the render Argo CD sees stays the plain one. Files are read with line numbers (ruamel.yaml)
+only for the fields a problem names, once each.
 """
 from __future__ import annotations
 
 import fnmatch
 import functools
-import os
 import re
 import threading
 from dataclasses import dataclass
@@ -25,8 +24,8 @@ import yaml
 
 from fks_gitops.problem import Location, ObjectRef
 
-ORIGIN = "config.kubernetes.io/origin"
-TRANSFORMATIONS = "alpha.config.kubernetes.io/transformations"
+_HASHED = re.compile(r"^(?P<base>.+)-[a-z0-9]{10}$")  # kustomize's generated-name suffix
+_GENERATED = {"configMapGenerator": "ConfigMap", "secretGenerator": "Secret"}
 
 
 @dataclass(frozen=True)
@@ -34,134 +33,109 @@ class Source:
     file: str | None  # the resource file, repository-relative
     generated_in: str | None  # the kustomization whose generator made it
     generator: str | None
-    patched_in: tuple[str, ...]  # kustomizations whose patches touched it, in the order applied
+    patched_in: tuple[str, ...]  # kustomizations above it with patches, in the order applied
     doc: dict  # the rendered object, to follow list items by name
-    images_in: tuple[str, ...] = ()  # kustomizations whose images: entries set its images
+    images_in: tuple[str, ...] = ()  # kustomizations above it with images: entries
 
 
 class SourceMap:
-    def __init__(self, root: Path, sources: dict[tuple, Source]) -> None:
-        self.root, self.sources = root, sources
+    def __init__(self, root: Path, overlay: str | None = None, docs: list[dict] = ()) -> None:
+        self.root, self.overlay = root, overlay
+        self._docs = {(d.get("kind"), (d.get("metadata") or {}).get("name")): d for d in docs}
+        self._lock = threading.Lock()
+        self._found: dict[tuple, Source] | None = None
+
+    @property
+    def sources(self) -> dict[tuple, Source]:
+        with self._lock:
+            if self._found is None:
+                self._found = {}
+                if self.overlay:
+                    _collect(self.root, self.overlay, (), self._found, set())
+            return self._found
 
     def locate(self, obj: ObjectRef, pointer: str | None = None) -> Location | None:
-        source = self.sources.get((obj.kind, obj.namespace, obj.name))
-        if source is None:
+        doc = self._docs.get((obj.kind, obj.name), {})
+        hashed = _HASHED.match(obj.name)
+        source = self.sources.get((obj.kind, obj.name)) or (hashed and self.sources.get((obj.kind, hashed["base"])))
+        if not source:
             return None
         path = _split(pointer)
         if source.generated_in:
             return _generated(self.root, source, path)
         if path[-1:] == ["image"]:  # an image is set in an images: entry, wherever the container is
             for kustomization in reversed(source.images_in):
-                found = _image_entry(self.root, kustomization, _value(source.doc, path))
+                found = _image_entry(self.root, kustomization, _value(doc, path))
                 if found:
                     return found
         for kustomization in reversed(source.patched_in):  # the last patch applied wins
-            found = _in_patches(self.root, kustomization, obj, source.doc, path)
+            found = _in_patches(self.root, kustomization, obj, doc, path)
             if found:
                 return found
-        return _in_file(self.root, source.file, obj, source.doc, path) if source.file else None
+        return _in_file(self.root, source.file, obj, doc, path) if source.file else None
 
 
-def strip(docs: list[dict], wrapper: Path, root: Path) -> tuple[list[dict], SourceMap]:
-    """Take kustomize's build annotations out of every document (in place) and keep what they said."""
-    sources = {}
-    for doc in docs:
-        meta = doc.get("metadata") or {}
-        notes = meta.get("annotations") or {}
-        origin = _load(notes.pop(ORIGIN, None)) or {}
-        changes = _load(notes.pop(TRANSFORMATIONS, None)) or []
-        if "annotations" in meta and not notes:
-            del meta["annotations"]
-        patched, images = (tuple(dict.fromkeys(
-            _relative(wrapper, root, c.get("configuredIn")) for c in changes
-            if isinstance(c, dict) and (c.get("configuredBy") or {}).get("kind") == kind))
-            for kind in ("PatchTransformer", "ImageTagTransformer"))
-        by = origin.get("configuredBy") or {}
-        sources[(doc.get("kind"), meta.get("namespace"), meta.get("name"))] = Source(
-            _relative(wrapper, root, origin.get("path")),
-            _relative(wrapper, root, origin.get("configuredIn")) if by else None,
-            by.get("name"),
-            tuple(p for p in patched if p),
-            doc,
-            tuple(p for p in images if p),
-        )
-    return docs, SourceMap(root, sources)
+def _collect(root: Path, folder: str, above: tuple[dict, ...], found: dict[tuple, Source], seen: set) -> None:
+    """Every object a kustomization folder makes, with the kustomizations above it (overlay first)."""
+    rel = f"{folder}/kustomization.yaml" if folder else "kustomization.yaml"
+    if rel in seen:
+        return
+    seen.add(rel)
+    k = _quick(root, rel)
+    chain = (*above, {"file": rel, "patches": bool(k.get("patches")), "images": bool(k.get("images")),
+                      "prefix": str(k.get("namePrefix") or ""), "suffix": str(k.get("nameSuffix") or "")})
+    prefix = "".join(c["prefix"] for c in chain)  # the overlay's prefix goes outside the base's
+    suffix = "".join(c["suffix"] for c in reversed(chain))
+    patched = tuple(c["file"] for c in reversed(chain) if c["patches"])
+    images = tuple(c["file"] for c in reversed(chain) if c["images"])
+    for entry in [*(k.get("resources") or ()), *(k.get("components") or ())]:
+        target = _normal(folder, str(entry))
+        if target is None:
+            continue
+        if (root / target / "kustomization.yaml").is_file():
+            _collect(root, target, chain, found, seen)
+        elif (root / target).is_file():
+            for doc in _quick_all(root, target):
+                key = (doc.get("kind"), f"{prefix}{(doc.get('metadata') or {}).get('name')}{suffix}")
+                found.setdefault(key, Source(target, None, None, patched, {}, images))
+    for field, kind in _GENERATED.items():
+        for generator in k.get(field) or ():
+            if isinstance(generator, dict) and generator.get("name"):
+                name = f"{prefix}{generator['name']}{suffix}"
+                found.setdefault((kind, name), Source(None, rel, generator["name"], patched, {}, images))
 
 
-@functools.lru_cache(maxsize=1024)
-def _load(text: str | None):
-    """An annotation's value (read only: objects share it). kustomize writes plain keys and
-    values in block mappings and lists of them; those are read here, anything else by yaml."""
-    if not text:
-        return None
-    simple = _simple(text)
-    return simple if simple is not None else yaml.load(text, Loader=yaml.CSafeLoader)
-
-
-_LINE = re.compile(r"( *)(- )?([A-Za-z][\w.-]*):(?: ([\w./][\w./:-]*))?", re.ASCII)
-_STR = "tag:yaml.org,2002:str"
-
-
-@functools.lru_cache(maxsize=1024)
-def _is_str(scalar: str) -> bool:
-    """Whether yaml reads this plain scalar as a string (not a number, bool, null or date)."""
-    return not scalar.endswith(":") and yaml.resolver.Resolver().resolve(yaml.ScalarNode, scalar, (True, False)) == _STR
-
-
-def _simple(text: str):
-    """`text` read as yaml would read it, when it is only `key: value` and `key:` lines (two
-    spaces a level) in one mapping or a list of mappings, with string keys and values; else None."""
-    root, stack, opened = None, [], []  # stack: (column of its keys, mapping)
-    for line in text.splitlines():
-        match = _LINE.fullmatch(line)
-        if not match:
-            return None
-        column, dash, key, value = len(match[1]), match[2], match[3], match[4]
-        if not _is_str(key) or (value is not None and not _is_str(value)):
-            return None
-        if dash:
-            root = [] if root is None else root
-            if column != 0 or not isinstance(root, list):
+def _normal(folder: str, entry: str) -> str | None:
+    """`entry` of a kustomization in `folder`, repository-relative; None when it leaves the repository."""
+    parts: list[str] = [p for p in folder.split("/") if p]
+    for part in entry.split("/"):
+        if part == "..":
+            if not parts:
                 return None
-            item: dict = {}
-            root.append(item)
-            stack, column = [(2, item)], 2
-        elif root is None:
-            root = {}
-            stack = [(0, root)]
-        while stack and stack[-1][0] > column:
-            stack.pop()
-        if not stack or stack[-1][0] != column or key in stack[-1][1]:
-            return None
-        if value is None:
-            stack[-1][1][key] = child = {}
-            stack.append((column + 2, child))
-            opened.append(child)
-        else:
-            stack[-1][1][key] = value
-    if root is None or any(not child for child in opened):  # `key:` with nothing under it is null
-        return None
-    return root
+            parts.pop()
+        elif part not in ("", "."):
+            parts.append(part)
+    return "/".join(parts)
 
 
-def _relative(wrapper: Path, root: Path, path: str | None) -> str | None:
-    if not path:
-        return None
-    lexical = _lexical(wrapper, root, path)
-    if lexical is not None:
-        return lexical
-    try:  # through symbolic links (root may be one)
-        return Path(os.path.normpath(wrapper / path)).resolve().relative_to(root).as_posix()
-    except ValueError:
-        return None
-
-
-@functools.lru_cache(maxsize=4096)
-def _lexical(wrapper: Path, root: Path, path: str) -> str | None:
+@functools.lru_cache(maxsize=512)
+def _read(root: Path, rel: str, stamp: int) -> tuple:
     try:
-        return Path(os.path.normpath(wrapper / path)).relative_to(root).as_posix()
-    except ValueError:
-        return None
+        return tuple(d for d in yaml.load_all((root / rel).read_text(), Loader=yaml.CSafeLoader) if isinstance(d, dict))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return ()  # whoever reads the file for real reports it
+
+
+def _quick_all(root: Path, rel: str) -> tuple:
+    try:
+        return _read(root, rel, (root / rel).stat().st_mtime_ns)
+    except OSError:
+        return ()
+
+
+def _quick(root: Path, rel: str) -> dict:
+    docs = _quick_all(root, rel)
+    return docs[0] if docs else {}
 
 
 def _split(pointer: str | None) -> list[str]:
@@ -252,8 +226,9 @@ def _location(rel: str, position: tuple[int, int] | None) -> Location:
 
 
 def _same(doc, obj: ObjectRef) -> bool:
-    return isinstance(doc, dict) and doc.get("kind") == obj.kind and \
-        (doc.get("metadata") or {}).get("name") in (obj.name, None)
+    """The source document of the rendered object (whose name may carry a prefix or suffix)."""
+    name = (doc.get("metadata") or {}).get("name") if isinstance(doc, dict) else None
+    return isinstance(doc, dict) and doc.get("kind") == obj.kind and (name is None or str(name) in obj.name)
 
 
 def _in_file(root: Path, rel: str, obj: ObjectRef, rendered: dict, path: list[str]) -> Location:
@@ -307,7 +282,7 @@ def _generated(root: Path, source: Source, path: list[str]) -> Location:
     """A generated ConfigMap or Secret: the file its data key came from, else the generator entry."""
     folder = Path(source.generated_in).parent
     (k,) = documents(root, source.generated_in)[:1] or [None]
-    name = source.generator or str((source.doc.get("metadata") or {}).get("name", "")).rpartition("-")[0]
+    name = source.generator
     for kind in ("configMapGenerator", "secretGenerator"):
         for i, generator in enumerate((k or {}).get(kind) or ()):
             if generator.get("name") != name:
