@@ -169,7 +169,9 @@ def test_project_must_allow_destination_and_cluster_kinds(repo_copy):
 def test_each_environment_needs_exactly_one_application(repo_copy):
     (repo_copy / "argocd/apps/staging.yaml").unlink()
     [problem] = [p for p in _check(repo_copy) if p.rule == "argocd.environment"]
-    assert problem.location is None  # no file to point at: the message says where to add it
+    lines = (repo_copy / "environments.yaml").read_text().splitlines()
+    line = lines.index("    application: fks-trading-staging") + 1  # the line that asks for it
+    assert (problem.location.file, problem.location.line) == ("environments.yaml", line)
     assert problem.message == ("environment 'staging' has 0 Applications with path overlays/staging; "
                                "it needs exactly one: add one under argocd/")
 

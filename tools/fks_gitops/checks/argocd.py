@@ -14,6 +14,7 @@ from yaml import Node
 from fks_gitops import render, syncwindows_file, yamlload
 from fks_gitops.checks import argocd_project
 from fks_gitops.errors import GitOpsError
+from fks_gitops.environments import FILE
 from fks_gitops.problem import Location, ObjectRef, Problem
 from fks_gitops.checks.context import REPOSITORY
 
@@ -171,8 +172,9 @@ def check(ctx) -> list[Problem]:
     for env in ctx.config.select(list(ctx.selected)):
         mine = [a for a in apps if ((a.doc.get("spec") or {}).get("source") or {}).get("path") == env.overlay]
         message = f"environment {env.name!r} has {len(mine)} Applications with path {env.overlay}; it needs exactly one"
-        if not mine:  # no file to point at: the Application is missing from argocd/
-            problems.append(Problem("argocd.environment", "error", f"{message}: add one under {FOLDER}/"))
+        if not mine:  # the Application is missing from argocd/: point at the line that asks for it
+            problems.append(Problem("argocd.environment", "error", f"{message}: add one under {FOLDER}/",
+                                    location=_application_line(ctx.config.repo, env.application)))
         elif len(mine) > 1:
             problems += [a.problem("argocd.environment", message, "spec", "source", "path") for a in mine]
         elif mine[0].doc["metadata"].get("name") != env.application:
@@ -184,3 +186,10 @@ def check(ctx) -> list[Problem]:
 
 ID, SCOPE = "argocd", REPOSITORY
 run = check
+
+
+def _application_line(repo: Path, name: str) -> Location:
+    """environments.yaml's `application: <name>` line."""
+    lines = (repo / FILE).read_text().splitlines()
+    line = next((n for n, text in enumerate(lines, 1) if text.strip() == f"application: {name}"), None)
+    return Location(FILE, line, lines[line - 1].index("application") + 1 if line else None)
