@@ -71,7 +71,7 @@ def validate(
             for path in checks.extra_renders(whole):
                 renders.start(path)
         if len(known) < len(selected) and checks.monitoring in wanted(ENVIRONMENT):  # a head start pays only while kustomize runs
-            for work in checks.warm_ups(config):
+            for work in checks.warm_ups(config, session):
                 check_pool.submit(_warm_up, work)
         for future in as_completed(pending):
             env = pending[future]

@@ -52,7 +52,7 @@ def extra_renders(ctx) -> list[str]:
     return argocd.app_paths(ctx) if ctx.everything else []
 
 
-def warm_ups(config) -> list[Callable[[], object]]:
+def warm_ups(config, session) -> list[Callable[[], object]]:
     """Work to start before the overlays are rendered: promtool's unit tests are the longest
     single step, their inputs sit in the bases' files, and every environment shares the result."""
-    return [lambda: monitoring.check_docs(config.repo, monitoring.source_configmaps(config.repo))]
+    return [lambda: monitoring.check_docs(config.repo, monitoring.source_configmaps(config.repo), session)]

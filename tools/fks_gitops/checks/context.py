@@ -10,7 +10,7 @@ All per-run state (renders, files read once) lives in the Session the contexts s
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,11 +28,11 @@ class Session:
     """
 
     def __init__(self) -> None:
-        self._values: dict[str, Any] = {}
-        self._locks: dict[str, threading.Lock] = {}
+        self._values: dict[Hashable, Any] = {}
+        self._locks: dict[Hashable, threading.Lock] = {}
         self._lock = threading.Lock()
 
-    def once(self, key: str, compute: Callable[[], Any]) -> Any:
+    def once(self, key: Hashable, compute: Callable[[], Any]) -> Any:
         with self._lock:
             lock = self._locks.setdefault(key, threading.Lock())
         with lock:

@@ -14,9 +14,7 @@ import hashlib
 import os
 import re
 import tempfile
-import threading
-from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 
@@ -25,7 +23,7 @@ import yaml
 from fks_gitops import prometheus_sd, resultcache, yamlload
 from fks_gitops.problem import Location, Problem
 from fks_gitops.proc import require, run as command
-from fks_gitops.checks.context import ENVIRONMENT
+from fks_gitops.checks.context import ENVIRONMENT, Session
 
 HOW_TO_GET = "run `make setup` (Debian packages prometheus and prometheus-alertmanager)"
 CONFIG_RULE = "monitoring.prometheus-config"
@@ -39,30 +37,6 @@ _FIELD_LINE = re.compile(r"^line (?P<line>\d+):\s*(?P<msg>.+)$")
 # promtool and amtool frame their findings with these; the finding is what follows.
 _FRAME = re.compile(r"^\s*(?:Checking\s+'?[^\s']+'?|Unit Testing:\s+\S+|SUCCESS\b.*|FAILED:|\s)*")
 _SUMMARY = re.compile(r"^amtool: error: failed to validate")
-
-
-def _once(fn: Callable) -> Callable:
-    """functools.cache where concurrent callers with the same arguments wait for one run:
-    the three environments usually carry the same configs and check them at the same time."""
-    futures: dict[tuple, Future] = {}
-    lock = threading.Lock()
-
-    @functools.wraps(fn)
-    def shared(*args: object) -> object:
-        with lock:
-            owner = args not in futures
-            if owner:
-                futures[args] = Future()
-        future = futures[args]
-        if owner:
-            try:
-                future.set_result(fn(*args))
-            except BaseException as exc:
-                future.set_exception(exc)
-        return future.result()
-
-    shared.cache_clear = futures.clear  # type: ignore[attr-defined]
-    return shared
 
 
 def _digest(text: str) -> str:
@@ -167,7 +141,6 @@ def _compose(text: str) -> yaml.Node | None:
         return None
 
 
-@_once
 def _check_prometheus(
     repo: Path, config: str, rules: tuple[tuple[str, str], ...], tests: tuple[str, ...]
 ) -> tuple[Problem, ...]:
@@ -247,7 +220,6 @@ def _expectation_line(text: str, alertname: str, time: str) -> int | None:
     return None
 
 
-@_once
 def _check_alertmanager(repo: Path, config: str) -> tuple[Problem, ...]:
     amtool = require("amtool", HOW_TO_GET)
     with tempfile.TemporaryDirectory(prefix="fks-amtool-") as tmp:
@@ -259,7 +231,6 @@ def _check_alertmanager(repo: Path, config: str) -> tuple[Problem, ...]:
         return tuple(_quoted(_problems(out.stdout + out.stderr, {path: source}, "monitoring.alertmanager-config", source), config))
 
 
-@functools.cache
 def _rule_tests(repo: Path) -> tuple[str, ...]:
     """promtool unit tests kept beside the rules they test (base/<component>/tests/*.yaml)."""
     tests = sorted((repo / "base").glob("*/tests/*.y*ml"))
@@ -274,20 +245,25 @@ def _is_rules(text: str) -> bool:
     return isinstance(loaded, dict) and "groups" in loaded
 
 
-def check_docs(repo: Path, docs: list[dict]) -> list[Problem]:
+def check_docs(repo: Path, docs: list[dict], session: Session) -> list[Problem]:
+    """Each distinct config checked once a run: the environments usually carry the same configs
+    and check them at the same time, so a second caller waits for the first one's result."""
     maps = [d.get("data") or {} for d in docs if d.get("kind") == "ConfigMap"]
     rules = tuple(sorted((k, v) for m in maps for k, v in m.items() if k.endswith((".yaml", ".yml")) and _is_rules(v)))
+    tests = session.once(("monitoring.tests", repo), lambda: _rule_tests(repo))
     problems: list[Problem] = []
     for data in maps:
         if "prometheus.yml" in data:
-            problems += _check_prometheus(repo, data["prometheus.yml"], rules, _rule_tests(repo))
+            args = (repo, data["prometheus.yml"], rules, tests)
+            problems += session.once(("monitoring.prometheus", *args), lambda: _check_prometheus(*args))
         if "alertmanager.yml" in data:
-            problems += _check_alertmanager(repo, data["alertmanager.yml"])
+            args2 = (repo, data["alertmanager.yml"])
+            problems += session.once(("monitoring.alertmanager", *args2), lambda: _check_alertmanager(*args2))
     return problems
 
 
 def check(ctx) -> list[Problem]:
-    return check_docs(ctx.config.repo, ctx.docs)
+    return check_docs(ctx.config.repo, ctx.docs, ctx.session)
 
 
 def source_configmaps(repo: Path) -> list[dict]:
