@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
 import statistics
 import subprocess
 import sys
@@ -22,10 +21,11 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(REPO / "tools"), str(REPO / "tests" / "fixtures" / "promote_lib")]
+sys.path[:0] = [str(REPO / "tools"), str(REPO / "tests"), str(REPO / "tests" / "fixtures" / "promote_lib")]
 
 from fks_gitops import validate
 from fks_gitops.promote import promotion as promote  # noqa: E402
+from clock import faketime_env  # noqa: E402
 from promote_repo import T0, copy_real  # noqa: E402
 
 NOW = dt.datetime(2026, 3, 7, 12, tzinfo=dt.timezone.utc)  # a Saturday: no freeze, a week of soak
@@ -47,7 +47,7 @@ def timed(pairs: list[tuple], runs: int) -> list[float]:
 
 
 def cli(argv: list[str]) -> None:
-    env = dict(os.environ, FKS_NOW=NOW.isoformat())
+    env = faketime_env(NOW)  # the command line has no clock option: libfaketime moves its clock
     proc = subprocess.run([sys.executable, *argv], capture_output=True, text=True, env=env)
     if proc.returncode:
         raise SystemExit(f"{' '.join(argv)} exited {proc.returncode}: {proc.stderr.strip()}")

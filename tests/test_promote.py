@@ -610,3 +610,198 @@ def test_real_validation_failure_refuses_and_changes_nothing(tmp_path, capsys, m
     assert any("trading_mode.paper_in_prod" in line for line in refused.value.lines)
     assert work.state() == before
     assert work.tags("prod")["fks-execution"] == "1.4.2"
+
+
+# -- hostile commit text (issue 10, step 5): history is read NUL-separated, never on a printable separator
+
+HOSTILE = [
+    "dev 1.4.3 \x1f unit \x1e record\tand a tab",
+    "Image: ghcr.io/evil/miner:6.6.6",  # a subject that looks like a trailer
+    "déploiement ✓ 日本語\n\nbody line one\nbody\x1fline\x1etwo\n\n"
+    f"Image: {EXEC}:1.4.3 \x1f\nNote: ünïcode\x1e and\ttab\n",
+]
+
+
+def hostile(work):
+    """Three commits of hostile text before the usual promotions: a dev change, an empty one, a trailer one."""
+    work.set_tag("dev", "fks-execution", "1.4.3")
+    work.commit(HOSTILE[0], T0 + dt.timedelta(hours=1))
+    work.git("commit", "-q", "--allow-empty", "-m", HOSTILE[1], when=T0 + dt.timedelta(hours=1, minutes=30))
+    work.set_tag("staging", "fks-execution", "1.4.3")
+    work.commit(HOSTILE[2], T0 + dt.timedelta(hours=2))
+    work.push()
+    return work
+
+
+def test_hostile_commit_text_is_kept_exactly_by_the_ledger(work):
+    from fks_gitops.promote import ledger
+
+    hostile(work)
+    commits = ledger.read(work.path, ["overlays/dev", "overlays/staging", "overlays/prod"]).commits
+    assert [c.subject for c in commits[-3:]] == [HOSTILE[0], HOSTILE[1], "déploiement ✓ 日本語"]
+    assert commits[-1].trailers == (("Image", f"{EXEC}:1.4.3 \x1f"), ("Note", "ünïcode\x1e and\ttab"))
+    assert commits[-2].trailers == () and commits[-2].files == ()
+    assert [c.files for c in commits[-3::2]] == [("overlays/dev/kustomization.yaml",),
+                                                 ("overlays/staging/kustomization.yaml",)]
+    assert commits[-1].images["overlays/staging"]["ghcr.io/fks-trading/fks-execution"].tag == "1.4.3"
+
+
+def test_hostile_commit_text_breaks_no_command(work, capsys):
+    hostile(work)
+    code, out, err = run(work, capsys, "--history")
+    assert (code, out, err) == (0, "no promotions recorded\n", "")
+    code, out, err = run(work, capsys, "--status", "--at", SATURDAY.isoformat())
+    assert code == 0 and err == ""
+    assert out.splitlines()[1] == "fks-execution  1.4.3 (5d 23h)  1.4.3 (5d 22h)  1.4.2 (6d 0h) *"
+    code, out, err = run(work, capsys, "--to", "prod")
+    assert code == 0 and "promote(prod): fks-execution 1.4.2 -> 1.4.3\ncommitted" in out
+    assert work.tags("prod")["fks-execution"] == "1.4.3"
+    code, out, err = run(work, capsys, "--to", "dev", "--image", f"{EXEC}:1.4.4")
+    assert code == 0 and work.tags("dev")["fks-execution"] == "1.4.4"
+    code, out, err = run(work, capsys, "--to", "prod", "--rollback")
+    assert code == 0 and "rollback(prod): fks-execution 1.4.3 -> 1.4.2" in out
+    code, out, err = run(work, capsys, "--history", "--env", "prod")
+    lines = out.splitlines()
+    assert code == 0 and err == "" and len(lines) == 2
+    assert lines[0].endswith("rollback(prod): fks-execution 1.4.3 -> 1.4.2")
+    assert "promote(prod): fks-execution 1.4.2 -> 1.4.3" in lines[1]
+
+
+# -- one promotion per working tree (issue 10, step 2)
+
+LOCK = Path(".git") / "fks-promote.lock"
+
+
+@pytest.fixture
+def renders(monkeypatch):
+    """Every render promote started, as the overlay's label."""
+    from fks_gitops.promote import rendered
+    from fks_gitops import render as render_module
+
+    calls = []
+
+    def recording(overlay, label=None):
+        calls.append(label)
+        return render_module.render(overlay, label)
+
+    monkeypatch.setattr(promote, "render", recording)
+    monkeypatch.setattr(rendered, "render", recording)
+    return calls
+
+
+def test_a_second_promotion_in_the_same_tree_is_refused_at_once(work, capsys, validated, renders):
+    second = []
+
+    def during_validation(repo, env, docs):
+        assert (repo / LOCK).is_file()
+        before = list(renders)
+        second.append((run(work, capsys, "--to", "dev", "--image", "grafana:11.2.2"), renders[len(before):]))
+        return checker(repo, env, docs)
+
+    result = promote.promote(work.path, promote.Request("dev", images=("fks-execution:1.4.3",)), during_validation)
+    [((code, out, err), renders_of_second)] = second
+    assert code == 1 and out == "" and renders_of_second == [] and validated == []
+    assert re.fullmatch(r"error: another promotion \(pid \d+, started [\d-]+ [\d:]+ UTC\) is running in this "
+                        r"working tree; wait for it to finish, or use another clone\n", err)
+    assert result.commit and result.took_over is None and not (work.path / LOCK).exists()
+    assert work.subjects()[0] == "promote(dev): fks-execution 1.4.2 -> 1.4.3"
+    assert work.tags("dev")["grafana"] == "11.2.0"
+    assert work.git("status", "--porcelain", "--untracked-files=all") == ""
+
+
+def test_the_lock_is_released_on_refusal_and_interrupt(work, capsys):
+    def interrupted(repo, env, docs):
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        promote.promote(work.path, promote.Request("dev", images=("fks-execution:1.4.3",)), interrupted)
+    assert not (work.path / LOCK).exists()
+    assert run(work, capsys, "--to", "dev", "--image", "fks-execution:1.4.3-broken")[0] == 1
+    assert not (work.path / LOCK).exists()
+    assert run(work, capsys, "--to", "dev", "--image", "fks-execution:1.4.3")[0] == 0
+
+
+def test_a_lock_whose_process_is_gone_is_taken_over_saying_so(work, capsys):
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    (work.path / LOCK).write_text(json.dumps({"pid": dead.pid, "started": T0.timestamp(), "ticks": 1}))
+    code, out, err = run(work, capsys, "--to", "dev", "--image", "fks-execution:1.4.3")
+    assert code == 0 and "committed" in out
+    assert err == f"note: took over the stale promotion lock {work.path / LOCK} of pid {dead.pid} (no longer running)\n"
+    assert not (work.path / LOCK).exists()
+
+
+def test_a_lock_whose_pid_was_reused_is_stale(work):
+    # This very process holds the pid, but started later than the recorded holder did.
+    (work.path / LOCK).write_text(json.dumps({"pid": os.getpid(), "started": T0.timestamp(), "ticks": -1}))
+    result = at(work, T0, "dev", images=("fks-execution:1.4.3",))
+    assert result.commit and result.took_over and not (work.path / LOCK).exists()
+
+
+@pytest.mark.parametrize("args", [["--dry-run", "--to", "dev", "--image", "fks-execution:1.4.3"], ["--status"],
+                                  ["--history"]])
+def test_reading_runs_take_no_lock(work, capsys, args):
+    (work.path / LOCK).write_text(json.dumps({"pid": os.getpid(), "started": T0.timestamp()}))  # held, by us
+    assert run(work, capsys, *args)[0] == 0
+    assert (work.path / LOCK).exists()
+
+
+# -- input checks before any work (issue 10, step 9)
+
+
+def refused_before_work(work, capsys, validated, renders, *args):
+    state = work.state()
+    code, out, err = run(work, capsys, "--to", "dev", "--image", "fks-execution:1.4.3", *args)
+    assert (code, out) == (2, "") and len(err.splitlines()) == 1
+    assert renders == [] and validated == [] and work.state() == state
+    assert not (work.path / LOCK).exists()
+    return err
+
+
+def test_a_missing_git_identity_is_refused_before_any_work(work, capsys, validated, renders, monkeypatch, tmp_path):
+    home = tmp_path / "empty-home"
+    home.mkdir()
+    for name in ("GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL", "EMAIL",
+                 "XDG_CONFIG_HOME", "GIT_CONFIG_GLOBAL", "GIT_CONFIG_SYSTEM"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    work.git("config", "--unset", "user.email")
+    err = refused_before_work(work, capsys, validated, renders)
+    assert err == ("error: no git identity: user.email is not set; run `git config user.email you@example.com` "
+                   "(add --global for every repository) and try again\n")
+    work.git("config", "user.email", "test@example.invalid")
+    work.git("config", "--unset", "user.name")
+    assert "run `git config user.name \"Your Name\"`" in refused_before_work(work, capsys, validated, renders)
+    monkeypatch.setenv("GIT_AUTHOR_NAME", "CI")
+    monkeypatch.setenv("GIT_COMMITTER_NAME", "CI")
+    assert run(work, capsys, "--to", "dev", "--image", "fks-execution:1.4.3")[0] == 0
+    assert work.git("log", "-1", "--format=%an <%ae>") == "CI <test@example.invalid>"
+
+
+def test_a_dry_run_needs_no_identity(work, capsys, monkeypatch, tmp_path):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    work.git("config", "--unset", "user.email")
+    assert run(work, capsys, "--to", "dev", "--image", "fks-execution:1.4.3", "--dry-run")[0] == 0
+
+
+def test_push_without_a_remote_is_refused_before_any_work(work, capsys, validated, renders):
+    work.git("remote", "remove", "origin")
+    err = refused_before_work(work, capsys, validated, renders, "--push")
+    assert err == ("error: --push: this repository has no remote; add one "
+                   "(git remote add origin URL, then git push -u origin main)\n")
+    assert "no remote to push --branch to" in refused_before_work(work, capsys, validated, renders, "--branch", "p/x")
+
+
+def test_push_without_an_upstream_is_refused_before_any_work(work, capsys, validated, renders):
+    work.git("branch", "--unset-upstream")
+    err = refused_before_work(work, capsys, validated, renders, "--push")
+    assert err == "error: branch 'main' has no upstream; run `git push -u origin main` once, or drop --push\n"
+
+
+@pytest.mark.parametrize("args", [[], ["--push"], ["--dry-run"]])
+def test_a_detached_head_is_refused_before_any_work(work, capsys, validated, renders, args):
+    work.git("checkout", "-q", "--detach")
+    err = refused_before_work(work, capsys, validated, renders, *args)
+    assert err == "error: HEAD is detached; check out a branch (git switch main) and try again\n"

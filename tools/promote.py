@@ -118,6 +118,8 @@ def _promote(repo: Path, args: argparse.Namespace, now: dt.datetime) -> int:
         now=now if args.dry_run else None,
     )
     result = promotion.promote(repo, request)
+    if result.took_over:
+        print(f"note: {result.took_over}", file=sys.stderr)
     if not result.changes:
         print("nothing to promote")
         return 0

@@ -74,6 +74,7 @@ class Config:
     schema_allow: dict[str, str] = field(default_factory=dict)  # kind -> why it has no schema
     audit_since: str = ""  # a commit or a date: where the promotion audit starts (audit.py)
     audit_accepted: dict[str, str] = field(default_factory=dict)  # commit -> why its findings stand
+    images: dict[str, tuple[str, ...]] = field(default_factory=dict)  # component -> allowed repositories
 
     def get(self, name: str) -> Environment:
         for env in self.environments:
@@ -192,6 +193,7 @@ def load(repo: Path) -> Config:
         schema_allow=dict(raw.get("schema_allow") or {}),
         audit_since=(raw.get("audit") or {}).get("since", ""),
         audit_accepted={a["commit"]: a["reason"] for a in (raw.get("audit") or {}).get("accepted") or ()},
+        images={component: tuple(repos) for component, repos in (raw.get("images") or {}).items()},
     )
 
 

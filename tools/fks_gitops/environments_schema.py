@@ -80,6 +80,8 @@ SCHEMA = {
             },
         },
         "schema_allow": {"type": "object", "additionalProperties": {"type": "string"}},
+        # component -> the repositories it may come from (image_refs.py)
+        "images": {"type": "object", "additionalProperties": {"type": "array", "minItems": 1, "items": _TEXT}},
         "audit": {
             "type": "object",
             "additionalProperties": False,

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from fks_gitops.checks import (
     argocd,
     duplicate_keys,
+    image_references,
     monitoring,
     parity,
     plaintext,
@@ -29,6 +30,7 @@ CHECKS = (
     schemas,
     policies,
     references,
+    image_references,
     secret_references,
     sealed_secrets,
     argocd,

@@ -90,7 +90,7 @@ class Verdict:
 def evaluate(gates: Sequence[Gate], facts: Facts, now: dt.datetime, break_glass: bool,
              exhaustive: bool = False) -> Verdict:
     """Gates in order; unless `exhaustive` (a dry run), the ones that need renders are skipped
-    once an earlier gate has refused: a refused promotion costs no render."""
+    once an earlier gate has refused: a refused promotion waits for no render."""
     blocking, overridden = [], []
     for gate in gates:
         if facts.candidate is None and not gate.replayable:

@@ -2,7 +2,7 @@
 
     ref = parse_ref("fks-execution=ghcr.io/fks-trading/fks-execution:1.4.3")
     current = read(text, "overlays/dev")             # {name: Image}
-    new = apply_ref(resolve(current, ref.key, "overlays/dev"), ref)
+    new = apply_ref(resolve(current, ref.key, "overlays/dev"), ref, config.images)
     text = edit(text, {new.name: new}, "overlays/dev")
 
 The edit replaces only the value spans of `newName`/`newTag`/`digest` (positions from
@@ -20,11 +20,11 @@ import yaml
 from ruamel.yaml import YAML
 from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
-from fks_gitops import yamlload
+from fks_gitops import image_refs, yamlload
 from fks_gitops.errors import GitOpsError
 
 FIELDS = {"new_name": "newName", "tag": "newTag", "digest": "digest"}
-_REF = re.compile(r"^(?:(?P<name>[^=@\s]+)=)?(?P<new>[^=@:\s]+(?::\d+/[^=@:\s]+)?)(?::(?P<tag>[\w][\w.-]*))?(?:@(?P<digest>[\w+.-]+:[0-9a-fA-F]{32,}))?$")
+_REF = re.compile(r"^(?:(?P<name>[^=@\s]+)=)?(?P<ref>[^=\s]+)$")  # the parts' grammar: image_refs.py
 
 
 @dataclass(frozen=True)
@@ -60,7 +60,7 @@ class Image:
 
     @property
     def pinned(self) -> bool:
-        return bool(self.digest) or self.tag not in (None, "", "latest")
+        return bool(self.digest) or (bool(self.tag) and not image_refs.is_latest(self.tag))
 
 
 @dataclass(frozen=True)
@@ -84,19 +84,32 @@ def component(name: str) -> str:
 def parse_ref(text: str) -> Ref:
     match = _REF.match(text.strip())
     if not match:
-        raise GitOpsError(f"image {text!r} is not like [NAME=]NEWNAME[:TAG][@DIGEST]")
-    return Ref(match["name"], match["new"], match["tag"], match["digest"])
+        raise GitOpsError(f"image {image_refs.quote(text)} is not like [NAME=]NEWNAME[:TAG][@DIGEST]")
+    new, tag, digest = image_refs.split(match["ref"])
+    # `latest` is a question of pinning, which apply_ref answers with the entry in hand.
+    for rule, message in image_refs.findings(None, new, tag, digest, None):
+        if rule != "latest":
+            raise GitOpsError(f"image {image_refs.quote(text)}: {message}")
+    return Ref(match["name"], new, tag, digest)
 
 
-def apply_ref(current: Image, ref: Ref) -> Image:
-    """The entry `current` after `kustomize edit set image REF`; the ref states the whole version."""
+def apply_ref(current: Image, ref: Ref, allowed: Mapping[str, tuple[str, ...]]) -> Image:
+    """The entry `current` after `kustomize edit set image REF`; the ref states the whole version,
+    from a repository `allowed` (environments.yaml images:) lists for the entry's component."""
     new_name = current.new_name
     if ref.name is not None:
         new_name = None if ref.new_name in (current.name, current.component) else ref.new_name
     image = Image(current.name, new_name, ref.tag, ref.digest)
     if not image.pinned:
-        raise GitOpsError(f"image {image.ref!r} is not pinned; give a tag other than 'latest' or a digest")
+        raise GitOpsError(f"image {image_refs.quote(image.ref)} is not pinned; give a tag other than 'latest' or a digest")
+    refuse(image, allowed)
     return image
+
+
+def refuse(image: Image, allowed: Mapping[str, tuple[str, ...]], where: str = "") -> None:
+    """Raise a GitOpsError for the first thing image_refs finds wrong with `image`."""
+    for _, message in image_refs.findings(image.component, image.new_name or image.name, image.tag, image.digest, allowed):
+        raise GitOpsError(f"{where}{': ' if where else ''}image {image_refs.quote(image.ref)}: {message}")
 
 
 def resolve(images: Mapping[str, Image], key: str, where: str) -> Image:

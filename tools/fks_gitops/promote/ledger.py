@@ -148,8 +148,10 @@ def _brought(git: str, repo: Path, tips: list[str]) -> dict[str, tuple[str, tupl
 
 
 def _trailers(text: str) -> tuple[tuple[str, str], ...]:
-    pairs = (line.split(":", 1) for line in text.splitlines() if ":" in line)
-    return tuple((k.strip(), v.strip()) for k, v in pairs)
+    # git ends each unfolded trailer with "\n" and trims only blanks; str.splitlines and a bare
+    # strip() would also cut at, or drop, \x1c-\x1e, \x85 and U+2028 inside a value.
+    pairs = (line.split(":", 1) for line in text.split("\n") if ":" in line)
+    return tuple((k.strip(" \t"), v.strip(" \t")) for k, v in pairs)
 
 
 def _blobs(git: str, repo: Path, wanted: set[str]) -> dict[str, tuple[dict[str, Image] | None, str | None]]:

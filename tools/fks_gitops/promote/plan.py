@@ -34,8 +34,8 @@ def plan(repo: Path, config: Config, target: Environment, req: Request, text: st
     if req.rollback:
         return _rollback(target, req, current, history)
     if target.order == 0:
-        return _from_refs(target, req, current)
-    return _from_source(repo, config.previous(target), target, req, current, history)
+        return _from_refs(target, req, current, config.images)
+    return _from_source(repo, config, config.previous(target), target, req, current, history)
 
 
 def check_request(config: Config, target: Environment, req: Request) -> None:
@@ -53,23 +53,25 @@ def check_request(config: Config, target: Environment, req: Request) -> None:
         raise GitOpsError("--break-glass needs --reason TEXT; it is recorded in the commit")
 
 
-def _from_refs(target: Environment, req: Request, current: dict[str, Image]) -> list[Change]:
+def _from_refs(target: Environment, req: Request, current: dict[str, Image], allowed: dict[str, tuple[str, ...]]) -> list[Change]:
     changes: dict[str, Change] = {}
     for text in req.images:
         ref = images.parse_ref(text)
         old = images.resolve(current, ref.key, target.overlay)
         if old.name in changes:
             raise GitOpsError(f"image {old.component!r} given twice; give one --image per image")
-        changes[old.name] = Change(old, images.apply_ref(old, ref))
+        changes[old.name] = Change(old, images.apply_ref(old, ref, allowed))
     return [c for c in changes.values() if c.old.key != c.new.key]
 
 
 def _from_source(
-    repo: Path, source: Environment, target: Environment, req: Request, current: dict[str, Image], history: History
+    repo: Path, config: Config, source: Environment, target: Environment, req: Request, current: dict[str, Image], history: History
 ) -> list[Change]:
     offered = images.read((repo / source.overlay / "kustomization.yaml").read_text(), source.overlay)
     names = [images.resolve(offered, c, source.overlay).name for c in req.components] or list(offered)
     _refuse_unpinned(source, target, [offered[name] for name in names])
+    for name in names:
+        images.refuse(offered[name], config.images, source.overlay)
     changes = []
     for name in names:
         if name not in current:

@@ -9,11 +9,14 @@ rolled-back hold; then drift and validation on the edited overlay rendered in a 
 the current render runs meanwhile) -> write (atomic) -> commit; a failure after the write puts the
 original bytes back, so the working tree never holds an edit the gates did not pass.
 `now` is for library callers (tests, dry runs); the command line gives it only with --dry-run, and
-the commit is dated `now`, so the audit replays the gates at the very time they ran. `--push` retries on a moved remote by starting over
+the commit is dated `now`, so the audit replays the gates at the very time they ran. Before any of
+it: a detached HEAD, a missing identity or remote is refused, and a writing run takes the working
+tree's lock (one promotion per tree at a time). `--push` retries on a moved remote by starting over
 from its tip, so every promotion is computed, gated and validated on what it lands on.
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import importlib
 from collections.abc import Callable
@@ -25,6 +28,7 @@ from typing import TYPE_CHECKING
 from fks_gitops import atomic, environments, repo_git
 from fks_gitops.promote import gates
 from fks_gitops.promote import images
+from fks_gitops.promote import lock
 from fks_gitops.promote import rendered
 from fks_gitops.environments import Config, Environment
 from fks_gitops import errors
@@ -67,6 +71,7 @@ class Promotion:
     branch: str | None = None
     pushed: bool = False
     attempts: int = 1
+    took_over: str | None = None  # a stale lock this run took over (promote/lock.py)
 
 
 class Refused(errors.Refused):
@@ -91,9 +96,18 @@ def promote(repo: Path, request: Request, validator: Validator | None = None) ->
     target = config.get(request.target)
     request = replace(request, now=request.now or dt.datetime.now(dt.timezone.utc))
     run = _Run(repo, config, target, request, validator or validate_target)
-    # kustomize starts on the current render at once, while git loads and checks the tree; the
-    # first attempt uses it (a dirty tree is refused before it matters). validate's checks load
-    # meanwhile too: their imports cost about a tenth of a second.
+    writing = not request.dry_run
+    git_dir = repo_git.preflight(repo, writing, request.push and writing, bool(request.branch) and writing)
+    held = lock.hold(git_dir) if writing and git_dir else contextlib.nullcontext()
+    with held as took_over:
+        result = _promote(repo, run, target, request)
+    return replace(result, took_over=took_over)
+
+
+def _promote(repo: Path, run: _Run, target: Environment, request: Request) -> Promotion:
+    # kustomize starts on the current render at once, while GitPython loads and checks the tree;
+    # the first attempt uses it (a dirty tree is refused before it matters). validate's checks
+    # load meanwhile too: their imports cost about a tenth of a second.
     with ThreadPoolExecutor(max_workers=2) as pool:
         early = pool.submit(render, repo / target.overlay, target.overlay)
         pool.submit(importlib.import_module, "fks_gitops.checks")
@@ -134,13 +148,12 @@ class _Run:
         if not changes:
             return Promotion(target.name)
         new_text = images.edit(text, {c.new.name: c.new for c in changes}, target.overlay)
-        candidate = gates.Candidate(
-            before,
-            lambda: rendered.candidate(self.repo, target.overlay, new_text),
-            lambda docs: self.validator(self.repo, target.name, docs),
-        )
-        facts = gates.Facts(self.config, target, tuple(changes), history, req.rollback, candidate)
-        verdict = gates.evaluate(gates.GATES, facts, req.now, bool(req.break_glass), exhaustive=req.dry_run)
+        # The edited overlay renders (in a scratch tree) while the cheap gates run.
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            after = pool.submit(rendered.candidate, self.repo, target.overlay, new_text)
+            candidate = gates.Candidate(before, after.result, lambda docs: self.validator(self.repo, target.name, docs))
+            facts = gates.Facts(self.config, target, tuple(changes), history, req.rollback, candidate)
+            verdict = gates.evaluate(gates.GATES, facts, req.now, bool(req.break_glass), exhaustive=req.dry_run)
         result = Promotion(
             target.name,
             tuple(changes),
