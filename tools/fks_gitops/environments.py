@@ -110,12 +110,6 @@ def _time(text: str, where: str) -> dt.time:
         raise GitOpsError(f"{where}: time {text!r} is not HH:MM") from None
 
 
-def _date(value: str, where: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(str(value))
-    except ValueError:
-        raise GitOpsError(f"{where}: date {value!r} is not YYYY-MM-DD") from None
-
 
 def _moment(text: str, tz: ZoneInfo, where: str) -> dt.datetime:
     try:

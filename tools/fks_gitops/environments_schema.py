@@ -16,7 +16,6 @@ from fks_gitops.errors import GitOpsError
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _TEXT = {"type": "string", "minLength": 1}
 _CLOCK = {"type": "string", "pattern": r"^\d{2}:\d{2}$"}
-_DATE = {"type": ["string"], "pattern": r"^\d{4}-\d{2}-\d{2}$"}
 _MOMENT = {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2})?([+-]\d{2}:\d{2}|Z)?)?$"}
 
 _FREEZE = {
