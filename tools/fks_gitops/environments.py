@@ -110,7 +110,6 @@ def _time(text: str, where: str) -> dt.time:
         raise GitOpsError(f"{where}: time {text!r} is not HH:MM") from None
 
 
-
 def _moment(text: str, tz: ZoneInfo, where: str) -> dt.datetime:
     try:
         moment = dt.datetime.fromisoformat(text)
