@@ -22,6 +22,7 @@ from pathlib import Path
 
 import yaml
 
+from fks_gitops.pointer import split
 from fks_gitops.problem import Location, ObjectRef
 
 _HASHED = re.compile(r"^(?P<base>.+)-[a-z0-9]{10}$")  # kustomize's generated-name suffix
@@ -60,7 +61,7 @@ class SourceMap:
         source = self.sources.get((obj.kind, obj.name)) or (hashed and self.sources.get((obj.kind, hashed["base"])))
         if not source:
             return None
-        path = _split(pointer)
+        path = split(pointer)
         if source.generated_in:
             return _generated(self.root, source, path)
         if path[-1:] == ["image"]:  # an image is set in an images: entry, wherever the container is
@@ -136,12 +137,6 @@ def _quick_all(root: Path, rel: str) -> tuple:
 def _quick(root: Path, rel: str) -> dict:
     docs = _quick_all(root, rel)
     return docs[0] if docs else {}
-
-
-def _split(pointer: str | None) -> list[str]:
-    if not pointer:
-        return []
-    return [p.replace("~1", "/").replace("~0", "~") for p in pointer.lstrip("/").split("/")]
 
 
 # --- reading source files with line numbers (ruamel.yaml), once per file ---------------------
@@ -250,7 +245,7 @@ def _in_patches(root: Path, kustomization: str, obj: ObjectRef, rendered: dict, 
         for doc in documents(root, rel):
             if isinstance(doc, list):  # JSON 6902: the op whose path is the field or holds it
                 for i, op in enumerate(doc):
-                    target = _split(str((op or {}).get("path", "")))
+                    target = split(str((op or {}).get("path", "")))
                     if target and path[:len(target)] == target:
                         return _location(rel, _key_position(op, "path") or _item_position(doc, i))
             elif entry.get("target") or _same(doc, obj):

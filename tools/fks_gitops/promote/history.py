@@ -89,10 +89,6 @@ class History:
         upto = bisect.bisect_left(indices, self.cut)
         return [self.ledger.commits[i] for i in reversed(indices[:upto])]
 
-    def images(self, overlay: str) -> dict[str, Image]:
-        """The overlay's images at the cut (empty before the file existed)."""
-        return (self.commits[-1].images.get(overlay) or {}) if self.cut else {}
-
     def entered(self, overlay: str, image: Image) -> Commit | None:
         """The commit that put `image`'s current version into the overlay (start of its latest run)."""
         first = None

@@ -22,6 +22,7 @@ from fks_gitops import problem, yamlload
 from fks_gitops.seal import certs
 from fks_gitops.environments import Environment
 from fks_gitops.errors import GitOpsError
+from fks_gitops.pointer import join
 from fks_gitops.problem import Problem, in_file
 from fks_gitops.proc import require, run
 from fks_gitops.seal.codec import API_VERSION, SEALED_WITH, SealedSecret, from_document
@@ -68,11 +69,6 @@ def check_sealed(repo: Path, env: Environment, docs: list[dict]) -> list[Problem
     return problems
 
 
-def _pointer(*steps: str) -> str:
-    """A JSON pointer (RFC 6901: `~` and `/` in a step escaped)."""
-    return "".join("/" + s.replace("~", "~0").replace("/", "~1") for s in steps)
-
-
 def _certificate(
     doc: dict, sealed: SealedSecret, cert: certs.Certificate, env: Environment, reseal: str
 ) -> list[tuple[str, str]]:
@@ -84,14 +80,14 @@ def _certificate(
     if sealed.fingerprint is None:
         messages.append(("/metadata/annotations", f"no {SEALED_WITH} annotation, so its certificate is unknown; {reseal}"))
     elif sealed.fingerprint != cert.fingerprint:
-        messages.append((_pointer("metadata", "annotations", SEALED_WITH),
+        messages.append((join("", "metadata", "annotations", SEALED_WITH),
                          f"sealed with {sealed.fingerprint[:19]}..., not {env.certificate} "
                          f"({cert.fingerprint[:19]}...); {reseal}"))
     if not sealed.encrypted:
         messages.append(("/spec/encryptedData", "spec.encryptedData is empty"))
     for key, value in sorted(sealed.encrypted.items()):
         size = _rsa_block_size(str(value))
-        at = _pointer("spec", "encryptedData", str(key))
+        at = join("", "spec", "encryptedData", str(key))
         if size is None:
             messages.append((at, f"encryptedData[{key!r}] is not a sealed value (base64 of length, RSA block, AES-GCM)"))
         elif size != cert.key_bytes:
