@@ -40,6 +40,7 @@ sys.path[:0] = [str(REPO / "tools"), str(REPO / "tests" / "fixtures" / "promote_
 
 import holidays  # noqa: E402
 
+from fks_gitops.repo_git import Git
 from fks_gitops import environments, validate
 from fks_gitops.checks import promotions as audit
 from fks_gitops.promote import ledger  # noqa: E402
@@ -241,7 +242,7 @@ def build(folder: Path, commits: int, seed: int) -> tuple[Path, dict[str, int], 
 
 def audited(repo: Path) -> list[audit.Finding]:
     config = environments.load(repo)
-    read = ledger.read(repo, [e.overlay for e in config.environments])
+    read = ledger.read(Git.open(repo), [e.overlay for e in config.environments])
     return audit.audit(config, read, [e for e in config.environments if e.order > 0])
 
 
@@ -301,13 +302,13 @@ def main(argv: list[str] | None = None) -> int:
         config = environments.load(repo)
         overlays = [e.overlay for e in config.environments]
         gated = [e for e in config.environments if e.order > 0]
-        read = ledger.read(repo, overlays)
+        read = ledger.read(Git.open(repo), overlays)
         samples = timed({
             "tools/validate.py --repo": lambda: cli(repo),
             "validate(repo)": lambda: validate.validate(repo),
             "validate(repo, skip=promotions)": lambda: validate.validate(repo, skip=("promotions",)),
             "audit.check(RepoContext)": lambda: audit.check(RepoContext(config, {})),
-            "  ledger.read": lambda: ledger.read(repo, overlays),
+            "  ledger.read": lambda: ledger.read(Git.open(repo), overlays),
             "  audit.audit (replay)": lambda: audit.audit(config, read, gated),
         }, args.rounds)
         print(f"\nmedian and min of {args.rounds} interleaved rounds, result cache off, {os.cpu_count()} cores:")

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from fks_gitops.repo_git import Git
 from fks_gitops import environments
 from fks_gitops.checks import promotions as audit
 from fks_gitops.problem import Location
@@ -41,7 +42,7 @@ def at(work, when, target, **fields):
 
 def findings(work, now=NOW):
     config = environments.load(work.path)
-    read = ledger.read(work.path, [e.overlay for e in config.environments])
+    read = ledger.read(Git.open(work.path), [e.overlay for e in config.environments])
     return [(f.where, f.rule, f.level, f.message) for f in audit.audit(config, read, list(config.environments[1:]), now)]
 
 
@@ -51,7 +52,7 @@ def errors(work, now=NOW):
 
 def problems(work, now=NOW):
     config = environments.load(work.path)
-    read = ledger.read(work.path, [e.overlay for e in config.environments])
+    read = ledger.read(Git.open(work.path), [e.overlay for e in config.environments])
     return [f.problem() for f in audit.audit(config, read, list(config.environments[1:]), now)]
 
 

@@ -89,8 +89,9 @@ def gate(name, target, pairs, history=None, now=T0, rollback=False):
 
 
 def test_gates_are_one_list_with_one_shape():
-    assert [g.name for g in gates.GATES] == ["order", "soak", "freeze", "rollback", "drift", "validation"]
-    assert [g.name for g in gates.GATES if g.overridable] == ["soak", "freeze", "rollback"]
+    assert [g.name for g in gates.GATES] == ["order", "downgrade", "soak", "freeze", "rollback", "drift", "validation"]
+    assert [(g.name, g.override) for g in gates.GATES if g.overridable] == [
+        ("downgrade", "allow-downgrade"), ("soak", "break-glass"), ("freeze", "break-glass"), ("rollback", "break-glass")]
     assert [g.name for g in gates.GATES if not g.replayable] == ["drift", "validation"]
 
 
@@ -193,5 +194,5 @@ def test_evaluate_skips_the_render_gates_once_a_cheap_gate_refused(work):
 
     facts = gates.Facts(CONFIG, PROD, (Change(Image(EXEC, tag="1.4.2"), Image(EXEC, tag="1.5.0")),), History(work.path),
                         candidate=Spy(None, None, lambda docs: []))
-    verdict = gates.evaluate(gates.GATES, facts, T0 + dt.timedelta(days=5), break_glass=True)
+    verdict = gates.evaluate(gates.GATES, facts, T0 + dt.timedelta(days=5), {gates.BREAK_GLASS})
     assert [r.gate for r in verdict.blocking] == ["order"] and rendered == []

@@ -41,7 +41,7 @@ def test_entered_is_the_commit_that_put_the_version_there(work):
 def test_history_outside_git_is_the_same_one_line_error_as_promote(tmp_path):
     message = f"{tmp_path} is not the top of a git repository"
     with pytest.raises(GitOpsError) as opened:
-        repo_git.open_repo(tmp_path)
+        repo_git.Git.open(tmp_path)
     with pytest.raises(GitOpsError) as read:
         History(tmp_path).promotions()
     assert [str(opened.value), str(read.value)] == [message, message]

@@ -11,6 +11,7 @@ from fks_gitops.seal import certs
 from fks_gitops.problem import Location, ObjectRef, errors
 from fks_gitops.seal.codec import SEALED_WITH, seal, to_yaml
 from fks_gitops.errors import GitOpsError
+from fks_gitops.repo_git import Git
 from fks_gitops.seal.verify import MAX_SCAN, check_plaintext, verify
 from conftest import git
 
@@ -150,7 +151,7 @@ def test_plaintext_in_files_git_would_commit(repo):
         (repo / rel).parent.mkdir(parents=True, exist_ok=True)
         (repo / rel).write_text(text)
     git(repo, "add", "-f", "manifests", "docs", "app.env", ".env.example", "binary.bin")
-    problems = check_plaintext(repo)
+    problems = check_plaintext(repo, Git.open(repo).files())
     assert [(p.location, p.rule) for p in problems] == [
         (Location("app.env", 1), "secrets.plaintext"),
         (Location("docs/notes.txt", 3), "secrets.plaintext"),
@@ -171,7 +172,7 @@ def test_large_files_are_still_searched_for_private_keys_but_not_parsed(repo):
     git(repo, "add", "-f", "dump.txt", "big.yaml", "big.env")
     assert all((repo / f).stat().st_size > MAX_SCAN for f in ("dump.txt", "big.yaml", "big.env"))
     line = big.count("\n") + 1
-    assert [(p.location, p.message) for p in check_plaintext(repo)] == [
+    assert [(p.location, p.message) for p in check_plaintext(repo, Git.open(repo).files())] == [
         (Location("dump.txt", line), "private key in a tracked file; remove it and rotate the key"),
     ]
 
@@ -181,12 +182,12 @@ def test_a_folder_that_is_not_a_git_checkout_is_a_one_line_input_error(tmp_path,
     export.mkdir()
     (export / "environments.yaml").write_text(ENVIRONMENTS)
     monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path))  # never find a repository above it
-    with pytest.raises(GitOpsError, match="is not a git checkout; the plaintext-secret scan reads git's file list") as caught:
-        check_plaintext(export)
+    with pytest.raises(GitOpsError, match="is not the top of a git repository") as caught:
+        Git.open(export)
     assert exit_code(caught.value) == 2
     assert cli.main(["--repo", str(export), "--verify"]) == 2
     err = capsys.readouterr().err
-    assert err.startswith("error: ") and err.count("\n") == 1 and "not a git checkout" in err, err
+    assert err.startswith("error: ") and err.count("\n") == 1 and "is not the top of a git repository" in err, err
 
 
 # --- end to end, with the real kustomize and the command line -----------------------------------

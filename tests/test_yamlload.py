@@ -14,6 +14,7 @@ from fks_gitops.checks import argocd
 from fks_gitops.checks import duplicate_keys as yamlscan
 from fks_gitops.errors import GitOpsError
 from fks_gitops.problem import Location, Problem
+from fks_gitops.repo_git import Git
 
 
 def _second(text: str, needle: str, add: str) -> tuple[str, int]:
@@ -141,7 +142,7 @@ def test_the_scan_finds_duplicates_in_patches_and_kustomizations(tmp_path):
         "tests/fixtures/broken.yaml": "a: 1\na: 2\n",  # test fixtures are not deployed
         "notes.txt": "a: 1\na: 2\n",
     })
-    assert yamlscan.check(repo) == [
+    assert yamlscan.check(repo, Git.open(repo).files()) == [
         Problem("yaml.duplicate-key", "error", "duplicate key 'namespace' (first at line 2); remove one",
                 Location("overlays/dev/kustomization.yaml", 3, 1)),
         Problem("yaml.duplicate-key", "error", "duplicate key 'replicas' (first at line 3); remove one",
@@ -152,11 +153,11 @@ def test_the_scan_finds_duplicates_in_patches_and_kustomizations(tmp_path):
 def test_the_scan_covers_files_one_git_add_away(tmp_path):
     repo = _scanned_repo(tmp_path, {"base/ok.yaml": "a: 1\n"})
     (repo / "base" / "new.yaml").write_text("a: 1\na: 2\n")
-    assert [p.location for p in yamlscan.check(repo)] == [Location("base/new.yaml", 2, 1)]
+    assert [p.location for p in yamlscan.check(repo, Git.open(repo).files())] == [Location("base/new.yaml", 2, 1)]
 
 
 def test_the_real_repository_has_no_duplicate_keys(repo):
-    assert yamlscan.check(repo) == []
+    assert yamlscan.check(repo, Git.open(repo).files()) == []
 
 
 def test_validate_reports_duplicates_in_a_patch_and_in_the_secrets_template(tmp_path):

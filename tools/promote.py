@@ -6,8 +6,9 @@
     tools/promote.py --to prod --rollback --component fks-execution --push
     tools/promote.py --status [--format json]
     tools/promote.py --history [--env prod]
+    tools/promote.py --abort                 # undo what a killed promotion left
 
-The gates (order, soak, freeze, rolled-back hold, drift, validation) run at the real clock, and
+The gates (order, downgrade, soak, freeze, rolled-back hold, drift, validation) run at the real clock, and
 the commit is dated then. --at TIME (ISO 8601; without an offset, UTC) plans only: it goes with
 --dry-run or --status ("what would the gates say at 16:05?"), never with anything that writes.
 Soak counts from the commit that put the version in the source overlay, on main's first-parent
@@ -15,11 +16,16 @@ history, and never from a date earlier than that commit's parent. CI re-runs the
 every promotion commit (validate's promotions audit), so a bypass here is caught where it lands.
 Refused up front: uncommitted changes to tracked files, untracked files under overlays/ (they
 can reach a render; untracked files elsewhere cannot), a detached HEAD, and with --push a branch
-holding unpushed commits. --branch commits on a new branch, pushes it and switches back to the
+holding commits the freshly fetched remote lacks. --push retries while the remote moves on,
+starting over from its new tip each time, for up to 3 minutes; each fetch and push is bounded by
+--git-timeout. A lower version than the environment runs is refused unless --allow-downgrade
+(recorded in the commit); in staging and prod --rollback is the way back. A promotion killed
+midway is recognised by the next run, and --abort restores the branch and the overlay it left.
+--branch commits on a new branch, pushes it and switches back to the
 branch you were on, which stays untouched (as Kargo and image-updater leave main alone).
 --dry-run with --push or --branch shows what would be committed and pushes nothing.
-Exit codes: 0 done or nothing to promote, 1 refused by a gate or validation, 2 usage, 3 bug
-(130 interrupted; the file is restored either way).
+Exit codes: 0 done or nothing to promote, 1 refused by a gate, validation or the remote, 2 usage,
+3 bug (130 interrupted; the file is restored either way).
 """
 from __future__ import annotations
 
@@ -37,13 +43,14 @@ if __name__ == "__main__":  # started as a script, maybe by the system Python: u
     use_repository_venv()
 
 from fks_gitops.checks import promotions as audit
-from fks_gitops.promote import promotion  # noqa: E402
+from fks_gitops.promote import promotion, recovery  # noqa: E402
 from fks_gitops.promote.durations import age  # noqa: E402
 from fks_gitops.cli import guarded, repo_from  # noqa: E402
 from fks_gitops.environments import load  # noqa: E402
 from fks_gitops.errors import GitOpsError  # noqa: E402
 from fks_gitops.promote.history import History  # noqa: E402
 from fks_gitops.promote.status import Cell, status  # noqa: E402
+from fks_gitops.repo_git import Git  # noqa: E402
 
 
 def parser() -> argparse.ArgumentParser:
@@ -55,6 +62,7 @@ def parser() -> argparse.ArgumentParser:
     mode.add_argument("--to", metavar="ENV", help="environment to promote into")
     mode.add_argument("--status", action="store_true", help="table of environment x image")
     mode.add_argument("--history", action="store_true", help="promotions read from commit trailers")
+    mode.add_argument("--abort", action="store_true", help="undo what a killed promotion left in this working tree")
     p.add_argument("--image", action="append", default=[], metavar="[NAME=]NEWNAME[:TAG][@DIGEST]",
                    help="with --to dev: set this image (pinned: a tag other than latest, or a digest)")
     p.add_argument("--component", action="append", default=[], metavar="NAME",
@@ -66,6 +74,10 @@ def parser() -> argparse.ArgumentParser:
     where.add_argument("--branch", metavar="NAME", help="commit on a new branch and push it for review")
     p.add_argument("--break-glass", action="store_true", help="override soak and freeze (never validation)")
     p.add_argument("--reason", help="why --break-glass; recorded in the commit")
+    p.add_argument("--allow-downgrade", action="store_true",
+                   help="let a lower version than the target runs through (recorded in the commit)")
+    p.add_argument("--git-timeout", type=_seconds, default=promotion.NETWORK_TIMEOUT, metavar="SECONDS",
+                   help="limit for each git fetch and push (default: %(default)g)")
     p.add_argument("--env", help="with --history: only this environment")
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.add_argument("--at", metavar="TIME", help="with --dry-run or --status: plan as if it were TIME (ISO 8601)")
@@ -86,13 +98,23 @@ def _main(args: argparse.Namespace) -> int:
         return _status(repo, now, args.format)
     if args.history:
         return _history(repo, args.env, args.format)
+    if args.abort:
+        for line in recovery.abort(Git.open(repo)):
+            print(line)
+        return 0
     if args.reason and not args.break_glass:
         raise GitOpsError("--reason goes with --break-glass")
+    return _promote(repo, args, now)
+
+
+def _seconds(text: str) -> float:
     try:
-        return _promote(repo, args, now)
-    except promotion.Refused as exc:  # the reasons first, then guarded's one `error:` line
-        print("\n".join(exc.lines), file=sys.stderr)
-        raise
+        value = float(text)
+    except ValueError:
+        value = 0
+    if not 0 < value <= 3600:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds between 0 and 3600")
+    return value
 
 
 def _now(text: str | None) -> dt.datetime:
@@ -115,6 +137,8 @@ def _promote(repo: Path, args: argparse.Namespace, now: dt.datetime) -> int:
         dry_run=args.dry_run,
         push=args.push,
         branch=args.branch,
+        allow_downgrade=args.allow_downgrade,
+        git_timeout=args.git_timeout,
         now=now if args.dry_run else None,
     )
     result = promotion.promote(repo, request)
@@ -129,11 +153,11 @@ def _promote(repo: Path, args: argparse.Namespace, now: dt.datetime) -> int:
     else:
         print(f"{result.message.splitlines()[0]}\ncommitted {result.commit[:12]}")
     for refusal in result.overridden:
-        print(f"break-glass overrides {refusal}")
+        print(f"{refusal.override} overrides {refusal}")
     if result.branch:
         print(f"branch {result.branch} pushed; open a pull request from it")
     elif result.pushed:
-        print(f"pushed after {result.attempts} attempt(s)")
+        print(f"pushed after {result.attempts} attempt{'s' if result.attempts > 1 else ''}")
     verdict = [str(r) for r in result.refusals]
     for line in verdict:
         print(line, file=sys.stderr)

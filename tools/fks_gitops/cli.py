@@ -35,6 +35,8 @@ def guarded(body: Callable[[], int]) -> int:
     except SystemExit as exc:  # argparse has printed its usage error (2) or --help (0)
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
     except GitOpsError as exc:
+        for line in exc.lines:
+            print(line, file=sys.stderr)
         print(f"error: {exc}", file=sys.stderr)
         return exit_code(exc)
     except KeyboardInterrupt:

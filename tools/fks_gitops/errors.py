@@ -4,12 +4,20 @@
     raise Refused("prod: promotion refused; nothing changed")                            # a gate, a remote
     raise ToolFailed("command 'promtool check rules' exited with 2: ...")                 # an external tool
 
-The command line prints each as one `error: ...` line, without a traceback.
+The command line prints each as one `error: ...` line, without a traceback, after the error's
+`lines` when it has some (one per refusing gate, or what git and a remote's hooks said).
 """
+from __future__ import annotations
+
+from collections.abc import Iterable
 
 
 class GitOpsError(Exception):
     """Usage or input error: the command or a file the user gave is wrong."""
+
+    def __init__(self, message: str, lines: Iterable[str] = ()) -> None:
+        super().__init__(message)
+        self.lines = list(lines)
 
 
 class Refused(GitOpsError):

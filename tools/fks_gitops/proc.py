@@ -4,7 +4,9 @@
 """
 from __future__ import annotations
 
+import os
 import shutil
+import signal
 import subprocess
 from collections.abc import Mapping, Sequence
 
@@ -39,14 +41,33 @@ def run(
     timeout: float = 600,
     text: bool = True,
 ) -> subprocess.CompletedProcess:
-    """`timeout` in seconds: every subprocess is bounded; `text=False` for bytes in and out."""
+    """`timeout` in seconds: every subprocess is bounded; `text=False` for bytes in and out.
+    The child leads its own process group, and a timeout (or an interrupt) kills the whole group:
+    git's helpers and a remote's hooks hold our pipes open, and would outlive a killed parent."""
     data = stdin.encode() if stdin is not None and not text else stdin
     try:
-        proc = subprocess.run(
-            list(argv), cwd=cwd, input=data, env=env, capture_output=True, text=text, check=False, timeout=timeout
-        )
+        proc = subprocess.Popen(list(argv), cwd=cwd, env=env, text=text, start_new_session=True,
+                                stdin=subprocess.PIPE if data is not None else subprocess.DEVNULL,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    except OSError as exc:
+        raise ToolFailed(f"cannot start {argv[0]}: {exc.strerror or exc}") from None
+    try:
+        stdout, stderr = proc.communicate(data, timeout=timeout)
     except subprocess.TimeoutExpired:
+        _kill(proc)
         raise ToolFailed(f"command {' '.join(argv)!r} did not finish within {timeout:g} s") from None
+    except BaseException:
+        _kill(proc)
+        raise
     if check and proc.returncode != 0:
-        raise CommandError(argv, proc.returncode, proc.stdout, proc.stderr)
-    return proc
+        raise CommandError(argv, proc.returncode, stdout, stderr)
+    return subprocess.CompletedProcess(proc.args, proc.returncode, stdout, stderr)
+
+
+def _kill(proc: subprocess.Popen) -> None:
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    proc.kill()
+    proc.communicate()

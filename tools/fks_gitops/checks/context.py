@@ -17,6 +17,7 @@ from typing import Any
 
 from fks_gitops import render
 from fks_gitops.environments import Config, Environment
+from fks_gitops.repo_git import Git
 
 ENVIRONMENT, REPOSITORY, FILES = "environment", "repository", "repository files"
 
@@ -66,6 +67,15 @@ class RepoContext:
     @property
     def everything(self) -> bool:
         return not self.selected or set(self.selected) == {e.name for e in self.config.environments}
+
+    @property
+    def git(self) -> Git:
+        """The run's one repository handle."""
+        return self.session.once("git", lambda: Git.open(self.config.repo))
+
+    def files(self) -> list[str]:
+        """What git tracks, and untracked files it does not ignore (one `git add` away), listed once."""
+        return self.session.once("files", self.git.files)
 
     def render(self, rel: str) -> list[dict]:
         if self.renders is None:

@@ -13,4 +13,4 @@ ID, SCOPE = "plaintext-secrets", FILES
 
 
 def run(ctx: RepoContext) -> list[Problem]:
-    return verify.check_plaintext(ctx.config.repo)
+    return verify.check_plaintext(ctx.config.repo, ctx.files())

@@ -25,7 +25,7 @@ from fks_gitops.promote import ledger as ledger_module
 from fks_gitops.promote.durations import hours, parse_hours
 from fks_gitops.environments import FILE, Config, Environment
 from fks_gitops.errors import GitOpsError
-from fks_gitops.promote.gates import GATES, Facts, evaluate, soaked
+from fks_gitops.promote.gates import ALLOW_DOWNGRADE, BREAK_GLASS, GATES, Facts, evaluate, soaked
 from fks_gitops.promote.history import History, parse_subject
 from fks_gitops.promote.ledger import Commit, Ledger
 from fks_gitops.promote.plan import Change
@@ -54,7 +54,7 @@ class Finding:
 
 def check(ctx) -> list[Problem]:
     config = ctx.config
-    ledger = ledger_module.read(config.repo, [e.overlay for e in config.environments])
+    ledger = ledger_module.read(ctx.git, [e.overlay for e in config.environments])
     gated = [e for e in config.select(list(ctx.selected) or None) if e.order > 0]
     return [f.problem() for f in audit(config, ledger, gated)]
 
@@ -163,13 +163,18 @@ def _environment(config: Config, env: Environment, history: History, i: int) -> 
         return found + [(path, "rollback", "error", f"{commit.describe()}: {m}") for m in _rollback(facts, env)]
     found += [(path, "trailer", "error", f"{commit.describe()}: {m}") for m in _claims(commit, facts, history)]
     glass = " ".join(commit.trailer("Break-Glass"))
-    verdict = evaluate(REPLAYED, facts, commit.when, break_glass=bool(glass))
+    downgrade = commit.trailer("Allow-Downgrade")
+    overrides = {name for name, given in ((BREAK_GLASS, glass), (ALLOW_DOWNGRADE, downgrade)) if given}
+    verdict = evaluate(REPLAYED, facts, commit.when, overrides)
     found += [(path, f"gate-{r.gate}", "error", f"{commit.describe()}: at its time {_utc(commit.when)}, {r}")
               for r in verdict.blocking]
     if glass:
-        overrode = ", ".join(r.gate for r in verdict.overridden) or "nothing"
+        overrode = ", ".join(r.gate for r in verdict.overridden if r.override == BREAK_GLASS) or "nothing"
         found.append((path, "break-glass", "warning",
                       f"{commit.describe()}: break-glass by {commit.author}, overriding {overrode}: {glass}"))
+    if downgrade:
+        found.append((path, "downgrade", "warning",
+                      f"{commit.describe()}: downgrade allowed by {commit.author}: {'; '.join(downgrade)}"))
     return found
 
 

@@ -2,11 +2,12 @@
 (audit.py) re-runs the replayable ones at each promotion commit's time, from history alone.
 
     facts = Facts(config, target, changes, history)
-    verdict = evaluate(GATES, facts, now, break_glass=False)
-    verdict.blocking        # [Refusal("soak", "fks-execution 1.4.3 has run in staging for 3h of 24h; ...", True)]
+    verdict = evaluate(GATES, facts, now, overrides=set())
+    verdict.blocking        # [Refusal("soak", "fks-execution 1.4.3 has run in staging for 3h of 24h; ...", BREAK_GLASS)]
 
-A gate takes facts and a time and returns refusals. `--break-glass` overrides the overridable
-ones (soak, freeze, rolled-back hold), never order, drift or validation.
+A gate takes facts and a time and returns refusals. An override names the gates it lets through:
+`--break-glass` soak, freeze and the rolled-back hold; `--allow-downgrade` the downgrade gate;
+nothing ever overrides order, drift or validation.
 """
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from fks_gitops.promote.durations import hours
 from fks_gitops.environments import Config, Environment
 from fks_gitops.promote.freeze import frozen
 from fks_gitops.promote.images import Image
+from fks_gitops.promote.versions import older
 
 if TYPE_CHECKING:
     from fks_gitops.promote.history import History
@@ -28,13 +30,18 @@ if TYPE_CHECKING:
     from fks_gitops.problem import Problem
 
 HINT = "or use --break-glass --reason TEXT"
+BREAK_GLASS, ALLOW_DOWNGRADE = "break-glass", "allow-downgrade"
 
 
 @dataclass(frozen=True)
 class Refusal:
     gate: str
     message: str
-    overridable: bool
+    override: str | None  # the option that lets it through, if any
+
+    @property
+    def overridable(self) -> bool:
+        return self.override is not None
 
     def __str__(self) -> str:
         return f"{self.gate}: {self.message}"
@@ -73,21 +80,25 @@ class Facts:
 @dataclass(frozen=True)
 class Gate:
     name: str
-    overridable: bool
+    override: str | None
     replayable: bool  # decidable from history alone, so the audit re-runs it
     check: Callable[[Facts, dt.datetime], list[str]]
 
+    @property
+    def overridable(self) -> bool:
+        return self.override is not None
+
     def __call__(self, facts: Facts, now: dt.datetime) -> list[Refusal]:
-        return [Refusal(self.name, m, self.overridable) for m in self.check(facts, now)]
+        return [Refusal(self.name, m, self.override) for m in self.check(facts, now)]
 
 
 @dataclass(frozen=True)
 class Verdict:
     blocking: tuple[Refusal, ...]
-    overridden: tuple[Refusal, ...]  # what --break-glass let through
+    overridden: tuple[Refusal, ...]  # what --break-glass or --allow-downgrade let through
 
 
-def evaluate(gates: Sequence[Gate], facts: Facts, now: dt.datetime, break_glass: bool,
+def evaluate(gates: Sequence[Gate], facts: Facts, now: dt.datetime, overrides: set[str],
              exhaustive: bool = False) -> Verdict:
     """Gates in order; unless `exhaustive` (a dry run), the ones that need renders are skipped
     once an earlier gate has refused: a refused promotion waits for no render."""
@@ -98,7 +109,7 @@ def evaluate(gates: Sequence[Gate], facts: Facts, now: dt.datetime, break_glass:
         if blocking and not gate.replayable and not exhaustive:
             break
         for refusal in gate(facts, now):
-            (overridden if break_glass and refusal.overridable else blocking).append(refusal)
+            (overridden if refusal.override in overrides else blocking).append(refusal)
     return Verdict(tuple(blocking), tuple(overridden))
 
 
@@ -158,6 +169,29 @@ def _rolled_back(facts: Facts, now: dt.datetime) -> list[str]:
     return messages
 
 
+def downgrades(facts: Facts) -> list[Change]:
+    """Changes to a lower version: semver order, else the target's own history (a tag it ran
+    before the current one is older). Rollback is the way back in a gated environment."""
+    if facts.rollback:
+        return []
+    found = []
+    for change in facts.changes:
+        old, new = change.old, change.new
+        lower = older(new.tag, old.tag)
+        if lower is None:  # not both semver: older if the target ran it before
+            lower = new.tag != old.tag and facts.history.ever(facts.target.overlay, new)
+        if lower:
+            found.append(change)
+    return found
+
+
+def _downgrade(facts: Facts, now: dt.datetime) -> list[str]:
+    how = ("roll back with --rollback, or give --allow-downgrade" if facts.target.order > 0
+           else "give --allow-downgrade if you mean it")
+    return [f"{c.new.component} {c.new.version} is older than the {c.old.version} {facts.target.name} runs; {how}"
+            for c in downgrades(facts)]
+
+
 def _drift(facts: Facts, now: dt.datetime) -> list[str]:
     from fks_gitops.promote.rendered import drift  # renders exist only in promote
 
@@ -170,10 +204,11 @@ def _validation(facts: Facts, now: dt.datetime) -> list[str]:
 
 
 GATES = (
-    Gate("order", overridable=False, replayable=True, check=_order),
-    Gate("soak", overridable=True, replayable=True, check=_soak),
-    Gate("freeze", overridable=True, replayable=True, check=_freeze),
-    Gate("rollback", overridable=True, replayable=True, check=_rolled_back),
-    Gate("drift", overridable=False, replayable=False, check=_drift),
-    Gate("validation", overridable=False, replayable=False, check=_validation),
+    Gate("order", override=None, replayable=True, check=_order),
+    Gate("downgrade", override=ALLOW_DOWNGRADE, replayable=True, check=_downgrade),
+    Gate("soak", override=BREAK_GLASS, replayable=True, check=_soak),
+    Gate("freeze", override=BREAK_GLASS, replayable=True, check=_freeze),
+    Gate("rollback", override=BREAK_GLASS, replayable=True, check=_rolled_back),
+    Gate("drift", override=None, replayable=False, check=_drift),
+    Gate("validation", override=None, replayable=False, check=_validation),
 )

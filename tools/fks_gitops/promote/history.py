@@ -17,11 +17,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from fks_gitops.promote import ledger as ledger_module
-from fks_gitops.errors import GitOpsError
 from fks_gitops.promote.durations import hours
 from fks_gitops.promote.images import Image, component
 from fks_gitops.promote.ledger import Commit, Ledger
-from fks_gitops.proc import require, run
+from fks_gitops.repo_git import Git
 
 SUBJECT = re.compile(r"^(promote|rollback)\(([\w.-]+)\): ")
 
@@ -58,10 +57,12 @@ def parse_subject(subject: str) -> tuple[str, str] | None:
 
 
 class History:
-    def __init__(self, repo: Path | None = None, overlays: Sequence[str] | None = None,
+    def __init__(self, repo: Path | Git | None = None, overlays: Sequence[str] | None = None,
                  ledger: Ledger | None = None, cut: int | None = None) -> None:
+        """`repo`: a path, or the run's repository handle."""
         if ledger is None:
-            ledger = ledger_module.read(_top(repo), overlays or _overlays(repo))
+            git = repo if isinstance(repo, Git) else Git.open(Path(repo or "."))
+            ledger = ledger_module.read(git, overlays or _overlays(git.top))
         self.ledger = ledger
         self.cut = len(ledger.commits) if cut is None else cut
         self._changed: dict[str, list[int]] = {}
@@ -152,15 +153,6 @@ def _key(commit: Commit, overlay: str, name: str) -> tuple | None:
 
 def _rolled_back_here(commit: Commit, name: str) -> bool:
     return any(v.split(" ", 1)[0] == component(name) for v in commit.trailer("Rollback"))
-
-
-def _top(repo: Path | None) -> Path:
-    """`repo`, once git agrees it is the top of a work tree (the same line promote gives)."""
-    repo = Path(repo or ".")
-    proc = run([require("git", "install git"), "rev-parse", "--show-toplevel"], cwd=str(repo), check=False)
-    if proc.returncode or Path(proc.stdout.strip()).resolve() != repo.resolve():
-        raise GitOpsError(f"{repo} is not the top of a git repository")
-    return repo
 
 
 def _overlays(repo: Path | None) -> list[str]:

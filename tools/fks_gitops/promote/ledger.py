@@ -1,7 +1,7 @@
 """main's first-parent history, read once: every commit, the files it changed, and the images
 each overlay held at it.
 
-    ledger = read(repo, ["overlays/dev", "overlays/staging", "overlays/prod"])
+    ledger = read(Git.open(repo), ["overlays/dev", "overlays/staging", "overlays/prod"])
     ledger.commits[-1].images["overlays/prod"]      # {name: Image} at HEAD
     ledger.commits[-1].when                         # committer time, never before its parent's
 
@@ -17,13 +17,12 @@ import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import yaml
 
 from fks_gitops.errors import ToolFailed
 from fks_gitops.promote.images import Image
-from fks_gitops.proc import require, run
+from fks_gitops.repo_git import Git
 
 # Field by field, NUL-separated: a commit subject or trailer may hold any other character.
 _FORMAT = "%H%x00%P%x00%ct%x00%aN%x00%aE%x00%s%x00%(trailers:unfold,only)"
@@ -85,16 +84,15 @@ class Ledger:
         return positions
 
 
-def read(repo: Path, overlays: Sequence[str], rev: str = "HEAD") -> Ledger:
-    git = require("git", "install git")
-    if run([git, "rev-parse", "--verify", "-q", f"{rev}^{{commit}}"], cwd=str(repo), check=False).returncode:
-        return Ledger((), _shallow(git, repo))
-    out = run([git, "-c", "core.quotePath=false", "log", "--first-parent", "--raw", "--no-abbrev", "--no-renames",
-               "-z", f"--format={_FORMAT}", rev], cwd=str(repo), timeout=120).stdout
+def read(git: Git, overlays: Sequence[str], rev: str = "HEAD") -> Ledger:
+    if not git.exists(rev):
+        return Ledger((), git.shallow())
+    out = git.out("-c", "core.quotePath=false", "log", "--first-parent", "--raw", "--no-abbrev", "--no-renames",
+                  "-z", f"--format={_FORMAT}", rev)
     rows = list(reversed(_parse(out)))
     paths = {f"{o}/kustomization.yaml": o for o in overlays}
-    blobs = _blobs(git, repo, {b for _, _, changed in rows for p, b in changed.items() if p in paths and b})
-    brought = _brought(git, repo, [h[1][1] for h, _, _ in rows if len(h[1]) > 1])
+    blobs = _blobs(git, {b for _, _, changed in rows for p, b in changed.items() if p in paths and b})
+    brought = _brought(git, [h[1][1] for h, _, _ in rows if len(h[1]) > 1])
     commits: list[Commit] = []
     current: dict[str, str | None] = {}
     for header, files, changed in rows:
@@ -109,11 +107,7 @@ def read(repo: Path, overlays: Sequence[str], rev: str = "HEAD") -> Ledger:
                               _trailers(trailers), files,
                               {o: p[0] for o, p in parsed.items()}, {o: p[1] for o, p in parsed.items()},
                               brought.get(parents[1]) if len(parents) > 1 else None))
-    return Ledger(tuple(commits), _shallow(git, repo))
-
-
-def _shallow(git: str, repo: Path) -> bool:
-    return run([git, "rev-parse", "--is-shallow-repository"], cwd=str(repo)).stdout.strip() == "true"
+    return Ledger(tuple(commits), git.shallow())
 
 
 def _parse(out: str) -> list[tuple[tuple, tuple[str, ...], dict[str, str | None]]]:
@@ -137,12 +131,12 @@ def _parse(out: str) -> list[tuple[tuple, tuple[str, ...], dict[str, str | None]
     return rows
 
 
-def _brought(git: str, repo: Path, tips: list[str]) -> dict[str, tuple[str, tuple[tuple[str, str], ...]]]:
+def _brought(git: Git, tips: list[str]) -> dict[str, tuple[str, tuple[tuple[str, str], ...]]]:
     """Subject and trailers of each merged second parent, in one git call."""
     if not tips:
         return {}
-    out = run([git, "log", "--no-walk=unsorted", "--stdin", "-z", "--format=%H%x00%s%x00%(trailers:unfold,only)"],
-              cwd=str(repo), stdin="\n".join(tips) + "\n", timeout=120).stdout
+    out = git.run("log", "--no-walk=unsorted", "--stdin", "-z", "--format=%H%x00%s%x00%(trailers:unfold,only)",
+                  stdin="\n".join(tips) + "\n").stdout
     tokens = out.split("\0")
     return {tokens[i].strip(): (tokens[i + 1], _trailers(tokens[i + 2])) for i in range(0, len(tokens) - 2, 3)}
 
@@ -154,13 +148,12 @@ def _trailers(text: str) -> tuple[tuple[str, str], ...]:
     return tuple((k.strip(" \t"), v.strip(" \t")) for k, v in pairs)
 
 
-def _blobs(git: str, repo: Path, wanted: set[str]) -> dict[str, tuple[dict[str, Image] | None, str | None]]:
+def _blobs(git: Git, wanted: set[str]) -> dict[str, tuple[dict[str, Image] | None, str | None]]:
     """Each kustomization blob -> (its images, the rest of the file as canonical text), one cat-file."""
     if not wanted:
         return {}
     order = sorted(wanted)
-    out = run([git, "cat-file", "--batch"], cwd=str(repo), stdin="\n".join(order) + "\n", timeout=120,
-              text=False).stdout
+    out = git.run("cat-file", "--batch", stdin="\n".join(order) + "\n", text=False).stdout
     found, at = {}, 0
     for blob in order:
         eol = out.index(b"\n", at)

@@ -1,6 +1,6 @@
 """The promotion commit message: what promote writes and what history and the audit read back.
 
-    commit_message("promote", "prod", changes, "staging@<sha>", None)
+    commit_message("promote", "prod", changes, "staging@<sha>", break_glass=None)
     # promote(prod): fks-execution 1.4.2 -> 1.4.3 ... Promoted-From: staging@<sha> / Image: <ref> / Soak: 26h
 """
 from __future__ import annotations
@@ -14,8 +14,9 @@ if TYPE_CHECKING:
     from fks_gitops.promote.plan import Change
 
 
-def commit_message(kind: str, env: str, changes: Sequence[Change], source: str | None, break_glass: str | None) -> str:
-    """Subject, one body line per image, trailers last."""
+def commit_message(kind: str, env: str, changes: Sequence[Change], source: str | None, break_glass: str | None,
+                   downgrades: Sequence[Change] = ()) -> str:
+    """Subject, one body line per image, trailers last; `downgrades`: what --allow-downgrade let through."""
     pairs = ", ".join(f"{c.new.component} {c.old.short_version} -> {c.new.short_version}" for c in changes)
     subject = f"{kind}({env}): {pairs}"
     if len(subject) > 72:
@@ -28,6 +29,7 @@ def commit_message(kind: str, env: str, changes: Sequence[Change], source: str |
         trailers.append(f"Soak: {hours(min(soaks))}")
     if break_glass:
         trailers.append(f"Break-Glass: {' '.join(break_glass.split())}")
+    trailers += [f"Allow-Downgrade: {c.new.component} {c.old.version} -> {c.new.version}" for c in downgrades]
     if kind == "rollback":
         trailers += [f"Rollback: {c.new.component} {c.old.version} -> {c.new.version}" for c in changes]
     return f"{subject}\n\n{body}\n\n" + "\n".join(trailers) + "\n"

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from fks_gitops.errors import GitOpsError
-from fks_gitops.proc import run
+from fks_gitops.repo_git import Git
 
 # Kubernetes' IsConfigMapKey, which Secret keys follow too.
 _KEY = re.compile(r"[-._a-zA-Z0-9]+")
@@ -66,9 +66,13 @@ def guard(path: Path, repo: Path) -> None:
     if not real.is_relative_to(top):
         return
     rel = str(real.relative_to(top))
-    if run(["git", "ls-files", "--error-unmatch", "--", rel], cwd=str(top), check=False).returncode == 0:
+    try:
+        git = Git.open(top)
+    except GitOpsError:
+        raise GitOpsError(f"{rel}: cannot tell whether git ignores it; move it outside the repository") from None
+    if git.ok("ls-files", "--error-unmatch", "--", rel):
         raise GitOpsError(f"{rel}: git tracks this file; keep secret inputs outside the repository")
-    ignored = run(["git", "check-ignore", "-q", "--", rel], cwd=str(top), check=False)
+    ignored = git.run("check-ignore", "-q", "--", rel, check=False)
     if ignored.returncode == 1:
         raise GitOpsError(f"{rel}: inside the repository and not ignored by git; move it outside the repository")
     if ignored.returncode != 0:

@@ -24,7 +24,6 @@ from fks_gitops.environments import Environment
 from fks_gitops.errors import GitOpsError
 from fks_gitops.pointer import join
 from fks_gitops.problem import Problem, in_file
-from fks_gitops.proc import require, run
 from fks_gitops.seal.codec import API_VERSION, SEALED_WITH, SealedSecret, from_document
 
 # Larger files are data, not something a person typed a Secret or dotenv into: only the cheap
@@ -125,26 +124,14 @@ def _scope(doc: dict, sealed: SealedSecret, reseal: str) -> list[tuple[str, str]
     return []
 
 
-def check_plaintext(repo: Path) -> list[Problem]:
-    """Check 4 over the files git tracks, plus untracked ones it does not ignore (one `git add` away)."""
+def check_plaintext(repo: Path, files: list[str]) -> list[Problem]:
+    """Check 4 over `files`: what git tracks, plus untracked files it does not ignore (RepoContext.files)."""
     problems = []
-    for rel in _listed(repo):
+    for rel in files:
         text = _text(repo / rel)
         if text is not None:
             problems += _scan(rel, text, parse=(repo / rel).stat().st_size <= MAX_SCAN)
     return problems
-
-
-def _listed(repo: Path) -> list[str]:
-    argv = [require("git", "install git"), "ls-files", "-z", "--cached", "--others", "--exclude-standard"]
-    proc = run(argv, cwd=str(repo), check=False)
-    if proc.returncode != 0:
-        if "not a git repository" in proc.stderr:
-            raise GitOpsError(f"{repo} is not a git checkout; the plaintext-secret scan reads git's file list, "
-                              "so run it in a clone (or `git init` and `git add` the folder first)")
-        tail = (proc.stderr.strip().splitlines() or ["no output"])[-1]
-        raise GitOpsError(f"{repo}: git ls-files failed, so the plaintext-secret scan has no file list: {tail}")
-    return sorted(set(filter(None, proc.stdout.split("\0"))))
 
 
 def _text(path: Path) -> str | None:
