@@ -1,18 +1,26 @@
 #!/usr/bin/env python3
-"""How long a promotion takes against `validate --env <target>` alone (a benchmark, not a test).
+"""How long a promotion takes against `validate --env <target>` alone, and how long 8 concurrent
+`--push` promotions from 8 clones take to all land (a benchmark, not a test).
 
-    .venv/bin/python bench/promote.py                 # --to prod, 3 runs each, in-process and CLI
-    .venv/bin/python bench/promote.py --runs 5 --no-cli
+    .venv/bin/python bench/promote.py                 # --to prod, 3 runs each, in-process and CLI; 8 at once
+    .venv/bin/python bench/promote.py --runs 5 --no-cli --concurrent 0
 
 Copies the repository's overlays and bases into a scratch git repository (with a bare origin),
 puts a new fks-execution version in dev and staging a week back, then times `--to prod` (plan,
 gates, two renders, drift check, write, validate, commit) against `validate(repo, ["prod"])`.
 Each promotion starts from the same commit. The issue's target: ratio <= 1.5.
+
+The concurrent part gives the copy four sidecar images (eight images in all, so that no two
+promotions move the same one), clones it 8 times and starts `tools/promote.py --to dev --image
+... --push` in each at once, with the real validation: the wall time until the last has landed,
+and each one's attempts.
 """
 from __future__ import annotations
 
 import argparse
+import copy
 import datetime as dt
+import re
 import statistics
 import subprocess
 import sys
@@ -26,7 +34,9 @@ sys.path[:0] = [str(REPO / "tools"), str(REPO / "tests"), str(REPO / "tests" / "
 from fks_gitops import validate
 from fks_gitops.promote import promotion as promote  # noqa: E402
 from clock import faketime_env  # noqa: E402
-from promote_repo import T0, copy_real  # noqa: E402
+from promote_repo import T0, clone, copy_real  # noqa: E402
+
+import yaml  # noqa: E402
 
 NOW = dt.datetime(2026, 3, 7, 12, tzinfo=dt.timezone.utc)  # a Saturday: no freeze, a week of soak
 TARGET = 1.5
@@ -57,7 +67,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--no-cli", action="store_true", help="skip the command-line timings")
+    parser.add_argument("--concurrent", type=int, default=8, metavar="N", help="promotions at once (0: skip)")
     args = parser.parse_args(argv)
+    if args.concurrent:
+        concurrent(args.concurrent)
 
     with tempfile.TemporaryDirectory(prefix="bench-promote-") as tmp:
         work = copy_real(Path(tmp), REPO)
@@ -86,6 +99,52 @@ def main(argv: list[str] | None = None) -> int:
         verdict = "ok" if ratio <= TARGET else "OVER"
         print(f"{label:>12}: promote {promoted:.2f} s, validate {validated:.2f} s, ratio {ratio:.2f} {verdict}")
     return 0
+
+
+SIDECARS = [f"ghcr.io/fks-trading/sidecar-{i}" for i in range(1, 5)]
+
+
+def with_sidecars(folder: Path) -> None:
+    """Four more images in fks-execution's pod, allowed and listed in every overlay."""
+    path = folder / "base/execution/deployment.yaml"
+    doc = yaml.safe_load(path.read_text())
+    containers = doc["spec"]["template"]["spec"]["containers"]
+    for name in SIDECARS:
+        side = {k: v for k, v in copy.deepcopy(containers[0]).items() if k not in ("ports", "startupProbe", "env", "envFrom")}
+        side.update(name=name.rsplit("/", 1)[1], image=name)
+        side["livenessProbe"] = side["readinessProbe"] = {"exec": {"command": ["/bin/true"]}}
+        containers.append(side)
+    path.write_text(yaml.safe_dump(doc, sort_keys=False))
+    config = folder / "environments.yaml"
+    allowed = "".join(f"  {n.rsplit('/', 1)[1]}: [{n}]\n" for n in SIDECARS)
+    config.write_text(config.read_text().replace("images:\n", "images:\n" + allowed, 1))
+    for env in ("dev", "staging", "prod"):
+        path = folder / "overlays" / env / "kustomization.yaml"
+        entries = "".join(f"  - name: {n}\n    newTag: 1.0.0\n" for n in SIDECARS)
+        path.write_text(path.read_text().replace("images:\n", "images:\n" + entries, 1))
+
+
+def concurrent(n: int) -> None:
+    refs = ["ghcr.io/fks-trading/fks-execution:9.9.1", "docker.io/grafana/grafana:11.2.9",
+            "quay.io/prometheus/prometheus:v2.54.9", "quay.io/prometheus/alertmanager:v0.27.9",
+            *(f"{name}:1.0.1" for name in SIDECARS)][:n]
+    with tempfile.TemporaryDirectory(prefix="bench-promote-") as tmp:
+        origin = copy_real(Path(tmp), REPO, prepare=with_sidecars)
+        clones = [clone(Path(tmp), origin.origin, f"ci-{i}") for i in range(len(refs))]
+        start = time.perf_counter()
+        procs = [subprocess.Popen([sys.executable, str(REPO / "tools/promote.py"), "--repo", str(work.path), "--to", "dev",
+                                   "--image", ref, "--push"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                 for work, ref in zip(clones, refs)]
+        outcomes = [p.communicate(timeout=400) for p in procs]
+        took = time.perf_counter() - start
+    attempts = []
+    for proc, ref, (out, err) in zip(procs, refs, outcomes):
+        found = re.search(r"pushed after (\d+) attempt", out)
+        if proc.returncode or not found:
+            raise SystemExit(f"{ref}: exit {proc.returncode}: {err.strip()}")
+        attempts.append(int(found[1]))
+    print(f"{len(refs)} concurrent --push promotions from {len(refs)} clones: all landed in {took:.1f} s; "
+          f"attempts {sorted(attempts)} ({sum(attempts)} in all)")
 
 
 if __name__ == "__main__":

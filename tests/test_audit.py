@@ -186,6 +186,22 @@ def test_an_early_promotion_with_break_glass_is_a_warning_every_run(staged):
     assert warning[1:3] == ("break-glass", "warning") and warning[3].endswith("overriding soak: exchange outage")
 
 
+def test_a_downgrade_is_an_error_unless_allowed_on_the_record(staged):
+    initial = staged.git("rev-list", "--max-parents=0", "HEAD")  # staging ran 1.4.2 there
+    assert at(staged, SATURDAY, "prod").commit
+    claim = [f"Promoted-From: staging@{initial}", f"Image: {EXEC}:1.4.2"]
+    forged(staged, SATURDAY + dt.timedelta(hours=1), "promote(prod): fks-execution 1.4.3 -> 1.4.2", claim, tag="1.4.2")
+    downgrade = [f for f in errors(staged) if f[1] == "gate-downgrade"]
+    assert len(downgrade) == 1 and downgrade[0][3].endswith(
+        "downgrade: fks-execution 1.4.2 is older than the 1.4.3 prod runs; roll back with --rollback, or give --allow-downgrade")
+    staged.git("reset", "-q", "--hard", "HEAD~1")
+    forged(staged, SATURDAY + dt.timedelta(hours=1), "promote(prod): fks-execution 1.4.3 -> 1.4.2",
+           [*claim, "Allow-Downgrade: fks-execution 1.4.3 -> 1.4.2"], tag="1.4.2")
+    assert "gate-downgrade" not in [f[1] for f in errors(staged)]
+    (warning,) = [f for f in findings(staged) if f[1] == "downgrade"]
+    assert warning[2] == "warning" and "downgrade allowed by Test: fks-execution 1.4.3 -> 1.4.2" in warning[3]
+
+
 def test_a_promotion_commit_that_touches_another_file_is_reported(staged):
     source = staged.head()
     (staged.path / "base" / "execution" / "configmap.yaml").write_text("# slipped in\n")
