@@ -112,3 +112,22 @@ test_cronjob_pod_checked if {
 	cronjob := fx.resource("CronJob", "backup", {"spec": {"jobTemplate": {"spec": {"template": {"spec": object.union(fx.pod_spec, {"hostPID": true})}}}}})
 	pod_security.deny_host_namespaces == {"CronJob/ns/backup: pod sets hostPID: true"} with input as fx.input_for([cronjob])
 }
+
+test_replication_controller_pod_checked if {
+	spec := object.union(fx.pod_spec, {
+		"hostPID": true,
+		"securityContext": {"runAsNonRoot": false},
+		"containers": [object.union(fx.container, {"securityContext": {"privileged": true, "runAsNonRoot": false}})],
+	})
+	controller := fx.resource("ReplicationController", "legacy", {"spec": {"selector": {"app": "legacy"}, "template": {"spec": spec}}})
+	found := {
+		"host_namespaces": pod_security.deny_host_namespaces,
+		"privileged": pod_security.deny_privileged,
+		"run_as_root": pod_security.deny_run_as_root,
+	} with input as fx.input_for([controller])
+	found == {
+		"host_namespaces": {"ReplicationController/ns/legacy: pod sets hostPID: true"},
+		"privileged": {"ReplicationController/ns/legacy: container 'app' is privileged"},
+		"run_as_root": {"ReplicationController/ns/legacy: container 'app' does not set runAsNonRoot: true"},
+	}
+}
