@@ -150,7 +150,7 @@ deny_apparmor contains msg if {
 	some key, value in p.annotations
 	startswith(key, apparmor_annotation)
 	value != "runtime/default"
-	not startswith(value, "localhost/")
+	not startswith(sprintf("%v", [value]), "localhost/")
 	msg := sprintf("%s: pod annotation '%s' is '%s'; use runtime/default", [p.id, key, value])
 }
 
