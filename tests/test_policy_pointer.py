@@ -19,7 +19,7 @@ POD = "/spec/template/spec"
     ("container 'app' is privileged", f"{POD}/containers/0"),
     ("container 'app' image 'x:1' has no @sha256 digest", f"{POD}/containers/0/image"),
     ("container 'migrate' is privileged", f"{POD}/initContainers/0"),
-    ("container 'debug' sets securityContext.procMount 'Unmasked'", f"{POD}/ephemeralContainers/0"),
+    ("container 'debug' sets securityContext.procMount 'Unmasked'", f"{POD}/ephemeralContainers/0/securityContext/procMount"),
     ("volume 'docker' mounts hostPath '/'", f"{POD}/volumes/1"),
     ("pod sets hostPID: true", f"{POD}/hostPID"),
     ("pod sets securityContext.seccompProfile.type 'Unconfined'", f"{POD}/securityContext/seccompProfile/type"),
