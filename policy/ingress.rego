@@ -40,6 +40,18 @@ deny_missing_basic_auth contains msg if {
 	msg := sprintf("%s: backend '%s' is exposed %s", [k8s.id(obj), service, problem])
 }
 
+# METADATA
+# title: HTTP redirects to HTTPS
+# description: >-
+#   No Ingress sets nginx.ingress.kubernetes.io/ssl-redirect to "false": ingress-nginx would then
+#   serve its hosts over plain HTTP as well, basic-auth credentials included.
+deny_ssl_redirect_off contains msg if {
+	some obj in ingresses
+	value := object.get(obj, ["metadata", "annotations", "nginx.ingress.kubernetes.io/ssl-redirect"], "true")
+	lower(sprintf("%v", [value])) == "false"
+	msg := sprintf("%s: nginx.ingress.kubernetes.io/ssl-redirect is 'false'; remove it or set it to \"true\"", [k8s.id(obj)])
+}
+
 auth_problems(annotations) := {problem |
 	annotations["nginx.ingress.kubernetes.io/auth-type"] != "basic"
 	problem := sprintf("with auth-type '%s'; set nginx.ingress.kubernetes.io/auth-type: basic", [annotations["nginx.ingress.kubernetes.io/auth-type"]])

@@ -58,3 +58,13 @@ test_prometheus_with_other_auth_type_denied if {
 	annotations := object.union(basic_auth, {"nginx.ingress.kubernetes.io/auth-type": "digest"})
 	ingress.deny_missing_basic_auth == {"Ingress/ns/prometheus: backend 'prometheus' is exposed with auth-type 'digest'; set nginx.ingress.kubernetes.io/auth-type: basic"} with input as fx.input_for([ingress_for("prometheus", ["prometheus.example.com"], [], annotations)])
 }
+
+test_ssl_redirect_on_allowed if {
+	annotations := {"nginx.ingress.kubernetes.io/ssl-redirect": "true", "nginx.ingress.kubernetes.io/force-ssl-redirect": "false"}
+	ingress.deny_ssl_redirect_off == set() with input as fx.input_for([ingress_for("grafana", ["grafana.example.com"], [], annotations), ingress_for("web", [], [], {})])
+}
+
+test_ssl_redirect_off_denied if {
+	annotations := {"nginx.ingress.kubernetes.io/ssl-redirect": "false"}
+	ingress.deny_ssl_redirect_off == {`Ingress/ns/grafana: nginx.ingress.kubernetes.io/ssl-redirect is 'false'; remove it or set it to "true"`} with input as fx.input_for([ingress_for("grafana", ["grafana.example.com"], [], annotations)])
+}

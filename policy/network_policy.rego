@@ -1,4 +1,5 @@
-# Every workload is selected by a NetworkPolicy, so no pod is left with the cluster's default allow-all.
+# Every workload is selected by a NetworkPolicy, so no pod is left with the cluster's default
+# allow-all, and no NetworkPolicy brings the allow-all back.
 package network_policy
 
 import rego.v1
@@ -27,6 +28,45 @@ deny_uncovered_workload contains msg if {
 	not selected_by_key(p)
 	not selected(p)
 	msg := sprintf("%s: no NetworkPolicy in namespace '%s' selects its pods (labels %s)", [p.id, p.namespace, label_text(p.labels)])
+}
+
+# METADATA
+# title: No allow-all rule
+# description: >-
+#   No ingress or egress rule lets every peer through on every port. A rule opens every port when
+#   it names no ports, and lets every peer through when it names no peers (`{}`) or names one that
+#   matches everything: an ipBlock of 0.0.0.0/0 or ::/0 without except, or a namespaceSelector
+#   that selects every namespace with no podSelector, or one that selects every pod. A rule that
+#   names its ports passes, such as egress to DNS or to 443 on any address.
+deny_allow_all contains msg if {
+	some np in policies
+	some direction, peers in {"ingress": "from", "egress": "to"}
+	some i, rule in object.get(np.spec, direction, [])
+	count(object.get(rule, "ports", [])) == 0
+	every_peer(object.get(rule, peers, []))
+	msg := sprintf("%s: spec.%s[%d] allows every peer on every port; name the peers or the ports", [k8s.id(np), direction, i])
+}
+
+every_peer(peers) if count(peers) == 0
+
+every_peer(peers) if {
+	some peer in peers
+	catch_all(peer)
+}
+
+catch_all(peer) if {
+	peer.ipBlock.cidr in {"0.0.0.0/0", "::/0"}
+	count(object.get(peer.ipBlock, "except", [])) == 0
+}
+
+catch_all(peer) if {
+	selects_all(peer.namespaceSelector)
+	selects_all(object.get(peer, "podSelector", {}))
+}
+
+selects_all(selector) if {
+	count(object.get(selector, "matchLabels", {})) == 0
+	count(object.get(selector, "matchExpressions", [])) == 0
 }
 
 # The usual selectors are plain matchLabels. Looking those up by key keeps the check linear;

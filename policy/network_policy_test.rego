@@ -56,3 +56,33 @@ test_unlabelled_pods_denied if {
 	bare := json.remove(app, ["spec/template/metadata"])
 	network_policy.deny_uncovered_workload == {"Deployment/ns/app: no NetworkPolicy in namespace 'ns' selects its pods (labels none)"} with input as fx.input_for([bare, policy({"matchLabels": {"app.kubernetes.io/name": "app"}})])
 }
+
+# A NetworkPolicy of the pods of "app" with the given ingress and egress rules.
+rules(ingress, egress) := fx.resource("NetworkPolicy", "np", {"apiVersion": "networking.k8s.io/v1", "spec": {
+	"podSelector": {"matchLabels": {"app.kubernetes.io/name": "app"}},
+	"policyTypes": ["Ingress", "Egress"],
+	"ingress": ingress,
+	"egress": egress,
+}})
+
+test_named_peers_or_ports_allowed if {
+	ingress := [
+		{"from": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "ingress-nginx"}}}]},
+		{"from": [{"namespaceSelector": {}, "podSelector": {"matchLabels": {"app.kubernetes.io/name": "prometheus"}}}]},
+		{"from": [{"ipBlock": {"cidr": "0.0.0.0/0", "except": ["169.254.169.254/32"]}}]},
+	]
+	egress := [{"ports": [{"protocol": "TCP", "port": 443}]}, {"to": [{"ipBlock": {"cidr": "::/0"}}], "ports": [{"port": 53}]}]
+	network_policy.deny_allow_all == set() with input as fx.input_for([rules(ingress, egress)])
+}
+
+test_allow_all_rules_denied if {
+	ingress := [{}, {"from": [{"namespaceSelector": {}}]}, {"from": [{"podSelector": {"matchLabels": {"a": "b"}}}, {"ipBlock": {"cidr": "0.0.0.0/0"}}]}]
+	egress := [{"to": [{"namespaceSelector": {"matchLabels": {}}, "podSelector": {}}]}, {"to": [{"ipBlock": {"cidr": "::/0", "except": []}}]}]
+	network_policy.deny_allow_all == {
+		"NetworkPolicy/ns/np: spec.ingress[0] allows every peer on every port; name the peers or the ports",
+		"NetworkPolicy/ns/np: spec.ingress[1] allows every peer on every port; name the peers or the ports",
+		"NetworkPolicy/ns/np: spec.ingress[2] allows every peer on every port; name the peers or the ports",
+		"NetworkPolicy/ns/np: spec.egress[0] allows every peer on every port; name the peers or the ports",
+		"NetworkPolicy/ns/np: spec.egress[1] allows every peer on every port; name the peers or the ports",
+	} with input as fx.input_for([rules(ingress, egress)])
+}

@@ -37,6 +37,14 @@ def test_a_wrong_value_in_an_overlay_patch_points_at_the_patch(repo_copy):
     assert (str(problem.location), problem.environments) == (f"overlays/staging/execution-replicas.yaml:{line}:3", ("staging",))
 
 
+def test_a_pod_level_policy_finding_points_at_its_field(repo_copy):
+    line = edit(repo_copy, "base/execution/deployment.yaml", "          type: RuntimeDefault\n", "          type: Unconfined\n")
+    (problem,) = [p for p in errors(repo_copy) if p.rule == "pod_security.seccomp"]
+    assert problem.message == "pod sets securityContext.seccompProfile.type 'Unconfined'; use RuntimeDefault"
+    assert (problem.location.file, problem.location.line) == ("base/execution/deployment.yaml", line)
+    assert problem.environments == ("dev", "staging", "prod")
+
+
 def test_a_broken_prometheus_config_points_at_its_line(repo_copy):
     line = edit(repo_copy, "base/prometheus/prometheus.yml", "scrape_interval: 15s", "scrape_interval: 15 seconds")
     found = [p for p in errors(repo_copy) if p.rule == "monitoring.prometheus-config"]

@@ -601,12 +601,3 @@ def test_an_env_run_checks_neither(tmp_path, tools_on_path):
     (repo / "argocd" / "helper.yaml").write_text(PRIVILEGED)
     assert policy_inputs.check(_ctx(repo, ("prod",))) == []
 
-
-def test_a_message_about_a_container_points_at_it(repo):
-    docs = [d for d in COMPLIANT if d["kind"] == "Deployment"]
-    (doc,) = docs[:1]
-    name = doc["spec"]["template"]["spec"]["containers"][0]["name"]
-    assert policy._container_pointer(doc, f"container '{name}' image 'x' has no digest") == \
-        "/spec/template/spec/containers/0/image"
-    assert policy._container_pointer(doc, f"container '{name}' is privileged") == "/spec/template/spec/containers/0"
-    assert policy._container_pointer(doc, "container 'nope' is privileged") is None

@@ -18,7 +18,7 @@ namespace(obj) := object.get(obj, ["metadata", "namespace"], "")
 labels(obj) := object.get(obj, ["metadata", "labels"], {})
 
 # Kinds whose pods run until stopped: the ones probes and NetworkPolicies are about.
-long_running_kinds := {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet"}
+long_running_kinds := {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController"}
 
 template_kinds := long_running_kinds | {"Job"}
 
@@ -36,6 +36,7 @@ pod(obj, template) := {
 	"kind": obj.kind,
 	"namespace": namespace(obj),
 	"labels": labels(template),
+	"annotations": object.get(template, ["metadata", "annotations"], {}),
 	"spec": object.get(template, "spec", {}),
 }
 
@@ -44,6 +45,14 @@ containers(spec) := array.concat(object.get(spec, "containers", []), object.get(
 
 # [pod, container] pairs, init containers included.
 pod_containers := [[p, c] | some p in pods; some c in containers(p.spec)]
+
+# [pod, container] pairs, ephemeral (debug) containers included too: Pod Security covers all three
+# lists, while requests, limits and probes cannot be set on an ephemeral container.
+# https://kubernetes.io/docs/concepts/workloads/pods/ephemeral-containers/
+pod_all_containers := [[p, c] |
+	some p in pods
+	some c in array.concat(containers(p.spec), object.get(p.spec, "ephemeralContainers", []))
+]
 
 security_context(c) := object.get(c, "securityContext", {})
 

@@ -14,12 +14,14 @@ test_pods_of_every_workload_kind if {
 	spec := {"containers": [{"name": "c"}]}
 	objects := [
 		fx.deployment("web", spec),
+		fx.resource("ReplicationController", "legacy", {"spec": {"template": {"spec": spec}}}),
 		fx.resource("CronJob", "backup", {"spec": {"jobTemplate": {"spec": {"template": {"spec": spec}}}}}),
 		fx.resource("Pod", "debug", {"spec": spec}),
 		fx.service_account,
 	]
 	{[p.kind, p.id] | some p in k8s.pods} == {
 		["Deployment", "Deployment/ns/web"],
+		["ReplicationController", "ReplicationController/ns/legacy"],
 		["CronJob", "CronJob/ns/backup"],
 		["Pod", "Pod/ns/debug"],
 	} with input as fx.input_for(objects)
@@ -28,6 +30,18 @@ test_pods_of_every_workload_kind if {
 test_init_containers_are_containers if {
 	spec := {"containers": [{"name": "main"}], "initContainers": [{"name": "init"}]}
 	[c.name | some c in k8s.containers(spec)] == ["main", "init"]
+}
+
+test_ephemeral_containers_count_for_pod_security_only if {
+	spec := {"containers": [{"name": "main"}], "ephemeralContainers": [{"name": "debug"}]}
+	pairs := k8s.pod_all_containers with input as fx.input_for([fx.deployment("web", spec)])
+	[c.name | some [_, c] in pairs] == ["main", "debug"]
+	[c.name | some [_, c] in k8s.pod_containers] == ["main"] with input as fx.input_for([fx.deployment("web", spec)])
+}
+
+test_template_annotations_are_the_pods if {
+	annotated := json.patch(fx.deployment("web", {}), [{"op": "add", "path": "/spec/template/metadata/annotations", "value": {"a": "b"}}])
+	[p.annotations | some p in k8s.pods] == [{"a": "b"}] with input as fx.input_for([annotated])
 }
 
 test_non_objects_in_input_are_ignored if {

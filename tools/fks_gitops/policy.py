@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from fks_gitops import problem, rego, selectors
+from fks_gitops import policy_pointer, problem, rego
 from fks_gitops.problem import Location, ObjectRef, Problem
 from fks_gitops.proc import run
 from fks_gitops.render import object_id
@@ -46,28 +46,7 @@ class _Input:
         if doc is None:
             return Problem(rule, level, text, location=self.fallback)
         return Problem(rule, level, message, location=self.files.get(obj, self.fallback), object=ObjectRef.of(doc),
-                       pointer=_container_pointer(doc, message))
-
-
-_CONTAINER = re.compile(r"\b(?:init )?container '([^']+)'")
-
-
-def _container_pointer(doc: dict, message: str) -> str | None:
-    """A message about `container 'x'` (and its image) points at that container: policies name
-    containers the way kubectl does, and the fix is in its lines (or, for an image, in the
-    overlay's images: entry, which sourcemap.py knows)."""
-    match = _CONTAINER.search(message)
-    if not match:
-        return None
-    spec = selectors.template(doc)
-    pod = "/spec/template/spec" if doc.get("kind") != "CronJob" else "/spec/jobTemplate/spec/template/spec"
-    pod = "/spec" if doc.get("kind") == "Pod" else pod
-    for field in ("containers", "initContainers", "ephemeralContainers"):
-        for i, container in enumerate(((spec or {}).get("spec") or {}).get(field) or ()):
-            if container.get("name") == match[1]:
-                image = "/image" if "image" in message[match.end():match.end() + 12] else ""
-                return f"{pod}/{field}/{i}{image}"
-    return None
+                       pointer=policy_pointer.find(doc, message))
 
 
 def _order(p: Problem) -> tuple:

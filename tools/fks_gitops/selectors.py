@@ -19,7 +19,7 @@ from fks_gitops.pointer import join
 Finding = tuple[str, str, str, str | None]
 
 # Kinds whose pod template labels selectors can pick; CronJob nests its template one level deeper.
-WORKLOADS = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob", "Pod")
+WORKLOADS = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController", "Job", "CronJob", "Pod")
 # Kinds with a scale subresource: the only ones an HPA or a PDB's expected count can rely on.
 SCALABLE = ("Deployment", "StatefulSet", "ReplicaSet")
 
