@@ -24,9 +24,12 @@ kustomize: $(STAMP)
 	  || [ -x $(VENV)/bin/kubectl ] \
 	  || $(PY) tools/install_kubectl.py $(VENV)/bin
 
-monitoring-tools:
-	@command -v promtool >/dev/null && command -v amtool >/dev/null \
-	  || { $(APT) update -qq && $(APT) install -y -qq --no-install-recommends prometheus prometheus-alertmanager; }
+# promtool and amtool at the versions the overlays deploy (Debian sid's builds run on Debian 12),
+# unpacked into .venv/bin: nothing installed system-wide, no service started.
+PROMTOOL_DEB := promtool=3.5.3+ds1-6
+AMTOOL_DEB := prometheus-alertmanager=0.33.1-5
+monitoring-tools: $(STAMP)
+	@$(PY) tools/fetch_debs.py --suite sid $(VENV)/bin '$(PROMTOOL_DEB):usr/bin/promtool' '$(AMTOOL_DEB):usr/bin/amtool'
 
 # libfaketime for the command-line tests' clock, unpacked into .venv (never installed system-wide).
 faketime: $(STAMP)

@@ -56,4 +56,4 @@ def test_files_already_there_need_no_apt(tmp_path):
 def test_a_malformed_spec_is_one_line(tmp_path):
     proc = _run("lib", "libfaketime", cwd=tmp_path)
     assert proc.returncode == 1
-    assert proc.stderr == "fetch_debs: error: 'libfaketime' is not PACKAGE:GLOB, e.g. 'libfaketime:*/libfaketime.so.1'\n"
+    assert proc.stderr == "fetch_debs: error: 'libfaketime' is not PACKAGE[=VERSION]:GLOB, e.g. 'libfaketime:*/libfaketime.so.1'\n"

@@ -25,7 +25,7 @@ BASES = ("prometheus", "grafana", "alertmanager")
 CONCERNS = {"webhooks", "orders", "security", "exchange", "monitoring"}
 SEVERITIES = {"critical", "warning", "info"}
 RUNBOOK = "https://runbooks.fks-trading.example.com/alerts/{}"
-HOW_TO_GET = "run `make setup` or `apt-get install prometheus prometheus-alertmanager`"
+HOW_TO_GET = "run `make setup`"
 
 
 def tool(name: str) -> str:

@@ -2,17 +2,21 @@
 """Copy files out of Debian packages into .venv, installing nothing on the system.
 
     python tools/fetch_debs.py .venv/lib/faketime 'libfaketime:*/faketime/libfaketime.so.1'
+    python tools/fetch_debs.py --suite sid .venv/bin 'promtool=3.5.3+ds1-6:usr/bin/promtool'
 
-Each argument after the folder is PACKAGE:GLOB; the files of PACKAGE whose path matches GLOB
-land flat in the folder. Nothing happens when every wanted file is there already. apt runs with
-a private configuration under .venv/apt (its own sources.list, package lists, cache and status),
-read from the machine's apt sources, so /etc and /var/lib/apt are only read, never written:
-`apt-get update` with that configuration, `apt-get download`, then `dpkg-deb -x` into a scratch
-folder. Run as any user; root is not needed.
+Each argument after the folder is PACKAGE[=VERSION]:GLOB (a version without an epoch); the files
+of PACKAGE whose path matches GLOB land flat in the folder. Nothing happens when every wanted
+file is there already, from the pinned version (recorded in the folder's .fetch_debs.json). apt
+runs with a private configuration under .venv/apt (its own sources.list, package lists, cache and
+status), read from the machine's apt sources, so /etc and /var/lib/apt are only read, never
+written: `apt-get update` with that configuration, `apt-get download`, then `dpkg-deb -x` into a
+scratch folder. `--suite` takes the machine's Debian mirror with another suite instead (state in
+.venv/apt-SUITE). Run as any user; root is not needed.
 """
 from __future__ import annotations
 
 import fnmatch
+import json
 import os
 import shutil
 import subprocess
@@ -23,6 +27,7 @@ from pathlib import Path
 APT_DIR = Path(".venv/apt")
 SOURCES = (Path("/etc/apt/sources.list"), Path("/etc/apt/sources.list.d"))
 KEYRING = "/usr/share/keyrings/debian-archive-keyring.gpg"
+MANIFEST = ".fetch_debs.json"  # in the destination folder: {file name: "package=version"}
 
 
 class FetchError(Exception):
@@ -65,11 +70,23 @@ def sources_list() -> str:
     return "\n".join(lines) + "\n"
 
 
-def _apt_options(apt_dir: Path) -> list[str]:
+def suite_list(machine: str, suite: str) -> str:
+    """The machine's Debian archive entries (Debian's keyring, a release suite) with `suite`'s main."""
+    lines = []
+    for line in machine.splitlines():
+        parts = line.split()
+        if len(parts) >= 4 and parts[1] == f"[signed-by={KEYRING}]" and "-" not in parts[3]:
+            lines.append(f"deb [signed-by={KEYRING}] {parts[2]} {suite} main")
+    if not lines:
+        raise FetchError(f"no Debian archive among the machine's apt sources to take {suite} from")
+    return "\n".join(dict.fromkeys(lines)) + "\n"
+
+
+def _apt_options(apt_dir: Path, suite: str | None = None) -> list[str]:
     root = apt_dir.resolve()
     for sub in ("etc/apt.conf.d", "etc/preferences.d", "etc/sources.list.d", "state/lists/partial", "cache/archives/partial"):
         (root / sub).mkdir(parents=True, exist_ok=True)
-    (root / "etc/sources.list").write_text(sources_list())
+    (root / "etc/sources.list").write_text(suite_list(sources_list(), suite) if suite else sources_list())
     (root / "state/status").touch()
     options = {
         "Dir::Etc": root / "etc", "Dir::Etc::SourceList": root / "etc/sources.list",
@@ -96,18 +113,34 @@ def _run(argv: list[str], timeout: float, cwd: Path | None = None) -> None:
 
 
 def _wanted(specs: list[str]) -> dict[str, list[str]]:
+    """{PACKAGE[=VERSION]: [GLOB, ...]}"""
     wanted: dict[str, list[str]] = {}
     for spec in specs:
         package, sep, pattern = spec.partition(":")
-        if not sep or not package or not pattern:
-            raise FetchError(f"{spec!r} is not PACKAGE:GLOB, e.g. 'libfaketime:*/libfaketime.so.1'")
+        if not sep or not package.partition("=")[0] or not pattern:
+            raise FetchError(f"{spec!r} is not PACKAGE[=VERSION]:GLOB, e.g. 'libfaketime:*/libfaketime.so.1'")
         wanted.setdefault(package, []).append(pattern)
     return wanted
 
 
-def fetch(dest: Path, wanted: dict[str, list[str]], apt_dir: Path = APT_DIR) -> list[Path]:
+def _manifest(dest: Path) -> dict[str, str]:
+    try:
+        return json.loads((dest / MANIFEST).read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+def up_to_date(dest: Path, wanted: dict[str, list[str]]) -> bool:
+    """Every wanted file is in `dest`, and a pinned package's files came from that version."""
+    recorded = _manifest(dest)
+    return all((dest / Path(p).name).is_file() and ("=" not in package or recorded.get(Path(p).name) == package)
+               for package, patterns in wanted.items() for p in patterns)
+
+
+def fetch(dest: Path, wanted: dict[str, list[str]], apt_dir: Path = APT_DIR, suite: str | None = None) -> list[Path]:
     """Download the packages, unpack each in a scratch folder, copy the matching files into `dest`."""
-    options = _apt_options(apt_dir)
+    apt_dir = apt_dir.with_name(f"{apt_dir.name}-{suite}") if suite else apt_dir
+    options = _apt_options(apt_dir, suite)
     print(f"fetch_debs: updating package lists under {apt_dir} ...", flush=True)
     _run(["apt-get", *options, "-q", "update"], timeout=900)
     copied = []
@@ -115,13 +148,16 @@ def fetch(dest: Path, wanted: dict[str, list[str]], apt_dir: Path = APT_DIR) -> 
         scratch = Path(tmp)
         print(f"fetch_debs: downloading {', '.join(wanted)} ...", flush=True)
         _run(["apt-get", *options, "-q", "download", *wanted], timeout=600, cwd=scratch)
-        for package, patterns in wanted.items():
+        for spec, patterns in wanted.items():
+            package = spec.partition("=")[0]
             deb = next(iter(sorted(scratch.glob(f"{package}_*.deb"))), None)
             if deb is None:
                 raise FetchError(f"apt-get download left no {package}_*.deb")
             root = scratch / package
             _run(["dpkg-deb", "-x", str(deb), str(root)], timeout=120)
             copied += _copy(root, patterns, dest, package)
+    fetched = {Path(p).name: spec for spec, patterns in wanted.items() for p in patterns}
+    (dest / MANIFEST).write_text(json.dumps({**_manifest(dest), **fetched}, indent=1, sort_keys=True) + "\n")
     return copied
 
 
@@ -141,16 +177,17 @@ def _copy(root: Path, patterns: list[str], dest: Path, package: str) -> list[Pat
 
 
 def main(argv: list[str]) -> int:
+    suite = argv[1] if argv[:1] == ["--suite"] and len(argv) > 1 else None
+    argv = argv[2:] if suite else argv
     if len(argv) < 2:
-        print("usage: fetch_debs.py DEST PACKAGE:GLOB [PACKAGE:GLOB ...]", file=sys.stderr)
+        print("usage: fetch_debs.py [--suite SUITE] DEST PACKAGE[=VERSION]:GLOB [...]", file=sys.stderr)
         return 2
     dest = Path(argv[0])
     try:
         wanted = _wanted(argv[1:])
-        names = [Path(p).name for patterns in wanted.values() for p in patterns]
-        if all((dest / n).is_file() for n in names):
+        if up_to_date(dest, wanted):
             return 0
-        copied = fetch(dest, wanted)
+        copied = fetch(dest, wanted, suite=suite)
     except FetchError as exc:
         print(f"fetch_debs: error: {exc}", file=sys.stderr)
         return 1

@@ -11,6 +11,7 @@ import subprocess
 from collections.abc import Mapping, Sequence
 
 from fks_gitops.errors import GitOpsError, ToolFailed
+from fks_gitops.venv import BIN
 
 
 class CommandError(ToolFailed):
@@ -24,8 +25,9 @@ class CommandError(ToolFailed):
 
 
 def require(binary: str, how_to_get: str) -> str:
-    """The binary's path, or a GitOpsError that says how to install it."""
-    path = shutil.which(binary)
+    """The binary's path, the repository's .venv/bin first (the pinned checkers `make setup`
+    unpacks there win over older ones on PATH), or a GitOpsError that says how to get it."""
+    path = shutil.which(binary, path=str(BIN)) or shutil.which(binary)
     if path is None:
         raise GitOpsError(f"{binary} not found on PATH; {how_to_get}")
     return path

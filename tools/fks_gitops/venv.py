@@ -12,7 +12,11 @@ import sys
 from pathlib import Path
 
 
+# Also where `make setup` unpacks promtool and amtool: tools look there before PATH (proc.require).
+BIN = Path(__file__).resolve().parents[2] / ".venv" / "bin"
+
+
 def use_repository_venv() -> None:
-    python = Path(__file__).resolve().parents[2] / ".venv" / "bin" / "python"
+    python = BIN / "python"
     if python.exists() and Path(sys.prefix).resolve() != python.parent.parent.resolve():
         os.execv(str(python), [str(python), *sys.argv])

@@ -25,7 +25,7 @@ from fks_gitops.problem import Location, Problem
 from fks_gitops.proc import require, run as command
 from fks_gitops.checks.context import ENVIRONMENT, Session
 
-HOW_TO_GET = "run `make setup` (Debian packages prometheus and prometheus-alertmanager)"
+HOW_TO_GET = "run `make setup` (it unpacks Debian's promtool and amtool into .venv/bin)"
 CONFIG_RULE = "monitoring.prometheus-config"
 _LOCATED = re.compile(r"^(?P<file>[\w./-]+):\s?(?P<line>\d+):(?P<col>\d+):\s*(?P<msg>.+)$")
 # YAML errors: `<file>: yaml: line 9: ...`, or `parsing YAML file <file>: yaml: line 3: ...`, or
