@@ -1,5 +1,7 @@
 import copy
 
+import pytest
+
 from fks_gitops.checks import monitoring
 from fks_gitops.problem import Location
 from fks_gitops.checks.context import EnvContext
@@ -66,14 +68,19 @@ def test_an_unknown_prometheus_field_is_at_its_own_line(config, rendered):
         ("monitoring.prometheus-config", Location(PROMETHEUS, line), "field scrape_intervl not found in type config.plain")]
 
 
-def test_a_kubernetes_sd_block_is_checked_at_its_line(config, rendered):
+@pytest.mark.parametrize("broken, message", [
+    ("- role: pods", 'unknown Kubernetes SD role "pods"'),
+    ("own_namespace: yes please", "cannot unmarshal !!str `yes please` into bool"),
+])
+def test_a_bad_kubernetes_sd_block_is_rejected_by_promtool_itself(config, rendered, broken, message):
+    good = {"- role: pods": "- role: pod", "own_namespace: yes please": "own_namespace: true"}[broken]
     docs = copy.deepcopy(rendered["prod"])
     cm = _configmap(docs, "prometheus.yml")
-    cm["data"]["prometheus.yml"] = cm["data"]["prometheus.yml"].replace("- role: pod", "- role: pods", 1)
-    line = next(i for i, t in enumerate(cm["data"]["prometheus.yml"].splitlines(), 1) if "- role: pods" in t)
+    cm["data"]["prometheus.yml"] = cm["data"]["prometheus.yml"].replace(good, broken, 1)
+    line = next(i for i, t in enumerate(cm["data"]["prometheus.yml"].splitlines(), 1) if broken in t)
     [problem] = _check(config, docs)
-    assert (problem.rule, problem.location) == ("monitoring.prometheus-config", Location(PROMETHEUS, line, 9))
-    assert problem.message.startswith("job 'kubernetes-pods': kubernetes_sd_configs.0.role: ")
+    assert (problem.rule, problem.location.file, problem.location.line) == ("monitoring.prometheus-config", PROMETHEUS, line)
+    assert message in problem.message
 
 
 def test_broken_alertmanager_config(config, rendered):

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import yaml
 
-from fks_gitops import prometheus_sd, resultcache, yamlload
+from fks_gitops import resultcache
 from fks_gitops.problem import Location, Problem
 from fks_gitops.proc import require, run as command
 from fks_gitops.checks.context import ENVIRONMENT, Session
@@ -80,13 +80,16 @@ def _problems(output: str, paths: dict[str, str], rule: str, fallback: str | Non
 
 def _quoted(problems: list[Problem], text: str) -> list[Problem]:
     """A finding without a line that quotes a value (`"15 seconds"`) gets the one line of the
-    config holding it; the config's lines are its source file's (same bytes)."""
+    config holding it (as a whole word, else anywhere: `pods` in `role: pods`, not in
+    `kubernetes-pods`); the config's lines are its source file's (same bytes)."""
     lines = text.splitlines()
     placed = []
     for p in problems:
         if p.location and p.location.line is None:
             for value in re.findall(r'"([^"]+)"', p.message):
-                hits = [(n, ln.index(value)) for n, ln in enumerate(lines, 1) if value in ln]
+                word = re.compile(rf"(?<![\w.-]){re.escape(value)}(?![\w.-])")
+                hits = [(n, m.start()) for n, ln in enumerate(lines, 1) if (m := word.search(ln))]
+                hits = hits if len(hits) == 1 else [(n, ln.index(value)) for n, ln in enumerate(lines, 1) if value in ln]
                 if len(hits) == 1:
                     p = replace(p, location=Location(p.location.file, hits[0][0], hits[0][1] + 1))
                     break
@@ -113,32 +116,7 @@ def _config_problems(promtool: str, root: Path, config: str, source: str) -> lis
     out = command([promtool, "check", "config", "--syntax-only", path], check=False)
     if not out.returncode:
         return []
-    found = _quoted(_problems(out.stdout + out.stderr, {path: source}, CONFIG_RULE, source), config)
-    fields = set(prometheus_sd.UNSUPPORTED.findall(out.stdout + out.stderr))
-    if not fields or not fields <= set(prometheus_sd.SCHEMAS):
-        return found  # promtool's error stands
-    problems = [p for p in found if not prometheus_sd.UNSUPPORTED.search(p.message)]
-    parsed = yaml.load(config, Loader=yaml.CSafeLoader) or {}
-    tree = _compose(config)
-    for field in sorted(fields):
-        parsed, messages = prometheus_sd.substitute(parsed, field)
-        problems += [Problem(CONFIG_RULE, "error", m, Location(source, *yamlload.position(tree, at))) for at, m in messages]
-    if problems:
-        return problems  # a second run would repeat them, at the lines of a rewritten file
-    _write(root / "prometheus.yml", yaml.safe_dump(parsed))
-    out = command([promtool, "check", "config", "--syntax-only", path], check=False)
-    if not out.returncode:
-        return []
-    # Lines of the rewritten file are not the source's: keep the file, drop the line.
-    return [Problem(p.rule, p.level, p.message, Location(source)) for p in
-            _problems(out.stdout + out.stderr, {path: source}, CONFIG_RULE, source)]
-
-
-def _compose(text: str) -> yaml.Node | None:
-    try:
-        return yaml.compose(text, Loader=yaml.CSafeLoader)
-    except yaml.YAMLError:
-        return None
+    return _quoted(_problems(out.stdout + out.stderr, {path: source}, CONFIG_RULE, source), config)
 
 
 def _check_prometheus(
