@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 from fks_gitops.checks import (
     argocd,
+    checker_versions,
     duplicate_keys,
     image_references,
     monitoring,
@@ -31,6 +32,7 @@ CHECKS = (
     policies,
     references,
     image_references,
+    checker_versions,
     secret_references,
     sealed_secrets,
     argocd,

@@ -25,7 +25,7 @@ ID, SCOPE = "image-references", ENVIRONMENT
 GROUPS = ("initContainers", "containers", "ephemeralContainers")
 
 
-def _containers(doc: dict) -> Iterator[tuple[str, dict]]:
+def containers(doc: dict) -> Iterator[tuple[str, dict]]:
     tpl, at = selectors.template(doc), selectors.template_path(doc)
     spec = (tpl or {}).get("spec") or {}
     for group in GROUPS:
@@ -36,7 +36,7 @@ def _containers(doc: dict) -> Iterator[tuple[str, dict]]:
 
 def _rendered(ctx: EnvContext) -> Iterator[Problem]:
     for doc in ctx.docs:
-        for at, container in _containers(doc):
+        for at, container in containers(doc):
             image = container.get("image")
             if not isinstance(image, str):
                 continue  # the schema check reports a missing image
