@@ -5,7 +5,8 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 LOCK := requirements.lock
-STAMP := $(VENV)/.installed-$(shell sha1sum $(LOCK) | cut -c1-12)
+OPA_LOCK := requirements-opa.lock
+STAMP := $(VENV)/.installed-$(shell cat $(LOCK) $(OPA_LOCK) | sha1sum | cut -c1-12)
 
 .PHONY: setup kustomize monitoring-tools faketime validate test test-policy bench clean
 
@@ -18,9 +19,11 @@ $(PY):
 	@echo "setup: venv: creating $(VENV)"
 	@$(PYTHON) -m venv $(VENV)
 
-$(STAMP): $(LOCK) | $(PY)
+$(STAMP): $(LOCK) $(OPA_LOCK) | $(PY)
 	@echo "setup: packages: installing $(LOCK), every package pinned and hash-checked (a minute or two on a fresh machine) ..."
 	@$(PY) -m pip install -q --disable-pip-version-check --require-hashes -r $(LOCK)
+	@echo "setup: packages: installing OPA v1.20.2 ($(OPA_LOCK), hash-checked) ..."
+	@$(PY) -m pip install -q --disable-pip-version-check --no-deps --ignore-requires-python --require-hashes -r $(OPA_LOCK)
 	@rm -f $(VENV)/.installed-* && touch $@
 
 # kustomize >= 5 on PATH, else kubectl >= 1.27 (kustomize v5 inside), else a pinned kubectl in .venv/bin.

@@ -20,14 +20,14 @@ PROBLEMS = [
 
 @pytest.fixture
 def sample():
-    return Report(["dev", "staging", "prod"], 142, PROBLEMS, 0.41, "v5.5.0")
+    return Report(["dev", "staging", "prod"], 142, PROBLEMS, 0.41, "v5.5.0", policy_engine="OPA v1.20.2")
 
 
 def test_text_is_one_line_per_problem_then_summary(sample):
     lines = report.format_report(sample, "text").splitlines()
     assert lines[1] == ("base/execution/deployment.yaml:61:13: [error] Deployment/fks-execution: container 'execution' "
                         "allows privilege escalation (pod_security.privilege_escalation) [prod]")
-    assert lines[-1] == "3 environments, 142 objects, 2 errors, 1 warning in 0.41 s (kustomize v5.5.0)"
+    assert lines[-1] == "3 environments, 142 objects, 2 errors, 1 warning in 0.41 s (kustomize v5.5.0, policies on OPA v1.20.2)"
 
 
 def test_json_round_trips(sample):

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""Run the Rego unit tests in policy/ (every `test_*` rule of every `*_test.rego`), nothing else.
+"""Run the Rego unit tests in policy/ (every `test_*` rule, OPA's test semantics), nothing else.
 
-    tools/policy_test.py                     # one line per failing test; exit 1 if any fails
+    tools/policy_test.py                     # one line per failing test, then coverage; exit 1 if any fails
     tools/policy_test.py --repo ../other-checkout
 """
 from __future__ import annotations
@@ -29,10 +29,12 @@ def _parser() -> argparse.ArgumentParser:
 
 def _main(argv: Sequence[str] | None) -> int:
     args = _parser().parse_args(argv)
-    failures = policy.run_tests(repo_from(args.repo) / "policy")
+    failures, coverage = policy.test_run(repo_from(args.repo) / "policy")
     for problem in failures:
         print(problem)
-    print(f"policy tests: {len(failures)} failing" if failures else "policy tests: all passed")
+    covered = f", {coverage:.1f} % of the policies' lines covered" if coverage is not None else ""
+    verdict = f"{len(failures)} failing" if failures else "all passed"
+    print(f"policy tests: {verdict} ({policy.engine()}{covered})")
     return 1 if failures else 0
 
 

@@ -19,9 +19,11 @@ expression_holds(expr, labels) if {
 	labels[expr.key] in object.get(expr, "values", [])
 }
 
+# A pod without the key matches NotIn. Through object.get: OPA leaves `not labels[k] in values`
+# undefined when labels[k] is (the membership call gets no argument), so the key would not match.
 expression_holds(expr, labels) if {
 	expr.operator == "NotIn"
-	not labels[expr.key] in object.get(expr, "values", [])
+	not object.get(labels, expr.key, null) in object.get(expr, "values", [])
 }
 
 expression_holds(expr, labels) if {

@@ -4,12 +4,14 @@ the Argo CD manifests, or another folder an Application deploys (policy_inputs.p
     problems = check(docs, "prod", "fks-trading", repo / "policy")
     problems = check(docs, "argocd", "argocd", repo / "policy", {"AppProject/argocd/p": Location("argocd/p.yaml", 1)})
     failures = run_tests(repo / "policy")      # the *_test.rego suites
+    failures, coverage = test_run(repo / "policy")  # and the policies' line coverage (percent)
+    engine()                                   # "OPA v1.20.2", or conftest's own versions
 
 A policy message "Kind/namespace/name: what" names an object of the input: the problem gets
 that object and the text after the prefix.
 
-Through `conftest` when it is on PATH, else through the embedded engine (rego.py); both see
-the same input: conftest's --combine list of {"path", "contents"} and data.fks.environment.
+Through `conftest` when it is on PATH, else through OPA embedded (rego.py); both see the same
+input: conftest's --combine list of {"path", "contents"} and data.fks.environment.
 """
 from __future__ import annotations
 
@@ -88,16 +90,31 @@ def _test_failed(file: Path, label: str, name: str, reason: str) -> Problem:
 
 
 def run_tests(policy_dir: Path) -> list[Problem]:
-    """One Problem per failing Rego test rule (`test_*` in a `*_test` package)."""
+    """One Problem per failing Rego test rule (`test_*`, OPA's test semantics)."""
+    return test_run(policy_dir)[0]
+
+
+def test_run(policy_dir: Path) -> tuple[list[Problem], float | None]:
+    """The failing test rules, and the share of the policies' lines the tests evaluate (None
+    through conftest, whose verify reports no coverage)."""
     conftest = shutil.which("conftest")
     if conftest:
-        return _conftest_verify(conftest, policy_dir)
+        return _conftest_verify(conftest, policy_dir), None
     try:
-        failing = rego.failing_tests(rego.load(policy_dir, tests=True))
+        run = rego.run_tests(rego.load(policy_dir, tests=True))
     except rego.PolicyError as error:
-        return _invalid(error)
+        return _invalid(error), None
     # Labels are policy_dir's name and the file below it (rego.py).
-    return [_test_failed(policy_dir.parent / file, file, name, reason) for file, name, reason in failing]
+    return [_test_failed(policy_dir.parent / file, file, name, reason) for file, name, reason in run.failing], run.coverage
+
+
+def engine() -> str:
+    """The engine check() and run_tests() use, with its version."""
+    conftest = shutil.which("conftest")
+    if not conftest:
+        return rego.ENGINE
+    out = run([conftest, "--version"], check=False).stdout
+    return "conftest " + ", ".join(" ".join(line.split()) for line in out.splitlines() if line.strip())
 
 
 # conftest --------------------------------------------------------------------------------

@@ -1,8 +1,9 @@
-"""The embedded Rego engine (regorus), evaluating policies the way `conftest test` does.
+"""The embedded Rego engine: OPA itself (PyPI opa-golib-python-bindings, the official Go library
+behind a ctypes wrapper), evaluating policies the way `conftest test` does.
 
-    bundle = load(Path("policy"))                     # parsed once per folder and thread
-    results = evaluate(bundle, documents, data)       # [Result(package, rule, message)]
-    failing = failing_tests(load(Path("policy"), tests=True))
+    bundle = load(Path("policy"))                     # parsed once per folder and change
+    results = evaluate(bundle, documents, data)       # [Result(package, rule, message)], one query
+    run = run_tests(load(Path("policy"), tests=True)) # TestRun(failing, coverage), OPA's test semantics
 
 Rules named deny/violation/warn with an optional `_suffix` are checked; a package's
 `exception` set drops a rule when one of its entries names the rule without its prefix,
@@ -11,23 +12,22 @@ as conftest does (docs/exceptions.md).
 from __future__ import annotations
 
 import json
-import os
 import re
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+from opa_bindings import OpaEngine, OpaError
+
 from fks_gitops import rego_explain
 from fks_gitops.errors import Refused
 from fks_gitops.problem import Location
 
-# The engine panics with a Rust backtrace on stderr unless told otherwise.
-os.environ["RUST_BACKTRACE"] = "0"
-import regorus  # noqa: E402
-
+ENGINE = "OPA v1.20.2"  # what opa-golib-python-bindings 0.4.4 embeds (tests/test_rego.py reads its build info)
 FAILURE = re.compile(r"^(deny|violation)(_[a-zA-Z0-9]+)*$")
 WARNING = re.compile(r"^warn(_[a-zA-Z0-9]+)*$")
 PREFIXES = ("violation_", "deny_", "warn_")
+_WHERE = re.compile(r"(?P<file>[^\s:]+\.rego):(?P<line>\d+)(?::(?P<col>\d+))?: (?P<message>[^\n]+)")
 
 
 class PolicyError(Refused):
@@ -38,22 +38,22 @@ class PolicyError(Refused):
         self.location, self.detail = location, message
 
 
-_WHERE = re.compile(r"^(?P<file>.+?)(?::(?P<line>\d+)(?::(?P<col>\d+))?)?$")
-
-
-def _location(where: str) -> Location:
-    """regorus' "policy/x.rego:12:5" -> Location("policy/x.rego", 12, 5)."""
-    match = _WHERE.match(where)
-    line, col = match.group("line"), match.group("col")
-    return Location(match.group("file"), int(line) if line else None, int(col) if col else None)
+def _error(exc: OpaError, fallback: str) -> PolicyError:
+    """OPA's "1 error occurred: policy/x.rego:8: rego_parse_error: ..." -> the file, line and message."""
+    found = _WHERE.search(exc.message)
+    if not found:
+        return PolicyError(Location(fallback), exc.message.splitlines()[0] if exc.message else exc.code)
+    line, col = found["line"], found["col"]
+    return PolicyError(Location(found["file"], int(line), int(col) if col else None), found["message"].strip())
 
 
 @dataclass(frozen=True)
 class Bundle:
-    engine: regorus.Engine
+    engine: OpaEngine
+    sources: dict[str, str]  # label -> Rego text
     rules: dict[str, tuple[str, ...]]  # package -> its deny/violation/warn rules
     exceptions: frozenset[str]  # packages that define `exception`
-    tests: dict[str, tuple[tuple[str, str], ...]]  # *_test package -> (file, test rule)
+    tests: dict[str, tuple[tuple[str, str], ...]]  # package -> (file, test rule)
 
 
 @dataclass(frozen=True)
@@ -72,6 +72,12 @@ class Result:
         return f"{self.package}.{suffix(self.rule)}"
 
 
+@dataclass(frozen=True)
+class TestRun:
+    failing: list[tuple[str, str, str]]  # (file, data.package.test_rule, reason)
+    coverage: float | None  # percent of the policies' lines the tests evaluate (OPA's cover tracer)
+
+
 def suffix(rule: str) -> str:
     for prefix in PREFIXES:
         if rule.startswith(prefix):
@@ -86,57 +92,50 @@ def _rego_files(policy_dir: Path, tests: bool) -> list[Path]:
     return files if tests else [f for f in files if not f.name.endswith("_test.rego")]
 
 
-def _engine_failure(exc: BaseException) -> bool:
-    """regorus raises RuntimeError, or pyo3's PanicException, which is not an Exception."""
-    return isinstance(exc, Exception) or type(exc).__name__ == "PanicException"
+def engine_for(sources: dict[str, str]) -> OpaEngine:
+    engine = OpaEngine()
+    for label, text in sources.items():
+        try:
+            engine.add_policy(label, text)
+        except OpaError as exc:
+            raise _error(exc, label) from None
+    return engine
 
 
-def _engine_error(exc: BaseException, fallback: str) -> tuple[Location, str]:
-    """regorus' multi-line message -> (its ` --> file:line:col`, the `error:` line)."""
-    lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()]
-    where = next((ln[3:].strip() for ln in lines if ln.startswith("-->")), fallback)
-    message = next((ln for ln in lines if ln.startswith("error:")), lines[0] if lines else type(exc).__name__)
-    return _location(where), message.removeprefix("error:").strip()
+_PACKAGE = re.compile(r"^package\s+([\w.]+)", re.MULTILINE)
+# A rule head starts a line (opa fmt's layout): `deny_x contains msg if {`, `default allow := false`.
+_HEAD = re.compile(r"^(?:default\s+)?([A-Za-z_]\w*)\b", re.MULTILINE)
+_KEYWORDS = {"package", "import"}
 
 
-def _head_name(rule: dict) -> str | None:
-    """The name a rule defines, from regorus' AST (`x.y contains ...` defines x)."""
-    kind, node = next(iter(rule.items()))
-    ref = node.get("refr") if kind == "Default" else next(iter(node["head"].values())).get("refr")
-    while isinstance(ref, dict) and "Var" not in ref:
-        ref = next(iter(ref.values())).get("refr")
-    return ref["Var"]["value"] if isinstance(ref, dict) else None
+def _heads(text: str) -> tuple[str, set[str]]:
+    """(package, the names its rules define), read from the text OPA has just parsed: asking
+    OPA for its AST (rego.parse_module) costs about 80 ms a run."""
+    return _PACKAGE.search(text)[1], {name for name in _HEAD.findall(text) if name not in _KEYWORDS}
 
 
 def _build(policy_dir: Path, files: list[Path]) -> Bundle:
-    engine = regorus.Engine()
-    packages: dict[str, str] = {}
-    for path in files:
-        label = f"{policy_dir.name}/{path.relative_to(policy_dir).as_posix()}"
-        try:
-            packages[label] = engine.add_policy(label, path.read_text()).removeprefix("data.")
-        except BaseException as exc:
-            if not _engine_failure(exc):
-                raise
-            raise PolicyError(*_engine_error(exc, label)) from None
+    sources = {f"{policy_dir.name}/{p.relative_to(policy_dir).as_posix()}": p.read_text() for p in files}
+    engine = engine_for(sources)
     rules: dict[str, set[str]] = {}
     tests: dict[str, set[tuple[str, str]]] = {}
-    for module in json.loads(engine.get_ast_as_json()):
-        label, package = module["source"]["file"], packages[module["source"]["file"]]
-        for name in filter(None, map(_head_name, module["ast"]["rules"])):
+    for label, text in sources.items():
+        package, names = _heads(text)
+        for name in names:
             rules.setdefault(package, set()).add(name)
-            if package.endswith("_test") and name.startswith("test_"):
+            if name.startswith("test_"):  # OPA's test semantics: any package (todo_test_ rules are skipped)
                 tests.setdefault(package, set()).add((label, name))
     return Bundle(
         engine=engine,
+        sources=sources,
         rules={p: tuple(sorted(r for r in names if FAILURE.match(r) or WARNING.match(r))) for p, names in rules.items()},
         exceptions=frozenset(p for p, names in rules.items() if "exception" in names),
         tests={p: tuple(sorted(t)) for p, t in tests.items()},
     )
 
 
-# regorus engines may only be used on the thread that made them, so the cache is per thread.
-_cache = threading.local()
+_lock = threading.Lock()
+_bundles: dict[tuple, tuple] = {}  # (folder, tests) -> (file signature, Bundle): one engine per folder and process
 
 
 def load(policy_dir: Path, tests: bool = False) -> Bundle:
@@ -144,10 +143,10 @@ def load(policy_dir: Path, tests: bool = False) -> Bundle:
     files = _rego_files(policy_dir, tests)
     key = (str(policy_dir.resolve()), tests)
     signature = tuple((str(f), f.stat().st_mtime_ns, f.stat().st_size) for f in files)
-    bundles = _cache.__dict__.setdefault("bundles", {})
-    if key not in bundles or bundles[key][0] != signature:
-        bundles[key] = (signature, _build(policy_dir, files))
-    return bundles[key][1]
+    with _lock:
+        if key not in _bundles or _bundles[key][0] != signature:
+            _bundles[key] = (signature, _build(policy_dir, files))
+        return _bundles[key][1]
 
 
 def _targets(bundle: Bundle) -> list[tuple[str, str]]:
@@ -159,21 +158,24 @@ def _targets(bundle: Bundle) -> list[tuple[str, str]]:
     ]
 
 
-def _values(engine: regorus.Engine, targets: list[tuple[str, str]]) -> dict[tuple[str, str], list]:
-    """Every target's value in one query, so helpers shared by rules are computed once.
+def _query(refs: dict[str, str], data_keys: tuple[str, ...] = ()) -> str:
+    """`x := {key: [v | v := ref], ...}`: an undefined ref is [], not the whole answer. With
+    `data_keys`, the input is {"documents", "data"}, so every environment asks the same query
+    (OPA prepares it once): `... with data.k as input.data.k with input as input.documents`."""
+    withs = "".join(f" with data.{k} as input.data.{k}" for k in data_keys)
+    withs += " with input as input.documents" if data_keys else ""
+    return "x := {" + ", ".join(f"{json.dumps(k)}: [v | v := {ref}]" for k, ref in refs.items()) + "}" + withs
 
-    An undefined target would make the whole object undefined; then each is asked alone."""
-    query = "{" + ",\n".join(f'"{p}|{r}": data.{p}.{r}' for p, r in targets) + "}"
-    answer = json.loads(engine.eval_query_as_json(query))
-    if answer.get("result"):
-        rows = answer["result"][0]["expressions"][0]["value"]
-        return {tuple(key.split("|", 1)): value for key, value in rows.items()}
-    values = {}
-    for package, rule in targets:
-        value = json.loads(engine.eval_rule_as_json(f"data.{package}.{rule}"))
-        if isinstance(value, list):
-            values[(package, rule)] = value
-    return values
+
+def _values(bundle: Bundle, documents: list, data: dict) -> dict[tuple[str, str], list]:
+    """Every target's value in one query, so helpers shared by rules are computed once."""
+    refs = {f"{p}|{r}": f"data.{p}.{r}" for p, r in _targets(bundle)}
+    try:
+        rows = bundle.engine.eval_query(_query(refs, tuple(sorted(data))), {"documents": documents, "data": data})
+    except OpaError as exc:
+        raise _error(exc, "policy") from None
+    answer = rows[0]["x"] if rows else {}
+    return {tuple(key.split("|", 1)): value[0] for key, value in answer.items() if value and isinstance(value[0], list)}
 
 
 def _excepted(values: dict[tuple[str, str], list], package: str) -> set[str]:
@@ -183,15 +185,7 @@ def _excepted(values: dict[tuple[str, str], list], package: str) -> set[str]:
 
 def evaluate(bundle: Bundle, documents: list[dict], data: dict) -> list[Result]:
     """Every deny/violation/warn message for `documents` (conftest's --combine input), exceptions applied."""
-    engine = bundle.engine.clone()
-    engine.add_data(data)
-    engine.set_input_json(json.dumps(documents, default=str))
-    try:
-        values = _values(engine, _targets(bundle))
-    except BaseException as exc:
-        if not _engine_failure(exc):
-            raise
-        raise PolicyError(*_engine_error(exc, "policy")) from None
+    values = _values(bundle, json.loads(json.dumps(documents, default=str)), data)
     results = []
     for (package, rule), messages in sorted(values.items()):
         if rule == "exception" or suffix(rule) in _excepted(values, package):
@@ -202,34 +196,38 @@ def evaluate(bundle: Bundle, documents: list[dict], data: dict) -> list[Result]:
     return results
 
 
-def failing_tests(bundle: Bundle) -> list[tuple[str, str, str]]:
-    """(file, data.package.test_rule, reason) for every test rule that is not true."""
+def _policy_coverage(report: dict | None) -> float | None:
+    files = [f for label, f in ((report or {}).get("files") or {}).items() if not label.endswith("_test.rego")]
+    lines = sum(f.get("covered_lines", 0) + f.get("not_covered_lines", 0) for f in files)
+    return 100 * sum(f.get("covered_lines", 0) for f in files) / lines if lines else None
+
+
+def run_tests(bundle: Bundle) -> TestRun:
+    """Every test_* rule in one query with OPA's cover tracer; a test passes when it is true.
+    A query that errors is asked again one test at a time, to say whose error it is."""
+    tests = [(label, f"data.{package}.{rule}") for package, found in sorted(bundle.tests.items()) for label, rule in found]
+    try:
+        rows = bundle.engine.eval_query(_query({name: name for _, name in tests}), coverage=True)
+        verdicts, coverage = rows[0]["x"], _policy_coverage(bundle.engine.last_coverage)
+    except OpaError:
+        verdicts, coverage = {name: _alone(bundle.engine, name) for _, name in tests}, None
     failing = []
-    for package, tests in sorted(bundle.tests.items()):
-        for label, rule in tests:
-            name = f"data.{package}.{rule}"
-            try:
-                passed = bundle.engine.eval_rule(name) is True
-                reason = "" if passed else _why_failed(bundle.engine, label, rule)
-            except BaseException as exc:
-                if not _engine_failure(exc):
-                    raise
-                passed, reason = False, "error: " + _engine_error(exc, label)[1]
-            if not passed:
-                failing.append((label, name, reason))
-    return failing
+    for label, name in tests:
+        verdict = verdicts.get(name)
+        if verdict != [True]:
+            reason = verdict if isinstance(verdict, str) else _why_failed(bundle, label, name)
+            failing.append((label, name, reason))
+    return TestRun(failing, coverage)
 
 
-def _why_failed(engine: regorus.Engine, label: str, rule: str) -> str:
+def _alone(engine: OpaEngine, name: str) -> list | str:
+    try:
+        return engine.eval_query(_query({name: name}))[0]["x"][name]
+    except OpaError as exc:
+        return f"error: {_error(exc, name).detail}"
+
+
+def _why_failed(bundle: Bundle, label: str, name: str) -> str:
     """"failed: data.x.deny_y is {...}, expected {...}" when the test's shape is known (rego_explain.py)."""
-    module = next(m for m in json.loads(engine.get_ast_as_json()) if m["source"]["file"] == label)
-    for node in module["ast"]["rules"]:
-        if _head_name(node) == rule:
-            try:
-                why = rego_explain.explain(engine, module, node)
-            except BaseException as exc:
-                if not _engine_failure(exc):
-                    raise
-                why = None  # the probe itself failed: the plain verdict still stands
-            return f"failed: {why}" if why else "failed"
-    return "failed"
+    why = rego_explain.explain(bundle.sources, label, name.rpartition(".")[2], engine_for)
+    return f"failed: {why}" if why else "failed"

@@ -19,7 +19,8 @@ def summary(report: Report) -> str:
     n = len(report.environments)
     return (
         f"{n} environment{'s' * (n != 1)}, {report.objects} objects, {errors} error{'s' * (errors != 1)}, "
-        f"{warnings} warning{'s' * (warnings != 1)} in {report.seconds:.2f} s (kustomize {report.renderer})"
+        f"{warnings} warning{'s' * (warnings != 1)} in {report.seconds:.2f} s (kustomize {report.renderer}"
+        f"{', policies on ' + report.policy_engine if report.policy_engine else ''})"
     )
 
 
@@ -44,6 +45,7 @@ def _json(report: Report) -> str:
             "objects": report.objects,
             "seconds": round(report.seconds, 3),
             "renderer": report.renderer,
+            "policy_engine": report.policy_engine,
             "notes": report.notes,
             "problems": [_fields(p) for p in report.problems],
         },

@@ -15,7 +15,7 @@ from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from fks_gitops import environments, render
+from fks_gitops import environments, policy, render
 from fks_gitops.checks.context import FILES, ENVIRONMENT, REPOSITORY, EnvContext, RepoContext, Session
 from fks_gitops.environments import Environment
 from fks_gitops.errors import GitOpsError
@@ -31,6 +31,7 @@ class Report:
     seconds: float
     renderer: str
     notes: list[str] = field(default_factory=list)
+    policy_engine: str | None = None  # "OPA v1.20.2", or conftest's versions
 
 
 def validate(
@@ -101,6 +102,7 @@ def validate(
         seconds=time.perf_counter() - started,
         renderer=renderer.version,
         notes=notes,
+        policy_engine=policy.engine() if checks.policies in checks.selected(ENVIRONMENT, only, skip) else None,
     )
 
 

@@ -18,8 +18,10 @@ from pathlib import Path
 
 # Also where `make setup` unpacks promtool and amtool: tools look there before PATH (proc.require).
 BIN = Path(__file__).resolve().parents[2] / ".venv" / "bin"
-# One module of each direct dependency (requirements.lock pins them and theirs).
-MODULES = ("yaml", "ruamel.yaml", "kubernetes_validate", "jsonschema_rs", "git", "cryptography", "holidays", "dateutil")
+# One module of each direct dependency (requirements.lock pins them and theirs; OPA's bindings
+# are in requirements-opa.lock).
+MODULES = ("yaml", "ruamel.yaml", "kubernetes_validate", "jsonschema_rs", "git", "cryptography", "holidays",
+           "dateutil", "opa_bindings")
 
 
 def missing() -> list[str]:
