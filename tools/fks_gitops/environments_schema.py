@@ -51,6 +51,7 @@ SCHEMA = {
         "repository": _TEXT,
         "revision": _TEXT,
         "argocd_project": _TEXT,
+        "argocd_version": {"type": "string", "pattern": r"^v?\d+\.\d+(\.\d+)?$"},
         "environments": {
             "type": "array",
             "minItems": 1,

@@ -13,6 +13,7 @@ from fks_gitops.checks import (
     checker_versions,
     duplicate_keys,
     image_references,
+    kustomize_version,
     monitoring,
     parity,
     plaintext,
@@ -41,6 +42,7 @@ CHECKS = (
     plaintext,
     promotions,
     duplicate_keys,
+    kustomize_version,
 )
 SECRETS = (secret_references.ID, sealed_secrets.ID, plaintext.ID)  # what seal.py --verify checks
 
