@@ -71,8 +71,8 @@ def validate(
         if wanted(REPOSITORY):
             for path in checks.extra_renders(whole):
                 renders.start(path)
-        if len(known) < len(selected) and checks.monitoring in wanted(ENVIRONMENT):  # a head start pays only while kustomize runs
-            for work in checks.warm_ups(config, session):
+        if len(known) < len(selected):  # a head start pays only while kustomize runs
+            for work in checks.warm_ups(config, session, wanted(ENVIRONMENT)):
                 check_pool.submit(_warm_up, work)
         for future in as_completed(pending):
             env = pending[future]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from fks_gitops import policy
 from fks_gitops.checks import (
     argocd,
     checker_versions,
@@ -58,7 +59,14 @@ def extra_renders(ctx) -> list[str]:
     return argocd.app_paths(ctx) if ctx.everything else []
 
 
-def warm_ups(config, session) -> list[Callable[[], object]]:
-    """Work to start before the overlays are rendered: promtool's unit tests are the longest
-    single step, their inputs sit in the bases' files, and every environment shares the result."""
-    return [lambda: monitoring.check_docs(config.repo, monitoring.source_configmaps(config.repo), session)]
+def warm_ups(config, session, wanted: list) -> list[Callable[[], object]]:
+    """Work to start before the overlays are rendered, for the checks in `wanted`: promtool's unit
+    tests are the longest single step (their inputs sit in the bases' files, and every environment
+    shares the result); OPA loads its library and compiles the policies once per process."""
+    work = []
+    if monitoring in wanted:
+        work.append(lambda: monitoring.check_docs(config.repo, monitoring.source_configmaps(config.repo), session))
+    if policies in wanted:
+        first = config.environments[0]
+        work.append(lambda: policy.warm_up(config.repo / "policy", first.name, first.namespace))
+    return work
