@@ -76,6 +76,7 @@ class Config:
     audit_accepted: dict[str, str] = field(default_factory=dict)  # commit -> why its findings stand
     images: dict[str, tuple[str, ...]] = field(default_factory=dict)  # component -> allowed repositories
     argocd_version: str = ""  # the Argo CD that renders the overlays, e.g. "v3.3"
+    platform_namespaces: tuple[str, ...] = ()  # the cluster's own (ingress-nginx, kube-system, ...)
 
     def get(self, name: str) -> Environment:
         for env in self.environments:
@@ -189,6 +190,7 @@ def load(repo: Path) -> Config:
         audit_accepted={a["commit"]: a["reason"] for a in (raw.get("audit") or {}).get("accepted") or ()},
         images={component: tuple(repos) for component, repos in (raw.get("images") or {}).items()},
         argocd_version=raw.get("argocd_version", ""),
+        platform_namespaces=tuple(raw.get("platform_namespaces") or ()),
     )
 
 

@@ -52,6 +52,7 @@ SCHEMA = {
         "revision": _TEXT,
         "argocd_project": _TEXT,
         "argocd_version": {"type": "string", "pattern": r"^v?\d+\.\d+(\.\d+)?$"},
+        "platform_namespaces": {"type": "array", "items": {"type": "string", "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"}},
         "environments": {
             "type": "array",
             "minItems": 1,

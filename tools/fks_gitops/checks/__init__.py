@@ -25,11 +25,13 @@ from fks_gitops.checks import (
     schemas,
     sealed_secrets,
     secret_references,
+    wiring,
 )
 
 # Slowest first within a scope: they start while the quick ones queue.
 CHECKS = (
     monitoring,
+    wiring,
     schemas,
     policies,
     references,

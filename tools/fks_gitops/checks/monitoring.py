@@ -97,6 +97,15 @@ def _quoted(problems: list[Problem], text: str) -> list[Problem]:
     return placed
 
 
+def source_line(repo: Path, key: str, text: str, needle: str) -> Location:
+    """Where `needle` first appears in the repository file a ConfigMap key `key` came from."""
+    where = _source(repo, key, _digest(text))
+    for number, line in enumerate(text.splitlines(), 1):
+        if needle in line:
+            return Location(where, number, line.index(needle) + 1)
+    return Location(where)
+
+
 def _shown(message: str, paths: dict[str, str]) -> str:
     for tmp, src in sorted(paths.items(), key=lambda kv: -len(kv[0])):
         message = message.replace(tmp, src)
@@ -138,7 +147,9 @@ def _check_prometheus(
         def rules_check() -> list[Problem]:
             out = command([promtool, "check", "rules", *rule_files], check=False) if rules else None
             only = next(iter(rule_files.values())) if len(rule_files) == 1 else None
-            return _problems(out.stdout + out.stderr, paths, "monitoring.rules", only) if out and out.returncode else []
+            if out and out.returncode:
+                return _problems(out.stdout + out.stderr, paths, "monitoring.rules", only)
+            return _duplicates(out.stderr, rule_files) if out else []
 
         def unit_tests(batch: list[str]) -> list[Problem]:
             out = command([promtool, "test", "rules", *batch], check=False, cwd=str(root / "tests"))
@@ -158,6 +169,24 @@ def _check_prometheus(
     if not problems:
         resultcache.remember(key)
     return tuple(problems)
+
+
+def _duplicates(output: str, rule_files: dict[str, str]) -> list[Problem]:
+    """promtool's duplicate-rules lint (reported, exit 0): each recording rule defined twice with
+    the same labels, at its second definition."""
+    if "duplicate rule(s) found" not in output:
+        return []
+    problems = []
+    for name in re.findall(r"^Metric: (\S+)", output, re.MULTILINE):
+        record = re.compile(rf"^\s*-?\s*record:\s*['\"]?{re.escape(name)}['\"]?\s*$")
+        hits = [(source, n) for tmp, source in rule_files.items()
+                for n, line in enumerate(Path(tmp).read_text().splitlines(), 1) if record.match(line)]
+        source, line = hits[1] if len(hits) > 1 else (hits or [(None, None)])[0]
+        problems.append(Problem("monitoring.duplicate-rule", "error",
+                                f"recording rule {name} is defined twice with the same labels, so the two "
+                                "overwrite each other's series; remove or rename one",
+                                location=Location(source, line) if source else None))
+    return problems
 
 
 def _batches(files: list[str]) -> list[list[str]]:

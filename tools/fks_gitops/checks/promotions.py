@@ -169,7 +169,7 @@ def _environment(config: Config, env: Environment, history: History, i: int) -> 
     found += [(path, f"gate-{r.gate}", "error", f"{commit.describe()}: at its time {_utc(commit.when)}, {r}")
               for r in verdict.blocking]
     if glass:
-        overrode = ", ".join(r.gate for r in verdict.overridden if r.override == BREAK_GLASS) or "nothing"
+        overrode = ", ".join(dict.fromkeys(r.gate for r in verdict.overridden if r.override == BREAK_GLASS)) or "nothing"
         found.append((path, "break-glass", "warning",
                       f"{commit.describe()}: break-glass by {commit.author}, overriding {overrode}: {glass}"))
     if downgrade:

@@ -1,0 +1,75 @@
+"""Every Grafana dashboard panel's PromQL parses: one promtool run for all panels of all dashboards.
+
+    problems = check(repo, {"execution.json": text, ...})   # the ConfigMaps' data, by key
+
+Grafana fills in its variables before Prometheus sees a query, so they are replaced first by a
+value of their kind: `$__rate_interval`, `$__interval`, `$__range` and a variable used as a
+range (`[$window]`) by `5m`, `$__range_s` and `$__interval_ms` by numbers, any other `$var`,
+`${var}` or `[[var]]` by a name. What is left is the query Prometheus would parse.
+"""
+from __future__ import annotations
+
+import json
+import re
+import tempfile
+from pathlib import Path
+
+import yaml
+
+from fks_gitops.checks import monitoring
+from fks_gitops.problem import Problem
+from fks_gitops.proc import require, run as command
+
+RULE = "wiring.dashboard-query"
+_NUMBERS = {"__range_s": "300", "__range_ms": "300000", "__interval_ms": "60000"}
+_RANGE = re.compile(r"(\[|:)\s*\$\{?(\w+)(?::\w+)?\}?\s*(?=[\]:])")
+_VARIABLE = re.compile(r"\$\{(\w+)(?::\w+)?\}|\$(\w+)|\[\[(\w+)\]\]")
+_FAILED = re.compile(r'rule (\d+), "panel:\d+": (?:could not parse expression: )?(.+)$')
+
+
+def check(repo: Path, data: dict[str, str]) -> list[Problem]:
+    panels = [(key, text, title, expr) for key, text in sorted(data.items()) if key.endswith(".json")
+              for title, expr in _queries(text)]
+    if not panels:
+        return []
+    rules = [{"record": f"panel:{i}", "expr": _filled(expr)} for i, (_, _, _, expr) in enumerate(panels)]
+    promtool = require("promtool", monitoring.HOW_TO_GET)
+    with tempfile.TemporaryDirectory(prefix="fks-dashboards-") as tmp:
+        path = Path(tmp) / "panels.yaml"
+        path.write_text(yaml.safe_dump({"groups": [{"name": "dashboards", "rules": rules}]}))
+        out = command([promtool, "check", "rules", "--lint=none", str(path)], check=False)
+    if not out.returncode:
+        return []
+    problems = []
+    for line in (out.stdout + out.stderr).splitlines():
+        found = _FAILED.search(line)
+        if found and 0 < int(found[1]) <= len(panels):
+            key, text, title, expr = panels[int(found[1]) - 1]
+            where = monitoring.source_line(repo, key, text, json.dumps(expr, ensure_ascii=False)[1:-1])
+            problems.append(Problem(RULE, "error", f"panel {title!r}: the query does not parse: {found[2].strip()}",
+                                    location=where))
+    return problems or [Problem(RULE, "error", f"promtool could not check the dashboards' queries: "
+                                               f"{(out.stderr or out.stdout).strip().splitlines()[-1]}")]
+
+
+def _queries(text: str) -> list[tuple[str, str]]:
+    """(panel title, expr) of every target of every panel, rows and nested panels included."""
+    try:
+        board = json.loads(text)
+    except ValueError:
+        return []  # not a dashboard Grafana could load either; the JSON itself is out of scope here
+    found, stack = [], [board] if isinstance(board, dict) else []
+    while stack:
+        node = stack.pop()
+        for child in (node.get("panels") or []) + (node.get("rows") or []):
+            if isinstance(child, dict):
+                stack.append(child)
+        for target in node.get("targets") or []:
+            if isinstance(target, dict) and isinstance(target.get("expr"), str) and target["expr"].strip():
+                found.append((str(node.get("title") or "untitled"), target["expr"]))
+    return sorted(found)
+
+
+def _filled(expr: str) -> str:
+    expr = _RANGE.sub(lambda m: f"{m[1]}{_NUMBERS.get(m[2], '5m')}", expr)
+    return _VARIABLE.sub(lambda m: _NUMBERS.get(m[1] or m[2] or m[3]) or ("5m" if (m[1] or m[2] or m[3]).startswith("__") else "x"), expr)
