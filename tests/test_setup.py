@@ -65,8 +65,10 @@ def test_make_setup_in_a_fresh_clone_installs_nothing_on_the_machine(tmp_path):
     clone, log = _clone(tmp_path / "clone"), tmp_path / "calls.log"
     (tmp_path / "home").mkdir()
     cache = os.environ.get("PIP_CACHE_DIR") or str(Path.home() / ".cache" / "pip")
-    env = {**os.environ, "HOME": str(tmp_path / "home"), "PIP_CACHE_DIR": cache,
-           "PATH": _wrappers(tmp_path / "wrap", log)}
+    # A make of its own, as an operator starts it: under `make test`, the parent's MAKEFLAGS and
+    # MAKELEVEL would make it print "Entering directory" lines.
+    outer = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS", "MAKEOVERRIDES")}
+    env = {**outer, "HOME": str(tmp_path / "home"), "PIP_CACHE_DIR": cache, "PATH": _wrappers(tmp_path / "wrap", log)}
     units = _units()
 
     proc, _ = _setup(clone, env)
