@@ -9,6 +9,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from fks_gitops.checks import (
+    api_names,
+    api_objects,
+    api_pods,
     argocd,
     duplicate_keys,
     image_references,
@@ -30,6 +33,9 @@ CHECKS = (
     schemas,
     policies,
     references,
+    api_pods,
+    api_objects,
+    api_names,
     image_references,
     secret_references,
     sealed_secrets,
