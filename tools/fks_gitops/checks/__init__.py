@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from fks_gitops.checks import (
+    api_cel,
     api_names,
     api_objects,
     api_pods,
@@ -36,6 +37,7 @@ CHECKS = (
     api_pods,
     api_objects,
     api_names,
+    api_cel,
     image_references,
     secret_references,
     sealed_secrets,
