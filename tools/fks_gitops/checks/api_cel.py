@@ -4,8 +4,8 @@ says what is evaluated and what is not).
     problems = check(docs, "1.31", (Path("schemas"),), Session())
     # [Problem("api.cel", "error", "maxReplicas must not be below minReplicas", pointer="/spec", ...)]
 
-Schemas are found as schemas.py finds them; each file is read once per run, and a file without
-rules costs nothing more.
+Schemas are found as schemas.py finds them, once per kind and run; a schema without rules costs
+nothing more.
 """
 from __future__ import annotations
 
@@ -25,12 +25,17 @@ def check(docs: list[dict], kubernetes: str, locations: tuple[Path, ...], sessio
         api_version, kind = doc.get("apiVersion"), doc.get("kind")
         if not (isinstance(api_version, str) and isinstance(kind, str)):
             continue  # the schema check reports it
-        path = schemas.custom_schema(version, locations, api_version, kind)
-        rules = session.once(("cel", path), lambda: Rules.load(path)) if path else None
+        rules = session.once(("cel", version, locations, api_version, kind),
+                             lambda: _rules(version, locations, api_version, kind))
         if rules is not None:
             problems += [problem.at(doc, "api.cel", level, message, pointer=at)
                          for level, message, at in rules.check(schemas.jsonable(doc))]
     return problems
+
+
+def _rules(version: str, locations: tuple[Path, ...], api_version: str, kind: str) -> Rules | None:
+    path = schemas.custom_schema(version, locations, api_version, kind)
+    return Rules.load(path) if path else None
 
 
 ID, SCOPE = "api-cel", ENVIRONMENT
