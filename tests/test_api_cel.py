@@ -3,7 +3,7 @@ broken rule at the object's field; the repository's own schemas carry no rules."
 from pathlib import Path
 
 from fks_gitops.checks import api_cel
-from fks_gitops.checks.context import Session
+from fks_gitops.checks.context import EnvContext, Session
 from fks_gitops.problem import ObjectRef, Problem
 
 LOCATION = Path(__file__).parent / "fixtures" / "cel"
@@ -34,3 +34,8 @@ def test_built_in_kinds_and_kinds_without_a_schema_are_left_to_the_schema_check(
 def test_the_repository_renders_pass(config, rendered):
     for env in config.environments:
         assert api_cel.check(rendered[env.name], env.kubernetes, (REPO_SCHEMAS,), Session()) == []
+
+
+def test_validate_runs_it_with_the_schema_locations_it_was_given(config):
+    ctx = EnvContext(config, config.get("prod"), [pool(1), pool(3)], (LOCATION,))
+    assert [(p.rule, p.message) for p in api_cel.run(ctx)] == [("api.cel", "minWorkers must not exceed maxWorkers")]
