@@ -7,6 +7,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+import yaml
 
 from fks_gitops import environments, render
 
@@ -66,3 +67,9 @@ def find(docs: list[dict], kind: str, name: str) -> dict:
     matches = [d for d in docs if d.get("kind") == kind and d["metadata"]["name"] == name]
     assert len(matches) == 1, f"{kind}/{name}: {len(matches)} objects"
     return matches[0]
+
+
+@pytest.fixture
+def api_docs() -> list[dict]:
+    """tests/fixtures/api/valid.yaml, which the API server accepts: fresh for each test to break."""
+    return [d for d in yaml.safe_load_all((Path(__file__).parent / "fixtures/api/valid.yaml").read_text()) if d]

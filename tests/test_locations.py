@@ -91,3 +91,25 @@ def test_no_report_shows_an_empty_render_text_or_none(repo_copy, fmt):
     edit(repo_copy, "overlays/staging/kustomization.yaml", "path: execution-replicas.yaml", "path: execution-replicaz.yaml")
     out = report.format_report(validate(repo_copy), fmt)
     assert "None" not in out and " > " not in out and "[error]  " not in out
+
+
+def test_a_memory_that_is_no_quantity_points_at_the_base_line(repo_copy):
+    line = edit(repo_copy, "base/execution/deployment.yaml", "limits: {cpu: 1000m, memory: 1Gi}", "limits: {cpu: 1000m, memory: 1gb}")
+    (problem,) = [p for p in errors(repo_copy) if p.rule == "api.quantity"]
+    assert (problem.location.file, problem.location.line) == ("base/execution/deployment.yaml", line)
+    assert problem.environments == ("dev", "staging", "prod")
+    assert problem.message.startswith("container 'execution' resources.limits.memory '1gb' is not a quantity")
+
+
+def test_a_duplicate_env_name_points_at_the_second_entry(repo_copy):
+    repeated = "            - name: REDIS_URL\n              value: redis://localhost:6379\n"
+    line = edit(repo_copy, "base/execution/deployment.yaml", "          resources:\n", repeated + "          resources:\n")
+    (problem,) = [p for p in errors(repo_copy) if p.rule == "api.duplicate-env"]
+    assert (problem.location.file, problem.location.line) == ("base/execution/deployment.yaml", line)
+
+
+def test_hpa_bounds_in_an_overlay_patch_point_at_the_patch(repo_copy):
+    line = edit(repo_copy, "overlays/staging/execution-replicas.yaml", "maxReplicas: 4", "maxReplicas: 1")
+    (problem,) = [p for p in errors(repo_copy) if p.rule == "api.hpa-bounds"]
+    assert (str(problem.location), problem.environments) == (f"overlays/staging/execution-replicas.yaml:{line}:3", ("staging",))
+    assert problem.message == "maxReplicas 1 is below minReplicas 2"

@@ -220,7 +220,7 @@ FAILING = {
         "/spec/ports/0/targetPort")]),
     "target-port-number": (_numeric_target_port, [problem(SVC, "references.target-port",
         "port 'metrics': targetPort 9091 is no containerPort number of the selected pods (they have: http 8000, metrics 9090)",
-        "/spec/ports/1/port")]),
+        "/spec/ports/1/port", "warning")]),
     "backend-service": (_backend_service, [problem(ING, "references.ingress-backend", "backend service 'api' not found",
                                                    "/spec/rules/0/http/paths/0/backend/service/name")]),
     "backend-port-number": (_backend_port_number, [problem(ING, "references.ingress-backend",

@@ -3,6 +3,7 @@
     index = Index.of(docs)
     index.select("fks-trading", {"matchLabels": {"app.kubernetes.io/name": "grafana"}})  # [Pod]
     list(service(index, service_doc))  # [("references.target-port", "error", "...", "/spec/ports/0/targetPort")]
+    # a named targetPort that no container declares is an error; a number, a warning
 
 Check functions yield findings `(rule, level, message, pointer)`, the pointer (RFC 6901) to the
 field holding the broken reference; references.check() adds the object they are in.
@@ -163,7 +164,10 @@ def service(index: Index, doc: dict) -> Iterator[Finding]:
         field = "containerPort" if isinstance(target, int) else "name"
         if not any(p.get(field) == target for p in declared):
             have = ", ".join(sorted({f"{p.get('name', '-')} {p.get('containerPort')}" for p in declared})) or "none"
-            yield ("references.target-port", "error",
+            # A number reaches the pod whether or not a container declares it (a container's `ports`
+            # are informational: https://kubernetes.io/docs/reference/kubernetes-api/workload-resources/pod-v1/);
+            # a name must resolve.
+            yield ("references.target-port", "warning" if field == "containerPort" else "error",
                    f"port {port.get('name') or port.get('port')!r}: targetPort {target!r} is no "
                    f"containerPort {'number' if field == 'containerPort' else 'name'} of the selected pods (they have: {have})",
                    join("/spec/ports", i, "targetPort" if "targetPort" in port else "port"))

@@ -185,14 +185,18 @@ def _walk(node, rendered, path: list[str]) -> tuple[int, int] | None:
 
 
 def _item(node: list, rendered, index: int) -> int | None:
-    """The source list's item for rendered item `index`: by `name` when items have one."""
+    """The source list's item for rendered item `index`: by `name` when items have one (the
+    second of two items with one name, for the second: a duplicate is reported at itself)."""
     wanted = rendered[index] if isinstance(rendered, list) and index < len(rendered) else None
     if isinstance(wanted, dict) and "name" in wanted:
-        for i, item in enumerate(node):
-            if isinstance(item, dict) and item.get("name") == wanted["name"]:
-                return i
-        return None
+        same = _named(node, wanted["name"])
+        nth = len(_named(rendered[:index], wanted["name"]))
+        return same[nth] if nth < len(same) else (same[0] if same else None)
     return index if index < len(node) else None
+
+
+def _named(items: list, name: object) -> list[int]:
+    return [i for i, item in enumerate(items) if isinstance(item, dict) and item.get("name") == name]
 
 
 def _position(node) -> tuple[int, int] | None:

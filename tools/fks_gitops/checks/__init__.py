@@ -10,6 +10,10 @@ from collections.abc import Callable
 
 from fks_gitops import policy
 from fks_gitops.checks import (
+    api_cel,
+    api_names,
+    api_objects,
+    api_pods,
     argocd,
     checker_versions,
     duplicate_keys,
@@ -35,6 +39,10 @@ CHECKS = (
     schemas,
     policies,
     references,
+    api_pods,
+    api_objects,
+    api_names,
+    api_cel,
     image_references,
     checker_versions,
     secret_references,

@@ -148,15 +148,29 @@ def bundled_version(kubernetes: str) -> str:
 
 @functools.cache
 def _validator(version: str, locations: tuple[Path, ...], api_version: str, kind: str):
-    group, ver = split(api_version)
+    group, _ = split(api_version)
     if _is_kubernetes_group(group):
         built_in = _builtin(version, api_version, kind)
         if built_in is not None:
             return built_in
+    found = _custom_path(locations, api_version, kind)
+    return _custom(found) if found else None
+
+
+def custom_schema(version: str, locations: tuple[Path, ...], api_version: str, kind: str) -> Path | None:
+    """The schema file a custom resource is checked against; None for a built-in kind or none found."""
+    group, _ = split(api_version)
+    if _is_kubernetes_group(group) and _builtin(version, api_version, kind) is not None:
+        return None
+    return _custom_path(locations, api_version, kind)
+
+
+def _custom_path(locations: tuple[Path, ...], api_version: str, kind: str) -> Path | None:
+    group, ver = split(api_version)
     for location in locations if group else ():
         candidate = location / group / f"{kind.lower()}_{ver}.json"
         if candidate.is_file():
-            return _custom(candidate.resolve())
+            return candidate.resolve()
     return None
 
 
