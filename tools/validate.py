@@ -4,6 +4,13 @@ parity, secrets.
 
     tools/validate.py                       # all environments, text report
     tools/validate.py --env prod --format github
+    tools/validate.py --diff origin/main                    # and what changed against origin/main
+    tools/validate.py --diff origin/main --format markdown --output diff.md --sarif validate.sarif
+
+--diff BASE renders every environment at BASE (a git ref) too, in parallel while the working tree
+is validated, and prints per environment the changed objects, each in its risk class, with a
+unified diff; secret values show only as changed or unchanged. Its formats are text and markdown
+(a pull-request comment, kept under GitHub's size limit). The exit code is validate's.
 """
 from __future__ import annotations
 
@@ -20,16 +27,22 @@ if __name__ == "__main__":  # started as a script, maybe by the system Python: u
 
 from fks_gitops import atomic  # noqa: E402
 from fks_gitops.cli import guarded, repo_from  # noqa: E402
+from fks_gitops.errors import GitOpsError  # noqa: E402
 from fks_gitops.problem import errors  # noqa: E402
-from fks_gitops.report import FORMATS, format_report  # noqa: E402
-from fks_gitops.validate import validate  # noqa: E402
+from fks_gitops.report import FORMATS, format_report, summary  # noqa: E402
+from fks_gitops.validate import Report, validate  # noqa: E402
+
+DIFF_FORMATS = ("text", "markdown")
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="validate.py", description=__doc__.split("\n\n")[0])
     parser.add_argument("--env", action="append", metavar="ENV", help="only this environment (repeatable)")
-    parser.add_argument("--format", choices=FORMATS, default="text")
+    parser.add_argument("--format", choices=sorted(set(FORMATS) | set(DIFF_FORMATS)), default="text",
+                        help=f"{', '.join(FORMATS)}; with --diff: {', '.join(DIFF_FORMATS)}")
     parser.add_argument("--output", metavar="FILE", help="write the report here instead of stdout")
+    parser.add_argument("--diff", metavar="BASE", help="also show what the working tree changes against this git ref")
+    parser.add_argument("--sarif", metavar="FILE", help="also write the problems here as SARIF (for code scanning)")
     parser.add_argument(
         "--schema-location", action="append", default=[], metavar="DIR",
         help="extra schemas in kubeconform's {group}/{kind}_{version}.json layout (repeatable)",
@@ -47,13 +60,38 @@ def _write(text: str, output: str | None) -> None:
 
 def _main(argv: Sequence[str] | None) -> int:
     args = _parser().parse_args(argv)
-    report = validate(
-        repo_from(args.repo), args.env, schema_locations=[Path(p) for p in args.schema_location]
-    )
-    _write(format_report(report, args.format), args.output)
+    allowed = DIFF_FORMATS if args.diff else FORMATS
+    if args.format not in allowed:
+        raise GitOpsError(f"--format {args.format} {'does not go with' if args.diff else 'needs'} --diff; "
+                          f"use one of {', '.join(allowed)}")
+    repo = repo_from(args.repo)
+    run = lambda: validate(repo, args.env, schema_locations=[Path(p) for p in args.schema_location])  # noqa: E731
+    if args.diff:
+        report, text = _diff(repo, args, run)
+    else:
+        report = run()
+        text = format_report(report, args.format)
+    _write(text, args.output)
+    if args.sarif:
+        atomic.write(Path(args.sarif), format_report(report, "sarif") + "\n")
     if args.output and args.format != "text":
-        print(format_report(report, "text").splitlines()[-1])
+        print(summary(report))
     return 1 if errors(report.problems) else 0
+
+
+def _diff(repo: Path, args, run) -> tuple[Report, str]:
+    from fks_gitops.diff import markdown, text  # noqa: PLC0415 - only --diff needs them
+    from fks_gitops.diff.tree import BaseRenders  # noqa: PLC0415
+    from fks_gitops.environments import load  # noqa: PLC0415
+    from fks_gitops.repo_git import Git  # noqa: PLC0415
+
+    names = [e.name for e in load(repo).select(args.env)]
+    with BaseRenders(Git.open(repo), args.diff, names) as base:
+        report = run()
+        diff = base.compare(report.rendered)
+    if args.format == "markdown":
+        return report, markdown.markdown(diff, summary(report)).rstrip("\n")
+    return report, text.text(diff, format_report(report, "text").splitlines())
 
 
 def main(argv: Sequence[str] | None = None) -> int:

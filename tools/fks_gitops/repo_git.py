@@ -93,6 +93,12 @@ class Git:
     def message(self, rev: str = "HEAD") -> str:
         return self.out("log", "-1", "--format=%B", rev)
 
+    def archive(self, rev: str) -> bytes:
+        """The tree of commit `rev` as a tar archive (validate --diff renders it outside the work tree)."""
+        if not self.exists(rev):
+            raise GitOpsError(f"{rev!r} is not a commit here; fetch it first (git fetch origin main) or name another")
+        return self.run("archive", "--format=tar", self.head(rev), text=False).stdout
+
     def shallow(self) -> bool:
         return self.out("rev-parse", "--is-shallow-repository").strip() == "true"
 

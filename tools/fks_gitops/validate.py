@@ -32,6 +32,7 @@ class Report:
     renderer: str
     notes: list[str] = field(default_factory=list)
     policy_engine: str | None = None  # "OPA v1.20.2", or conftest's versions
+    rendered: dict[str, list[dict]] = field(default_factory=dict, repr=False)  # environment -> documents (--diff)
 
 
 def validate(
@@ -103,6 +104,7 @@ def validate(
         renderer=renderer.version,
         notes=notes,
         policy_engine=policy.engine() if checks.policies in checks.selected(ENVIRONMENT, only, skip) else None,
+        rendered=docs,
     )
 
 
