@@ -69,6 +69,13 @@ def find(docs: list[dict], kind: str, name: str) -> dict:
     return matches[0]
 
 
+def one_error(problems: list, kind: str, rule: str, message: str, pointer: str) -> None:
+    """The api-* checks' contract: one error, on the object of `kind`, at `pointer`, saying `message`."""
+    (problem,) = problems
+    assert (problem.object.kind, problem.rule, problem.level, problem.pointer) == (kind, rule, "error", pointer)
+    assert message in problem.message
+
+
 @pytest.fixture
 def api_docs() -> list[dict]:
     """tests/fixtures/api/valid.yaml, which the API server accepts: fresh for each test to break."""

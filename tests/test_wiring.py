@@ -137,3 +137,12 @@ def test_a_namespace_the_environments_file_declares_is_known(repo):
     assert [p[0] for p in found(repo)] == ["wiring.namespace"]
     edit(repo, "environments.yaml", "platform_namespaces: [ingress-nginx,", "platform_namespaces: [traefik, ingress-nginx,")
     assert found(repo) == []
+
+
+def test_a_remembered_pass_never_hides_a_changed_route_or_query(repo, tmp_path, monkeypatch):
+    monkeypatch.setenv("FKS_GITOPS_NO_CACHE", "0")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    assert found(repo) == []  # remembered now
+    edit(repo, "base/alertmanager/alertmanager.yml", "matchers: ['severity=\"warning\"']", "matchers: ['severity=\"warn\"']")
+    edit(repo, "base/grafana/dashboards/monitoring.json", '"expr": "up"', '"expr": "up{"')
+    assert sorted(p[0] for p in found(repo)) == ["wiring.alert-routes", "wiring.dashboard-query"]

@@ -173,19 +173,25 @@ def service(index: Index, doc: dict) -> Iterator[Finding]:
                    join("/spec/ports", i, "targetPort" if "targetPort" in port else "port"))
 
 
+def peers(spec: dict) -> Iterator[tuple[str, str, dict]]:
+    """(direction, pointer, peer) for every peer of a NetworkPolicy's ingress `from` and egress `to`."""
+    for direction, side in (("ingress", "from"), ("egress", "to")):
+        for r, rule in enumerate(spec.get(direction) or ()):
+            for p, peer in enumerate((rule or {}).get(side) or ()):
+                if isinstance(peer, dict):
+                    yield direction, join("/spec", direction, r, side, p), peer
+
+
 def network_policy(index: Index, doc: dict) -> Iterator[Finding]:
     ns, _, spec = _meta(doc)
     selector = spec.get("podSelector")
     if selector and not index.select(ns, selector):  # an empty podSelector means every pod
         yield _no_pod("podSelector", selector, "/spec/podSelector")
-    for direction, side in (("ingress", "from"), ("egress", "to")):
-        for r, rule in enumerate(spec.get(direction) or ()):
-            for p, peer in enumerate(rule.get(side) or ()):
-                peer_selector = peer.get("podSelector")
-                # With a namespaceSelector the peer pods live elsewhere, beyond this render.
-                if peer_selector and "namespaceSelector" not in peer and not index.select(ns, peer_selector):
-                    yield _no_pod(f"{direction} peer podSelector", peer_selector,
-                                  join("/spec", direction, r, side, p, "podSelector"), "warning")
+    for direction, at, peer in peers(spec):
+        peer_selector = peer.get("podSelector")
+        # With a namespaceSelector the peer pods live elsewhere, beyond this render.
+        if peer_selector and "namespaceSelector" not in peer and not index.select(ns, peer_selector):
+            yield _no_pod(f"{direction} peer podSelector", peer_selector, join(at, "podSelector"), "warning")
 
 
 def _group(api_version: str | None) -> str:

@@ -9,7 +9,7 @@ Which format each name must have is apiformats.py's.
 """
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 from fks_gitops import apiformats, problem, selectors
 from fks_gitops.checks.context import ENVIRONMENT, EnvContext
@@ -70,8 +70,13 @@ def findings(doc: dict) -> Iterator[Finding]:
         yield from _service_ports(doc)
 
 
+def errors(docs: list[dict], found: Callable[[dict], Iterable[Finding]]) -> list[Problem]:
+    """One error per finding of each document, at its object and pointer (every api-* check)."""
+    return [problem.at(doc, rule, "error", message, pointer=at) for doc in docs for rule, message, at in found(doc)]
+
+
 def check(docs: list[dict]) -> list[Problem]:
-    return [problem.at(doc, rule, "error", message, pointer=at) for doc in docs for rule, message, at in findings(doc)]
+    return errors(docs, findings)
 
 
 ID, SCOPE = "api-names", ENVIRONMENT

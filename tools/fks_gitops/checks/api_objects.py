@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from fks_gitops import problem, selectors
-from fks_gitops.checks.api_names import Finding
+from fks_gitops import selectors
+from fks_gitops.checks.api_names import Finding, errors
 from fks_gitops.checks.api_pods import resources
 from fks_gitops.checks.context import ENVIRONMENT, EnvContext
 from fks_gitops.pointer import join
@@ -63,7 +63,7 @@ def findings(doc: dict) -> Iterator[Finding]:
 
 
 def check(docs: list[dict]) -> list[Problem]:
-    return [problem.at(doc, rule, "error", message, pointer=at) for doc in docs for rule, message, at in findings(doc)]
+    return errors(docs, findings)
 
 
 ID, SCOPE = "api-objects", ENVIRONMENT

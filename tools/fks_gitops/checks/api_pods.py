@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from fks_gitops import apiformats, problem, selectors
-from fks_gitops.checks.api_names import CONTAINER_GROUPS, Finding
+from fks_gitops import apiformats, selectors
+from fks_gitops.checks.api_names import CONTAINER_GROUPS, Finding, errors
 from fks_gitops.checks.context import ENVIRONMENT, EnvContext
 from fks_gitops.pointer import join
 from fks_gitops.problem import Problem
@@ -69,14 +69,14 @@ def _pod(spec: dict, at: str) -> Iterator[Finding]:
                    join(at, "volumes", v, "emptyDir", "sizeLimit"))
 
 
+def findings(doc: dict) -> Iterator[Finding]:
+    tpl = selectors.template(doc)
+    if isinstance(tpl, dict) and isinstance(tpl.get("spec"), dict):
+        yield from _pod(tpl["spec"], f"{selectors.template_path(doc)}/spec")
+
+
 def check(docs: list[dict]) -> list[Problem]:
-    problems = []
-    for doc in docs:
-        tpl = selectors.template(doc)
-        if isinstance(tpl, dict) and isinstance(tpl.get("spec"), dict):
-            at = f"{selectors.template_path(doc)}/spec"
-            problems += [problem.at(doc, rule, "error", message, pointer=where) for rule, message, where in _pod(tpl["spec"], at)]
-    return problems
+    return errors(docs, findings)
 
 
 ID, SCOPE = "api-pods", ENVIRONMENT

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import yaml
 
-from fks_gitops import yamlload
+from fks_gitops import resultcache, yamlload
 from fks_gitops.checks import monitoring
 from fks_gitops.problem import Location, Problem
 from fks_gitops.proc import require, run as command
@@ -45,10 +45,16 @@ def check(repo: Path, config: str, rules: list[str]) -> list[Problem]:
                                        "and an inhibitions case per inhibit rule", location=source)]
     text = (repo / cases_file).read_text()
     cases = (yamlload.load_all(text, cases_file) or [{}])[0]
+    amtool = require("amtool", monitoring.HOW_TO_GET)
+    key = resultcache.digest("routes", resultcache.binary_identity(amtool), config, text, *rules)
+    if resultcache.passed(key):  # keyed by the config, the cases and the rules; a failure is always recomputed
+        return []
     lines = _lines(text)
     problems = _uncovered(cases, rules, Location(cases_file))
-    problems += _routed(config, cases.get("routes") or [], cases_file, lines)
+    problems += _routed(amtool, config, cases.get("routes") or [], cases_file, lines)
     problems += _inhibitions(config, cases.get("inhibitions") or [], cases_file, lines, source)
+    if not problems:
+        resultcache.remember(key)
     return problems
 
 
@@ -63,8 +69,7 @@ def _uncovered(cases: dict, rules: list[str], where: Location) -> list[Problem]:
                                    "receivers it must reach", location=where) for s in sorted(used - covered)]
 
 
-def _routed(config: str, routes: list[dict], cases_file: str, lines: list[tuple[str, int]]) -> list[Problem]:
-    amtool = require("amtool", monitoring.HOW_TO_GET)
+def _routed(amtool: str, config: str, routes: list[dict], cases_file: str, lines: list[tuple[str, int]]) -> list[Problem]:
     with tempfile.TemporaryDirectory(prefix="fks-routes-") as tmp:
         path = Path(tmp) / "alertmanager.yml"
         path.write_text(config)

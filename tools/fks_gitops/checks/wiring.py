@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
+from fks_gitops import selectors
 from fks_gitops.checks import dashboards, monitoring, routes
 from fks_gitops.checks.context import ENVIRONMENT, EnvContext
 from fks_gitops.pointer import join
@@ -65,23 +66,13 @@ def _namespaces(ctx: EnvContext) -> list[Problem]:
     config = ctx.config
     known = {e.namespace for e in config.environments} | set(config.platform_namespaces)
     known |= {d["metadata"]["name"] for d in ctx.docs if d.get("kind") == "Namespace" and d.get("metadata", {}).get("name")}
-    problems = []
-    for doc in ctx.docs:
-        if doc.get("kind") != "NetworkPolicy":
-            continue
-        spec = doc.get("spec") or {}
-        for direction, side in (("ingress", "from"), ("egress", "to")):
-            for i, rule in enumerate(spec.get(direction) or []):
-                for j, peer in enumerate((rule or {}).get(side) or []):
-                    selector = (peer or {}).get("namespaceSelector") or {}
-                    base = join("", "spec", direction, i, side, j, "namespaceSelector")
-                    for pointer, name in _named(selector, base):
-                        if name not in known:
-                            problems.append(at(doc, "wiring.namespace", "error",
-                                               f"{doc['kind']}/{doc['metadata'].get('name')}: no namespace {name!r} "
-                                               f"exists; known: {', '.join(sorted(known))} (platform_namespaces in "
-                                               "environments.yaml)", pointer=pointer))
-    return problems
+    return [at(doc, "wiring.namespace", "error",
+               f"{doc['kind']}/{doc['metadata'].get('name')}: no namespace {name!r} exists; known: "
+               f"{', '.join(sorted(known))} (platform_namespaces in environments.yaml)", pointer=pointer)
+            for doc in ctx.docs if doc.get("kind") == "NetworkPolicy"
+            for _, peer_at, peer in selectors.peers(doc.get("spec") or {})
+            for pointer, name in _named(peer.get("namespaceSelector") or {}, join(peer_at, "namespaceSelector"))
+            if name not in known]
 
 
 def _named(selector: dict, base: str) -> list[tuple[str, str]]:

@@ -38,7 +38,8 @@ class Interrupted(GitOpsError):
     def __init__(self, holder: dict) -> None:
         journal = holder["journal"]
         since = dt.datetime.fromtimestamp(holder["started"], dt.timezone.utc)
-        left = {"writing": f"an edit of {journal['path']}", "committed": "a commit it did not push",
+        committed = "a commit it did not push" if journal.get("mode") == "push" else "its commit"
+        left = {"writing": f"an edit of {journal['path']}", "committed": committed,
                 "branch": f"branch {journal.get('promo_branch')} checked out"}.get(journal["stage"], "unfinished work")
         super().__init__(f"a promotion to {journal['target']} (pid {holder['pid']}, started {since:%Y-%m-%d %H:%M:%S} "
                          f"UTC) was killed and left {left}; run `tools/promote.py --abort` to restore "

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
+import itertools
 import random
 import time
 from collections.abc import Callable
@@ -215,7 +216,7 @@ class _Run:
             early = None
         deadline, rng = time.monotonic() + RETRY_FOR, random.Random()
         try:
-            for attempt in range(1, 10_000):
+            for attempt in itertools.count(1):
                 result = self.attempt(early if attempt == 1 else None)
                 if result.commit is None:
                     return replace(result, attempts=attempt)
