@@ -7,6 +7,8 @@
     found = duplicates(text)                                     # [Duplicate], for validate's scan
 
 Every refusal is one line: `environments.yaml:9:5: duplicate key 'soak' (first at line 8); remove one`.
+So is a document whose aliases expand past aliases.MAX_NODES: whatever walks it (json.dumps,
+a policy's input) would copy every alias out.
 Keys compare by their text, as Kubernetes' YAML-to-JSON conversion does, so `1:` and `"1":` clash.
 Rendered kustomize output does not come through here: kustomize wrote it, and it is large.
 """
@@ -18,6 +20,7 @@ from dataclasses import dataclass
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from fks_gitops import aliases
 from fks_gitops.errors import GitOpsError
 
 
@@ -71,6 +74,7 @@ def _invalid(exc: yaml.YAMLError, where: str) -> GitOpsError:
 def _documents(text: str, where: str, loader_class: type, nodes: bool = False) -> list:
     """Each document composed (in C), checked, then constructed: one parse for both."""
     loader = loader_class(text)
+    may_alias = aliases.has_alias(text)
     try:
         docs = []
         while loader.check_node():
@@ -78,6 +82,10 @@ def _documents(text: str, where: str, loader_class: type, nodes: bool = False) -
             found = _in_tree(node)
             if found:
                 raise found[0].error(where)
+            bomb = aliases.past_limit(node) if may_alias else None
+            if bomb:
+                raise GitOpsError(f"{where}:{bomb[0]}: YAML aliases here expand to {bomb[1]:,} nodes, "
+                                  f"over the {aliases.MAX_NODES:,} allowed; write the values out")
             doc = loader.construct_document(node)
             docs.append((node, doc) if nodes else doc)
         return docs

@@ -1,0 +1,145 @@
+"""What kustomize may read, checked before it runs: local files inside the repository.
+
+    problems = refused(repo, "overlays/prod", files=set(git.files()))  # [] when kustomize may run
+    problems = refused(scratch, "overlays/prod")   # no git (promote's scratch tree): remote and escaping paths only
+
+kustomize fetches what it cannot find locally (`https://...`, `git::...`, `github.com/org/repo`)
+over the network, and follows `../` and symlinks anywhere on the machine; in a contribution
+either lets someone else's input reach the render. With `files` (repo_git.Git.files: tracked,
+or one `git add` away) each file read must also be one of them, and no folder on the way a
+symlink, so the render is what a commit carries. Each refusal is one problem at the entry's line.
+"""
+from __future__ import annotations
+
+import posixpath
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+from yaml import Node
+
+from fks_gitops import aliases, yamlload
+from fks_gitops.errors import GitOpsError
+from fks_gitops.problem import Location, Problem
+
+RULE = "render.input"
+FOLDER, YAML, DATA = "a file or a kustomization folder", "YAML kustomize parses", "data it copies as it is"
+NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
+_FOLDERS = ("resources", "bases", "components")  # a file, or a folder with its own kustomization
+_FILES = ("patchesStrategicMerge", "crds", "configurations", "generators", "transformers", "validators")
+_PATHS = ("patches", "patchesJson6902", "replacements")  # items with a `path:`
+_GENERATORS = ("configMapGenerator", "secretGenerator")
+# kustomize's remote forms: a URL scheme, go-getter's git::, scp-like git@host:, a host/path
+_URL = re.compile(r"^(?:[a-zA-Z][\w+.-]*:/|git::|[\w.-]+@[\w.-]+:|gh:)")
+_HOST = re.compile(r"^[\w-]+(?:\.[\w-]+)+(?::\d+)?/")
+
+
+def refused(root: Path, folder: str, files: set[str] | None = None) -> list[Problem]:
+    """Every entry of the kustomizations under `folder` (repository-relative) kustomize must not read."""
+    problems: list[Problem] = []
+    _walk(root, folder, files, problems, set())
+    return problems
+
+
+def _walk(root: Path, folder: str, files: set[str] | None, problems: list[Problem], seen: set[str]) -> None:
+    rel = next((f"{folder}/{n}".lstrip("/") for n in NAMES if (root / folder / n).is_file()), None)
+    if rel is None or rel in seen:
+        return  # no kustomization: kustomize says so
+    seen.add(rel)
+    if files is not None and (message := _untracked(root, rel, files)):
+        problems.append(Problem(RULE, "error", message, Location(rel)))
+        return
+    parsed = _load(root, rel)
+    if parsed is None:
+        return  # unreadable: kustomize's own error is the clearer one
+    node, doc = parsed
+    for entry, at, kind in _entries(doc):
+        message, target = _check(root, folder, entry, files, kind == FOLDER)
+        if message:
+            problems.append(Problem(RULE, "error", message, Location(rel, *yamlload.position(node, at))))
+        elif target is not None and kind == FOLDER and (root / target).is_dir():
+            _walk(root, target, files, problems, seen)
+        elif target is not None and kind != DATA and (bomb := _expands(root, target)):
+            problems.append(bomb)
+
+
+def _load(root: Path, rel: str) -> tuple[Node, dict] | None:
+    try:
+        found = yamlload.load_all_nodes((root / rel).read_bytes().decode(), rel)
+    except (OSError, UnicodeDecodeError, GitOpsError):
+        return None
+    return found[0] if found and isinstance(found[0][1], dict) else None
+
+
+def _expands(root: Path, rel: str) -> Problem | None:
+    """A YAML file kustomize reads whose aliases expand past aliases.MAX_NODES."""
+    try:
+        found = aliases.too_far((root / rel).read_bytes().decode())
+    except (OSError, UnicodeDecodeError):
+        return None  # kustomize reports a file it cannot read
+    if found is None:
+        return None
+    line, nodes = found
+    return Problem(RULE, "error", f"YAML aliases here expand to {nodes:,} nodes, over the {aliases.MAX_NODES:,} "
+                                  "kustomize may copy out; write the values out or drop the aliases", Location(rel, line))
+
+
+def _entries(doc: dict) -> Iterator[tuple[str, tuple, str]]:
+    """(entry, its path in the document, FOLDER, YAML or DATA) for every path kustomize reads."""
+    for field in (*_FOLDERS, *_FILES):
+        for i, entry in enumerate(_list(doc.get(field))):
+            if isinstance(entry, str) and "\n" not in entry:  # a multi-line string is an inline patch
+                yield entry, (field, i), FOLDER if field in _FOLDERS else YAML
+    for field in _PATHS:
+        for i, item in enumerate(_list(doc.get(field))):
+            if isinstance(item, dict) and isinstance(item.get("path"), str):
+                yield item["path"], (field, i, "path"), YAML
+    if isinstance(doc.get("openapi"), dict) and isinstance(doc["openapi"].get("path"), str):
+        yield doc["openapi"]["path"], ("openapi", "path"), DATA
+    for field in _GENERATORS:
+        for i, gen in enumerate(_list(doc.get(field))):
+            if not isinstance(gen, dict):
+                continue
+            for key in ("files", "envs"):
+                for j, entry in enumerate(_list(gen.get(key))):
+                    if isinstance(entry, str):
+                        yield entry.rpartition("=")[2] if key == "files" else entry, (field, i, key, j), DATA
+            if isinstance(gen.get("env"), str):
+                yield gen["env"], (field, i, "env"), DATA
+
+
+def _list(value: object) -> list:
+    return value if isinstance(value, list) else []
+
+
+def _check(root: Path, folder: str, entry: str, files: set[str] | None, may_be_folder: bool) -> tuple[str | None, str | None]:
+    """(why kustomize must not read `entry`, or None; its repository-relative path)."""
+    if _URL.match(entry) or (_HOST.match(entry) and not (root / folder / entry).exists()):
+        return f"remote resource {entry!r} refused: validate renders only what the repository holds; vendor it in", None
+    target = posixpath.normpath(posixpath.join(folder, entry))
+    if entry.startswith("/") or target == ".." or target.startswith("../"):
+        return f"{entry!r} leaves the repository; keep every input inside it", None
+    if files is None:
+        return None, target
+    link = _symlink(root, target)
+    if link:
+        return f"{entry!r}: {link} is a symlink; kustomize would read what git does not hold; commit the real files", None
+    if (root / target).is_file() or not may_be_folder:
+        return _untracked(root, target, files), target
+    return None, target
+
+
+def _symlink(root: Path, target: str) -> str | None:
+    """The first part of `target` that is a symlink, repository-relative."""
+    parts = target.split("/")
+    for n in range(1, len(parts) + 1):
+        prefix = "/".join(parts[:n])
+        if (root / prefix).is_symlink():
+            return prefix
+    return None
+
+
+def _untracked(root: Path, rel: str, files: set[str]) -> str | None:
+    if rel in files or not (root / rel).exists():
+        return None  # a missing file is kustomize's to report
+    return f"{rel} is ignored by git (not tracked, not addable); kustomize would render what no commit holds"
