@@ -13,7 +13,7 @@ from pathlib import Path
 
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from fks_gitops import environments_schema, yamlload
+from fks_gitops import environments_schema, textfile, yamlload
 from fks_gitops.promote import exchange
 from fks_gitops.errors import GitOpsError
 
@@ -168,7 +168,7 @@ def load(repo: Path) -> Config:
     try:
         # Every scalar stays a string, as the schema expects (no dates, no floats); a key given
         # twice is an error, since PyYAML would keep the last (`soak: 0h` under `soak: 24h`).
-        raw = yamlload.load_strings(path.read_text(), FILE) or {}
+        raw = yamlload.load_strings(textfile.read(path, FILE), FILE) or {}
     except FileNotFoundError:
         raise GitOpsError(f"{path}: not found; run inside the repository or pass --repo") from None
     environments_schema.check(raw, FILE)

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from fks_gitops.checks import (
     argocd,
     duplicate_keys,
+    encoding,
     image_references,
     monitoring,
     parity,
@@ -39,6 +40,7 @@ CHECKS = (
     plaintext,
     promotions,
     duplicate_keys,
+    encoding,
 )
 SECRETS = (secret_references.ID, sealed_secrets.ID, plaintext.ID)  # what seal.py --verify checks
 
