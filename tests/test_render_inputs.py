@@ -91,3 +91,21 @@ def test_kustomize_past_its_memory_limit_is_one_line(tree, monkeypatch):
 def test_an_ordinary_render_stays_within_the_limits(tree):
     docs, _ = render.render_mapped(tree / "overlays/x", "overlays/x", files=listing(tree, "../../base"))
     assert [d["kind"] for d in docs] == ["Service"]
+
+
+def test_more_objects_than_a_render_may_hold_stop_before_kustomize(tree, monkeypatch):
+    monkeypatch.setattr(render_inputs, "MAX_OBJECTS", 3)
+    (tree / "base/more.yaml").write_text("---\n".join([SERVICE.replace("name: s", f"name: s{n}") for n in range(3)]))
+    (tree / "base/kustomization.yaml").write_text("resources: [service.yaml, more.yaml]\n")
+    [problem] = render_inputs.refused(tree, "overlays/x", listing(tree, "../../base"))
+    assert (str(problem.location), problem.rule) == ("overlays/x/kustomization.yaml", "render.limit")
+    assert problem.message.startswith("4 objects to render, over the 3 one render may hold (base/more.yaml has 3)")
+
+
+def test_objects_up_to_the_limit_render_and_a_list_counts_its_items(tree, monkeypatch):
+    monkeypatch.setattr(render_inputs, "MAX_OBJECTS", 3)
+    items = SERVICE.replace("\n", "\n    ").replace("apiVersion", "- apiVersion", 1)
+    (tree / "base/list.yaml").write_text(f"apiVersion: v1\nkind: List\nitems:\n  {items}")
+    (tree / "base/kustomization.yaml").write_text("resources: [service.yaml, list.yaml]\n")
+    assert render_inputs.refused(tree, "overlays/x", listing(tree, "../../base")) == []
+    assert render_inputs._count((tree / "base/list.yaml").read_text()) == 1

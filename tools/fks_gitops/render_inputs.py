@@ -8,14 +8,18 @@ over the network, and follows `../` and symlinks anywhere on the machine; in a c
 either lets someone else's input reach the render. With `files` (repo_git.Git.files: tracked,
 or one `git add` away) each file read must also be one of them, and no folder on the way a
 symlink, so the render is what a commit carries. Each refusal is one problem at the entry's line.
+The resource files may hold at most MAX_OBJECTS objects: kustomize's time grows faster than the
+square of their number (kustomize 5.5: 1.2 s for 1,000 objects, 6 s for 2,000, 38 s for 4,000).
 """
 from __future__ import annotations
 
 import posixpath
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
+import yaml
 from yaml import Node
 
 from fks_gitops import aliases, yamlload
@@ -23,6 +27,7 @@ from fks_gitops.errors import GitOpsError
 from fks_gitops.problem import Location, Problem
 
 RULE = "render.input"
+MAX_OBJECTS = 2_000  # one render; the repository's overlays hold about 40 each
 FOLDER, YAML, DATA = "a file or a kustomization folder", "YAML kustomize parses", "data it copies as it is"
 NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 _FOLDERS = ("resources", "bases", "components")  # a file, or a folder with its own kustomization
@@ -32,22 +37,40 @@ _GENERATORS = ("configMapGenerator", "secretGenerator")
 # kustomize's remote forms: a URL scheme, go-getter's git::, scp-like git@host:, a host/path
 _URL = re.compile(r"^(?:[a-zA-Z][\w+.-]*:/|git::|[\w.-]+@[\w.-]+:|gh:)")
 _HOST = re.compile(r"^[\w-]+(?:\.[\w-]+)+(?::\d+)?/")
+_DOCUMENT = re.compile(r"^kind:", re.MULTILINE)  # each document has one top-level kind
+_LIST = re.compile(r"^kind:\s*\w*List\s*$", re.MULTILINE)
+
+
+@dataclass
+class _Walk:
+    root: Path
+    files: set[str] | None
+    problems: list[Problem] = field(default_factory=list)
+    seen: set[str] = field(default_factory=set)
+    objects: dict[str, int] = field(default_factory=dict)  # resource file -> objects in it
 
 
 def refused(root: Path, folder: str, files: set[str] | None = None) -> list[Problem]:
     """Every entry of the kustomizations under `folder` (repository-relative) kustomize must not read."""
-    problems: list[Problem] = []
-    _walk(root, folder, files, problems, set())
-    return problems
+    walk = _Walk(root, files)
+    _walk(walk, folder)
+    total = sum(walk.objects.values())
+    if total > MAX_OBJECTS:
+        biggest = max(walk.objects, key=walk.objects.get)
+        walk.problems.append(Problem("render.limit", "error", f"{total:,} objects to render, over the {MAX_OBJECTS:,} one "
+                                     f"render may hold ({biggest} has {walk.objects[biggest]:,}); kustomize would take "
+                                     "minutes to hours: split the folder", Location(f"{folder}/{NAMES[0]}".lstrip("/"))))
+    return walk.problems
 
 
-def _walk(root: Path, folder: str, files: set[str] | None, problems: list[Problem], seen: set[str]) -> None:
+def _walk(walk: _Walk, folder: str) -> None:
+    root, files = walk.root, walk.files
     rel = next((f"{folder}/{n}".lstrip("/") for n in NAMES if (root / folder / n).is_file()), None)
-    if rel is None or rel in seen:
+    if rel is None or rel in walk.seen:
         return  # no kustomization: kustomize says so
-    seen.add(rel)
+    walk.seen.add(rel)
     if files is not None and (message := _untracked(root, rel, files)):
-        problems.append(Problem(RULE, "error", message, Location(rel)))
+        walk.problems.append(Problem(RULE, "error", message, Location(rel)))
         return
     parsed = _load(root, rel)
     if parsed is None:
@@ -56,11 +79,11 @@ def _walk(root: Path, folder: str, files: set[str] | None, problems: list[Proble
     for entry, at, kind in _entries(doc):
         message, target = _check(root, folder, entry, files, kind == FOLDER)
         if message:
-            problems.append(Problem(RULE, "error", message, Location(rel, *yamlload.position(node, at))))
+            walk.problems.append(Problem(RULE, "error", message, Location(rel, *yamlload.position(node, at))))
         elif target is not None and kind == FOLDER and (root / target).is_dir():
-            _walk(root, target, files, problems, seen)
-        elif target is not None and kind != DATA and (bomb := _expands(root, target)):
-            problems.append(bomb)
+            _walk(walk, target)
+        elif target is not None and kind != DATA:
+            _read(walk, target, kind == FOLDER)
 
 
 def _load(root: Path, rel: str) -> tuple[Node, dict] | None:
@@ -71,17 +94,28 @@ def _load(root: Path, rel: str) -> tuple[Node, dict] | None:
     return found[0] if found and isinstance(found[0][1], dict) else None
 
 
-def _expands(root: Path, rel: str) -> Problem | None:
-    """A YAML file kustomize reads whose aliases expand past aliases.MAX_NODES."""
+def _read(walk: _Walk, rel: str, resources: bool) -> None:
+    """A YAML file kustomize parses: aliases that expand past aliases.MAX_NODES are refused, and
+    the objects of a resource file counted."""
     try:
-        found = aliases.too_far((root / rel).read_bytes().decode())
+        text = (walk.root / rel).read_bytes().decode()
     except (OSError, UnicodeDecodeError):
-        return None  # kustomize reports a file it cannot read
-    if found is None:
-        return None
-    line, nodes = found
-    return Problem(RULE, "error", f"YAML aliases here expand to {nodes:,} nodes, over the {aliases.MAX_NODES:,} "
-                                  "kustomize may copy out; write the values out or drop the aliases", Location(rel, line))
+        return  # kustomize reports a file it cannot read
+    found = aliases.too_far(text)
+    if found:
+        walk.problems.append(Problem(RULE, "error", f"YAML aliases here expand to {found[1]:,} nodes, over the "
+                                     f"{aliases.MAX_NODES:,} kustomize may copy out; write the values out or drop the aliases",
+                                     Location(rel, found[0])))
+    elif resources and rel not in walk.objects:
+        walk.objects[rel] = _count(text)
+
+
+def _count(text: str) -> int:
+    """Objects in a resource file; a List's items are counted only when there is one (rare)."""
+    if not _LIST.search(text):
+        return len(_DOCUMENT.findall(text))
+    docs = [d for d in yaml.load_all(text, Loader=yaml.CSafeLoader) if isinstance(d, dict)]
+    return sum(len(d.get("items") or []) if str(d.get("kind", "")).endswith("List") else 1 for d in docs)
 
 
 def _entries(doc: dict) -> Iterator[tuple[str, tuple, str]]:
