@@ -1,5 +1,6 @@
 import base64
 import importlib.util
+import shutil
 import sys
 from pathlib import Path
 
@@ -12,7 +13,8 @@ from fks_gitops.problem import Location, ObjectRef, errors
 from fks_gitops.seal.codec import SEALED_WITH, seal, to_yaml
 from fks_gitops.errors import GitOpsError
 from fks_gitops.repo_git import Git
-from fks_gitops.seal.verify import MAX_SCAN, check_plaintext, verify
+from fks_gitops.seal.plaintext import MAX_SCAN, check_plaintext
+from fks_gitops.seal.verify import verify
 from conftest import git
 
 sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "seal"))
@@ -30,6 +32,7 @@ def repo(tmp_path):
     (root / "environments.yaml").write_text(ENVIRONMENTS)
     (root / "certs" / "dev.pem").write_bytes(certificate_pem(rsa_key()))
     (root / ".gitignore").write_text("*.env\nlocal/\n")
+    shutil.copy(ROOT / ".secrets.baseline", root)  # detect-secrets' plugins and filters
     git(root, "init", "-q")
     git(root, "add", ".")
     git(root, "commit", "-qm", "init")

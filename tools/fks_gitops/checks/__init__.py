@@ -12,6 +12,7 @@ from fks_gitops.checks import (
     argocd,
     duplicate_keys,
     encoding,
+    env_secrets,
     image_references,
     monitoring,
     object_size,
@@ -35,6 +36,7 @@ CHECKS = (
     image_references,
     secret_references,
     sealed_secrets,
+    env_secrets,
     object_size,
     argocd,
     policies_outside,
@@ -44,7 +46,7 @@ CHECKS = (
     duplicate_keys,
     encoding,
 )
-SECRETS = (secret_references.ID, sealed_secrets.ID, plaintext.ID)  # what seal.py --verify checks
+SECRETS = (secret_references.ID, sealed_secrets.ID, plaintext.ID, env_secrets.ID)  # what seal.py --verify checks
 
 
 def selected(scope: str, only: tuple[str, ...] = (), skip: tuple[str, ...] = ()) -> list:
