@@ -62,7 +62,8 @@ def in_history(scanner: Scanner, git: Git, since: str, tree: list[Finding]) -> l
     seen: set[tuple[str, str]] = set()
     problems = []
     for sha, author, subject, changes in _commits(git, f"{boundary}..HEAD", key):
-        found = [f for rel, lines in changes.items() for f in scanner.scan(rel, "\n".join(t for _, t in lines), [n for n, _ in lines])]
+        found = [f for rel, lines in changes.items() if rel != BASELINE
+                 for f in scanner.scan(rel, "\n".join(t for _, t in lines), [n for n, _ in lines])]
         found = [f for f in found if not scanner.known(f, anywhere=True) and (f.file, f.hashed, f.type) not in shown]
         if not found:
             resultcache.remember(resultcache.digest("detect-secrets commit", sha, key))
