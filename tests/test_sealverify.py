@@ -88,7 +88,7 @@ def test_rsa_blocks_of_another_key_size_are_reported(repo):
     doc = sealed(cert(repo), keys=("A", "B", "C"))
     doc["spec"]["encryptedData"]["B"] = base64.b64encode((384).to_bytes(2, "big") + bytes(384 + 16)).decode()
     doc["spec"]["encryptedData"]["C"] = "not base64!"
-    problems = verify(repo, rendered={"dev": [doc]})
+    problems = [p for p in verify(repo, rendered={"dev": [doc]}) if p.rule == "secrets.certificate"]  # not the digests
     assert [p.pointer for p in problems] == ["/spec/encryptedData/B", "/spec/encryptedData/C"]
     messages = [p.message for p in problems]
     assert messages == [

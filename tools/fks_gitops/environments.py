@@ -18,6 +18,7 @@ from fks_gitops.promote import exchange
 from fks_gitops.errors import GitOpsError
 
 FILE = "environments.yaml"
+SCOPES = ("strict", "namespace-wide", "cluster-wide")
 _DURATION = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?$")
 
 
@@ -50,6 +51,7 @@ class Environment:
     certificate: str
     soak: dt.timedelta
     freeze: Freeze | None
+    scopes: tuple[str, ...] = SCOPES  # the Sealed Secrets scopes its secrets may be sealed in
 
     @property
     def overlay(self) -> str:
@@ -160,6 +162,7 @@ def _environment(raw: dict, order: int) -> Environment:
         certificate=raw.get("certificate", f"certs/{raw['name']}.pem"),
         soak=parse_duration(raw.get("soak", "0h"), f"{where}.soak"),
         freeze=_freeze(raw.get("freeze"), f"{where}.freeze"),
+        scopes=tuple(raw.get("scopes") or SCOPES),
     )
 
 

@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 from fks_gitops.checks import (
     argocd,
+    ciphertexts,
     duplicate_keys,
     encoding,
     env_secrets,
@@ -42,11 +43,12 @@ CHECKS = (
     policies_outside,
     parity,
     plaintext,
+    ciphertexts,
     promotions,
     duplicate_keys,
     encoding,
 )
-SECRETS = (secret_references.ID, sealed_secrets.ID, plaintext.ID, env_secrets.ID)  # what seal.py --verify checks
+SECRETS = (secret_references.ID, sealed_secrets.ID, plaintext.ID, env_secrets.ID, ciphertexts.ID)  # what seal.py --verify checks
 
 
 def selected(scope: str, only: tuple[str, ...] = (), skip: tuple[str, ...] = ()) -> list:

@@ -7,31 +7,19 @@ valueFrom.secretKeyRef. detect-secrets misses these: the name and the value sit 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
-from fks_gitops import textfile, yamlload
 from fks_gitops.checks.context import ENVIRONMENT, EnvContext
 from fks_gitops.pointer import join
 from fks_gitops.problem import Problem, at
+from fks_gitops.seal import template
 from fks_gitops.seal.plaintext import SECRET_NAME
 
 ID, SCOPE = "env-secrets", ENVIRONMENT
-TEMPLATE = "secrets.template.yaml"
 POD_KINDS = {"Pod": (), "Deployment": ("spec", "template"), "ReplicaSet": ("spec", "template"),
              "ReplicationController": ("spec", "template"), "StatefulSet": ("spec", "template"),
              "DaemonSet": ("spec", "template"), "Job": ("spec", "template"),
              "CronJob": ("spec", "jobTemplate", "spec", "template")}
 CONTAINERS = ("initContainers", "containers", "ephemeralContainers")
-
-
-def template_keys(repo: Path) -> frozenset[str]:
-    """Every key secrets.template.yaml declares, for any Secret."""
-    path = repo / TEMPLATE
-    if not path.is_file():
-        return frozenset()
-    raw = yamlload.load_all(textfile.read(path, TEMPLATE), TEMPLATE)
-    secrets = (raw[0] if raw and isinstance(raw[0], dict) else {}).get("secrets") or []
-    return frozenset(str(k) for s in secrets if isinstance(s, dict) for k in (s.get("keys") or {}))
 
 
 def _literals(doc: dict) -> Iterator[tuple[str, str, str]]:
@@ -48,7 +36,7 @@ def _literals(doc: dict) -> Iterator[tuple[str, str, str]]:
 
 
 def run(ctx: EnvContext) -> list[Problem]:
-    declared = ctx.session.once(("secret template keys", ctx.config.repo), lambda: template_keys(ctx.config.repo))
+    declared = template.keys(ctx.session.once(("secrets template", ctx.config.repo), lambda: template.load(ctx.config.repo)))
     return [at(doc, "secrets.env-literal", "error", f"container {container!r} sets {name} to a literal; read it "
                                                     "from a Secret (valueFrom.secretKeyRef) sealed with tools/seal.py", pointer)
             for doc in ctx.docs for pointer, container, name in _literals(doc)

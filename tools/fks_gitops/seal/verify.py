@@ -4,7 +4,9 @@
     problems = verify(repo, ["prod"], rendered={"prod": docs})  # reuses a render
 
 1. each SealedSecret was sealed with its environment's certificate (fingerprint, RSA block size);
-2. its scope fits where it renders (a strict seal is bound to its namespace and name);
+2. its scope fits where it renders (a strict seal is bound to its namespace and name), is one
+   environments.yaml allows there, and each entry's recorded digest (seal/digests.py) matches,
+   so no ciphertext was copied in; it and its keys are in secrets.template.yaml;
 3. every secret key a pod or ingress uses is sealed (references.check_secrets);
 4. no tracked file holds a plaintext Secret, a private key or a dotenv with values (seal/plaintext.py).
 """
@@ -16,12 +18,12 @@ import struct
 from pathlib import Path
 
 from fks_gitops import problem
-from fks_gitops.seal import certs
+from fks_gitops.seal import certs, digests
 from fks_gitops.environments import Environment
 from fks_gitops.errors import GitOpsError
 from fks_gitops.pointer import join
 from fks_gitops.problem import Problem, in_file
-from fks_gitops.seal.codec import API_VERSION, SEALED_WITH, SealedSecret, from_document
+from fks_gitops.seal.codec import API_VERSION, SCOPE_ANNOTATIONS, SEALED_WITH, SealedSecret, from_document, label
 
 
 def verify(repo: Path, envs: list[str] | None = None, rendered: dict[str, list[dict]] | None = None) -> list[Problem]:
@@ -34,8 +36,9 @@ def verify(repo: Path, envs: list[str] | None = None, rendered: dict[str, list[d
     return validate.validate(repo, envs, rendered, only=checks.SECRETS).problems
 
 
-def check_sealed(repo: Path, env: Environment, docs: list[dict]) -> list[Problem]:
-    """Checks 1 and 2 for one environment's rendered documents."""
+def check_sealed(repo: Path, env: Environment, docs: list[dict],
+                 declared: dict[str, frozenset[str]] | None = None) -> list[Problem]:
+    """Checks 1 and 2 for one environment's rendered documents; `declared`: seal/template.load."""
     sealed = [d for d in docs if d.get("kind") == "SealedSecret"]
     if not sealed:
         return []
@@ -53,7 +56,37 @@ def check_sealed(repo: Path, env: Environment, docs: list[dict]) -> list[Problem
         problems += [problem.at(doc, "secrets.certificate", "error", m, pointer)
                      for pointer, m in _certificate(doc, found, cert, env, reseal)]
         problems += [problem.at(doc, "secrets.scope", "error", m, pointer) for pointer, m in _scope(doc, found, reseal)]
+        problems += [problem.at(doc, rule, "error", m, pointer) for rule, pointer, m in _fits(doc, found, env, reseal)]
+        problems += [problem.at(doc, "secrets.template", "error", m, pointer) for pointer, m in _declared(found, declared)]
     return problems
+
+
+def _fits(doc: dict, sealed: SealedSecret, env: Environment, reseal: str) -> list[tuple[str, str, str]]:
+    """(rule, pointer, message): a scope environments.yaml does not allow; entries whose digest shows a copy."""
+    found = []
+    if sealed.scope not in env.scopes:
+        at = join("", "metadata", "annotations", SCOPE_ANNOTATIONS[sealed.scope]) if sealed.scope in SCOPE_ANNOTATIONS else ""
+        found.append(("secrets.scope", at, f"sealed {sealed.scope}, which environments.yaml does not allow in {env.name} "
+                                           f"(scopes: {', '.join(env.scopes)}); {reseal} --scope {env.scopes[0]}"))
+    annotations = (doc.get("metadata") or {}).get("annotations") or {}
+    key_label = label(sealed.scope, sealed.namespace, sealed.name)
+    for key in digests.check(annotations, key_label, sealed.encrypted) or ():
+        found.append(("secrets.digest", join("", "spec", "encryptedData", key),
+                      f"encryptedData[{key!r}] was not sealed as {key!r} of {sealed.namespace}/{sealed.name} (its "
+                      f"{digests.ANNOTATION} digest differs): a copied ciphertext never decrypts; {reseal}"))
+    return found
+
+
+def _declared(sealed: SealedSecret, declared: dict[str, frozenset[str]] | None) -> list[tuple[str, str]]:
+    """A SealedSecret, or a key of one, that secrets.template.yaml does not list."""
+    if declared is None:
+        return []
+    if sealed.name not in declared:
+        return [("/metadata/name", f"{sealed.name!r} is not in secrets.template.yaml; declare it there with its keys, "
+                                   "or remove it")]
+    return [(join("", "spec", "encryptedData", key), f"key {key!r} of {sealed.name!r} is not in secrets.template.yaml; "
+                                                     "declare it there, or remove it")
+            for key in sorted(sealed.encrypted) if key not in declared[sealed.name]]
 
 
 def _certificate(
