@@ -21,7 +21,7 @@ from pathlib import Path
 
 import yaml
 
-from fks_gitops import render_inputs, yamlload
+from fks_gitops import kustomize_errors, render_inputs, yamlload
 from fks_gitops.errors import GitOpsError, Refused
 from fks_gitops.problem import Location, Problem
 from fks_gitops.sourcemap import SourceMap
@@ -103,8 +103,9 @@ def render_mapped(overlay: Path, label: str | None = None, files: set[str] | Non
     if not (overlay / "kustomization.yaml").is_file():
         raise RenderError(label, "no kustomization.yaml in this folder", Location(f"{label}/kustomization.yaml"))
     root = _root(overlay, label)
-    folder = "" if root == overlay.absolute() else Path(label).as_posix()
-    refused = render_inputs.refused(root, folder, files)
+    top = root if root != overlay.absolute() else _top(overlay.absolute())
+    folder = overlay.absolute().relative_to(top).as_posix()
+    refused = render_inputs.refused(top, "" if folder == "." else folder, files)
     if refused:
         raise RenderError(label, f"not run: {refused[0].location} is refused ({refused[0].rule})", refused=refused)
     try:
@@ -114,8 +115,8 @@ def render_mapped(overlay: Path, label: str | None = None, files: set[str] | Non
         raise RenderError(label, f"stopped at its {exc.limit}; an input expands without bound "
                                  "(YAML aliases nested in aliases?) or the folder is too large", rule="render.limit") from None
     if proc.returncode != 0:
-        message = _clean(proc.stderr, root) or f"kustomize exited with {proc.returncode}"
-        raise RenderError(label, message, _where(message, root, label))
+        message = kustomize_errors.clean(proc.stderr, root) or f"kustomize exited with {proc.returncode}"
+        raise RenderError(label, message, kustomize_errors.where(message, root, label))
     if len(proc.stdout) > MAX_OUTPUT:
         raise RenderError(label, f"printed {len(proc.stdout) >> 20} MiB, over the {MAX_OUTPUT >> 20} MiB limit "
                                  "of one render", rule="render.limit")
@@ -132,49 +133,10 @@ def _root(overlay: Path, label: str) -> Path:
     return base
 
 
-_GO_LOG = re.compile(r'^[EWI]\d{4} [\d:.]+\s+\d+ \S+\] "command failed" err=(?:<|"(?P<inline>.*)")$')
-
-
-def _clean(stderr: str, root: Path) -> str:
-    """kustomize's whole message, without kubectl's Go log framing and without this machine's paths."""
-    lines = []
-    for line in stderr.strip().splitlines():
-        framed = _GO_LOG.match(line.strip())
-        if framed:
-            if framed["inline"]:
-                lines.append(framed["inline"].replace('\\"', '"'))
-            continue
-        if line.strip() == ">":
-            continue
-        lines.append(line[1:] if line.startswith("\t") else line)
-    text = "\n".join(ln.rstrip() for ln in lines if ln.strip())
-    text = re.sub(r"^Error: ", "", text)
-    for prefix in (f"{root.resolve()}/", f"{root.absolute()}/", f"{root}/"):
-        text = text.replace(prefix, "")
-    return text
-
-
-_LINE = re.compile(r"\bline (\d+)")
-
-
-def _where(message: str, root: Path, label: str) -> Location:
-    """The file (and line) a kustomize message names, else the overlay's kustomization.yaml at
-    the line of the first name the message quotes from it (a patch path with a typo, say)."""
-    for token in re.findall(r"[\w./-]+\.ya?ml", message):
-        if (root / token).is_file() and not token.endswith(f"{label}/kustomization.yaml"):
-            line = _LINE.search(message[message.find(token):])
-            return Location(token, int(line[1]) if line else None)
-    kustomization = f"{label}/kustomization.yaml"
-    try:
-        lines = (root / kustomization).read_text().splitlines()
-    except OSError:
-        return Location(kustomization)
-    names = [t for t in re.findall(r"[\w.-]+\.ya?ml", message) if t != "kustomization.yaml"]
-    for token in names:
-        for number, text in enumerate(lines, 1):
-            if token in text and not text.lstrip().startswith("#"):
-                return Location(kustomization, number, text.index(token) + 1)
-    return Location(kustomization)
+def _top(folder: Path) -> Path:
+    """Without a repository-relative label: the repository holding `folder` (environments.yaml or
+    .git), else the folder itself, so render_inputs knows where `../` may lead."""
+    return next((f for f in (folder, *folder.parents) if (f / "environments.yaml").is_file() or (f / ".git").exists()), folder)
 
 
 class Renders:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field as default
 from pathlib import Path
 
 import yaml
@@ -45,9 +45,9 @@ _LIST = re.compile(r"^kind:\s*\w*List\s*$", re.MULTILINE)
 class _Walk:
     root: Path
     files: set[str] | None
-    problems: list[Problem] = field(default_factory=list)
-    seen: set[str] = field(default_factory=set)
-    objects: dict[str, int] = field(default_factory=dict)  # resource file -> objects in it
+    problems: list[Problem] = default(default_factory=list)
+    seen: set[str] = default(default_factory=set)
+    objects: dict[str, int] = default(default_factory=dict)  # resource file -> objects in it
 
 
 def refused(root: Path, folder: str, files: set[str] | None = None) -> list[Problem]:

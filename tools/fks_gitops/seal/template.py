@@ -11,16 +11,21 @@ from __future__ import annotations
 from pathlib import Path
 
 from fks_gitops import textfile, yamlload
+from fks_gitops.errors import GitOpsError
 
 FILE = "secrets.template.yaml"
 
 
 def load(repo: Path) -> dict[str, frozenset[str]] | None:
-    """Secret name -> its keys; None when the repository has no template."""
+    """Secret name -> its keys; None when the repository has no template, or one that does not
+    load (the duplicate-keys and encoding checks say why)."""
     path = repo / FILE
     if not path.is_file():
         return None
-    raw = yamlload.load_all(textfile.read(path, FILE), FILE)
+    try:
+        raw = yamlload.load_all(textfile.read(path, FILE), FILE)
+    except GitOpsError:
+        return None
     secrets = (raw[0] if raw and isinstance(raw[0], dict) else {}).get("secrets") or []
     return {str(s["name"]): frozenset(str(k) for k in (s.get("keys") or {}))
             for s in secrets if isinstance(s, dict) and s.get("name")}
