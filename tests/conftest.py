@@ -17,7 +17,8 @@ os.environ["FKS_GITOPS_NO_CACHE"] = "1"
 
 REPO = Path(__file__).resolve().parent.parent
 # What a copy of the repository needs to render and validate; .venv and .git stay behind.
-COPIED = ("base", "overlays", "argocd", "policy", "schemas", "certs", "environments.yaml", "secrets.template.yaml")
+COPIED = ("base", "overlays", "argocd", "policy", "schemas", "certs", "environments.yaml", "secrets.template.yaml",
+          ".secrets.baseline")
 
 
 @pytest.fixture(scope="session")

@@ -44,7 +44,7 @@ def test_each_environment_renders_once_per_tree_and_the_base_tree_is_removed(bas
     monkeypatch.setattr(tempfile, "tempdir", str(scratch))
     seen = []
     real = render.render_mapped
-    monkeypatch.setattr(render, "render_mapped", lambda path, label=None: seen.append((path, label)) or real(path, label))
+    monkeypatch.setattr(render, "render_mapped", lambda path, label=None, **kw: seen.append((path, label)) or real(path, label, **kw))
     assert cli.main(["--repo", str(based), "--diff", "HEAD", "--env", "prod", "--env", "dev"]) == 0
     overlays = sorted(str(p.relative_to(p.parents[1])) for p, label in seen if label.startswith("overlays/"))
     assert overlays == ["overlays/dev", "overlays/dev", "overlays/prod", "overlays/prod"]

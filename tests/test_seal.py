@@ -1,6 +1,7 @@
 import base64
 import importlib.util
 import io
+import json
 import os
 import secrets
 import sys
@@ -16,9 +17,9 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from fks_gitops.seal import certs
+from fks_gitops.seal import certs, digests
 from fks_gitops.errors import GitOpsError
-from fks_gitops.seal.codec import SEALED_WITH, add_resource, merge, seal, to_yaml
+from fks_gitops.seal.codec import SEALED_WITH, add_resource, label, merge, seal, to_yaml
 from conftest import git
 
 sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "seal"))
@@ -96,7 +97,8 @@ def test_document_shape_labels_and_annotations(tmp_path):
     assert doc["apiVersion"] == "bitnami.com/v1alpha1" and doc["kind"] == "SealedSecret"
     assert doc["metadata"] == {
         "name": NAME, "namespace": NS, "labels": labels,
-        "annotations": {"sealedsecrets.bitnami.com/namespace-wide": "true", SEALED_WITH: cert.fingerprint},
+        "annotations": {"sealedsecrets.bitnami.com/namespace-wide": "true", SEALED_WITH: cert.fingerprint,
+                        digests.ANNOTATION: digests.record(label("namespace-wide", NS, NAME), doc["spec"]["encryptedData"])},
     }
     assert list(doc["spec"]["encryptedData"]) == ["A", "Z"]
     assert doc["spec"]["template"] == {
@@ -109,7 +111,7 @@ def test_document_shape_labels_and_annotations(tmp_path):
 def test_strict_seal_has_no_scope_annotation(tmp_path):
     cert = cert_for(rsa_key(), tmp_path)
     doc = yaml.safe_load(to_yaml(seal(cert, NAME, NS, {"A": b"1"})))
-    assert doc["metadata"]["annotations"] == {SEALED_WITH: cert.fingerprint}
+    assert set(doc["metadata"]["annotations"]) == {SEALED_WITH, digests.ANNOTATION}
     assert "annotations" not in doc["spec"]["template"]["metadata"]
 
 
@@ -124,7 +126,10 @@ def test_merge_keeps_other_keys_byte_for_byte(tmp_path):
     cert = cert_for(key, tmp_path)
     original = "# hand-written note\n" + to_yaml(seal(cert, NAME, NS, {"A": b"1", "B": b"2", "D": b"4"}))
     merged = merge(original, seal(cert, NAME, NS, {"B": b"two", "C": b"3"}), "x.yaml")
+    digest_line = [line.lstrip().startswith(digests.ANNOTATION) for line in original.splitlines()].index(True)
     before, after = original.splitlines(), merged.splitlines()
+    assert json.loads(yaml.safe_load(merged)["metadata"]["annotations"][digests.ANNOTATION]).keys() == {"A", "B", "C", "D"}
+    before[digest_line] = after[digest_line]  # the digests of B and C, updated
     b_line = next(i for i, line in enumerate(before) if line.lstrip().startswith("B: "))
     assert after[:b_line] == before[:b_line]  # note, metadata and A untouched
     assert after[b_line + 2 :] == before[b_line + 1 :]  # D and the template untouched
@@ -405,3 +410,33 @@ def test_merge_and_add_resource_refuse_a_key_given_twice(tmp_path):
     assert str(err.value) == "overlays/dev/kustomization.yaml:3:1: duplicate key 'resources' (first at line 1); remove one"
     assert "C: " not in merge(original, seal(cert, NAME, NS, {"B": b"2"}), "x.yaml")  # unique keys merge as before
     assert add_resource("resources:\n  - a.yaml\n", "c.yaml") == "resources:\n  - a.yaml\n  - c.yaml\n"
+
+
+# --- refusals: dropping keys, scopes, the template --------------------------------------------------
+
+def test_cli_refuses_to_drop_other_keys_without_merge_or_replace(cli, repo, capsys):
+    assert run(cli, repo, "--env", "dev", "--name", NAME, "--from-literal", "A=1", "--from-literal", "B=2") == 0
+    before = snapshot(repo)
+    assert run(cli, repo, "--env", "dev", "--name", NAME, "--from-literal", "A=3") == 2
+    err = capsys.readouterr().err
+    assert "overlays/dev/sealed-secrets/app-secrets.yaml holds B, which this seal would drop; add --merge" in err
+    assert snapshot(repo) == before
+    assert run(cli, repo, "--env", "dev", "--name", NAME, "--from-literal", "A=3", "--replace") == 0
+    assert list(sealed_doc(repo)["spec"]["encryptedData"]) == ["A"]
+    assert run(cli, repo, "--env", "dev", "--name", NAME, "--from-literal", "A=4", "--merge", "--replace") == 2
+
+
+def test_cli_refuses_a_scope_environments_yaml_does_not_allow(cli, repo, capsys):
+    (repo / "environments.yaml").write_text(ENVIRONMENTS + "    scopes: [strict]\n")
+    assert run(cli, repo, "--env", "dev", "--name", NAME, "--from-literal", "A=1", "--scope", "cluster-wide") == 2
+    assert "--scope cluster-wide: environments.yaml allows only strict in dev" in capsys.readouterr().err
+    assert run(cli, repo, "--env", "dev", "--name", NAME, "--from-literal", "A=1", "--scope", "strict") == 0
+
+
+def test_cli_refuses_a_secret_or_key_the_template_does_not_declare(cli, repo, capsys):
+    (repo / "secrets.template.yaml").write_text(f"secrets:\n  - name: {NAME}\n    keys: {{A: the first}}\n")
+    assert run(cli, repo, "--env", "dev", "--name", "other", "--from-literal", "A=1") == 2
+    assert "--name 'other' is not in secrets.template.yaml" in capsys.readouterr().err
+    assert run(cli, repo, "--env", "dev", "--name", NAME, "--from-literal", "A=1", "--from-literal", "Z=2") == 2
+    assert "key(s) Z of 'app-secrets' are not in secrets.template.yaml" in capsys.readouterr().err
+    assert run(cli, repo, "--env", "dev", "--name", NAME, "--from-literal", "A=1") == 0

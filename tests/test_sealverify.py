@@ -1,5 +1,6 @@
 import base64
 import importlib.util
+import shutil
 import sys
 from pathlib import Path
 
@@ -12,7 +13,8 @@ from fks_gitops.problem import Location, ObjectRef, errors
 from fks_gitops.seal.codec import SEALED_WITH, seal, to_yaml
 from fks_gitops.errors import GitOpsError
 from fks_gitops.repo_git import Git
-from fks_gitops.seal.verify import MAX_SCAN, check_plaintext, verify
+from fks_gitops.seal.plaintext import MAX_SCAN, check_plaintext
+from fks_gitops.seal.verify import verify
 from conftest import git
 
 sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "seal"))
@@ -30,6 +32,7 @@ def repo(tmp_path):
     (root / "environments.yaml").write_text(ENVIRONMENTS)
     (root / "certs" / "dev.pem").write_bytes(certificate_pem(rsa_key()))
     (root / ".gitignore").write_text("*.env\nlocal/\n")
+    shutil.copy(ROOT / ".secrets.baseline", root)  # detect-secrets' plugins and filters
     git(root, "init", "-q")
     git(root, "add", ".")
     git(root, "commit", "-qm", "init")
@@ -85,7 +88,7 @@ def test_rsa_blocks_of_another_key_size_are_reported(repo):
     doc = sealed(cert(repo), keys=("A", "B", "C"))
     doc["spec"]["encryptedData"]["B"] = base64.b64encode((384).to_bytes(2, "big") + bytes(384 + 16)).decode()
     doc["spec"]["encryptedData"]["C"] = "not base64!"
-    problems = verify(repo, rendered={"dev": [doc]})
+    problems = [p for p in verify(repo, rendered={"dev": [doc]}) if p.rule == "secrets.certificate"]  # not the digests
     assert [p.pointer for p in problems] == ["/spec/encryptedData/B", "/spec/encryptedData/C"]
     messages = [p.message for p in problems]
     assert messages == [

@@ -119,3 +119,14 @@ def test_an_image_maps_to_the_overlay_images_entry_that_sets_it(staging):
     lines = (REPO / rel).read_text().splitlines()
     entry = lines.index("  - name: ghcr.io/fks-trading/fks-execution")
     assert found == Location(rel, entry + 2, 5)  # its newTag line
+
+
+def test_an_object_maps_to_the_document_of_its_own_name_not_one_inside_it(tmp_path):
+    """By exact name first (an index per file), so `cm-1` never takes the line of `cm-10`'s field."""
+    docs = [{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": f"cm-{n}"}, "data": {"k": "v"}} for n in (1, 10)]
+    (tmp_path / "x").mkdir()
+    (tmp_path / "x/objects.yaml").write_text(yaml.safe_dump_all(docs))
+    (tmp_path / "x/kustomization.yaml").write_text("resources: [objects.yaml]\n")
+    _, sources = render.render_mapped(tmp_path / "x", "x")
+    assert sources.locate(ObjectRef("ConfigMap", "cm-10"), "/data/k") == Location("x/objects.yaml", 10, 3)
+    assert sources.locate(ObjectRef("ConfigMap", "cm-1"), "/data/k") == Location("x/objects.yaml", 3, 3)

@@ -63,7 +63,8 @@ def test_env_narrows_the_argocd_check_and_renders_only_what_it_needs(repo_copy, 
     (repo_copy / "base/cluster/kustomization.yaml").write_text("resources: [missing.yaml]\n")
     seen = []
     real = validate.render.render_mapped
-    monkeypatch.setattr(validate.render, "render_mapped", lambda path, label=None: seen.append(label) or real(path, label))
+    monkeypatch.setattr(validate.render, "render_mapped",
+                        lambda path, label=None, **kw: seen.append(label) or real(path, label, **kw))
     assert [p for p in validate.validate(repo_copy, ["prod"]).problems if p.level == "error"] == []
     assert seen == ["overlays/prod"]
     full = validate.validate(repo_copy)

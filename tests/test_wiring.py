@@ -61,6 +61,16 @@ def test_a_panel_query_that_does_not_parse_is_placed_at_its_line(repo):
     assert re.fullmatch(r"panel '.+': the query does not parse: 1:\d+: parse error: unclosed left parenthesis", message)
 
 
+def test_a_dashboard_that_is_not_json_is_placed_at_its_line(repo):
+    path = repo / "base/grafana/dashboards/monitoring.json"
+    lines = path.read_text().splitlines(keepends=True)
+    lines[2] = lines[2].rstrip().rstrip(",") + "\n"  # a missing comma, as Grafana's loader would meet it
+    path.write_text("".join(lines))
+    ((rule, where, message),) = found(repo)
+    assert (rule, where) == ("wiring.dashboard-json", "base/grafana/dashboards/monitoring.json:4:3")
+    assert message == "dashboard monitoring.json is not valid JSON: Expecting ',' delimiter; Grafana would not load it"
+
+
 def test_grafana_variables_are_filled_before_parsing(repo):
     path = repo / "base/grafana/dashboards/monitoring.json"
     text = path.read_text().replace('"expr": "up"', '"expr": "sum by ($label) (rate(up{job=~\\"${job:regex}\\"}[$window])) / $__range_s"')

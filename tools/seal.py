@@ -3,6 +3,7 @@
 
     tools/seal.py --env prod --name grafana-admin --from-env-file ~/fks-secrets/grafana.env
     tools/seal.py --env dev --name fks-execution-secrets --from-literal WEBHOOK_SECRET=... --merge
+    tools/seal.py --env dev --name grafana-admin --from-env-file ~/dev/grafana.env --replace  # drops other keys
     tools/seal.py --verify [--env prod]
 """
 from __future__ import annotations
@@ -20,7 +21,7 @@ if __name__ == "__main__":  # started as a script, maybe by the system Python: u
     use_repository_venv()
 
 from fks_gitops import atomic, environments
-from fks_gitops.seal import certs
+from fks_gitops.seal import certs, template
 from fks_gitops.seal import inputs as secrets_input  # noqa: E402
 from fks_gitops.cli import guarded, repo_from  # noqa: E402
 from fks_gitops.errors import GitOpsError  # noqa: E402
@@ -28,7 +29,8 @@ from fks_gitops.problem import errors  # noqa: E402
 from fks_gitops.seal.codec import SCOPES, add_resource, from_document, load_document, merge, seal, to_yaml  # noqa: E402
 from fks_gitops.seal.verify import verify  # noqa: E402
 
-_SEAL_ONLY = ("name", "from_env_file", "from_literal", "from_file", "namespace", "scope", "cert", "type", "merge", "output")
+_SEAL_ONLY = ("name", "from_env_file", "from_literal", "from_file", "namespace", "scope", "cert", "type", "merge", "replace",
+              "output")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -44,6 +46,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--cert", metavar="PEM", help="default: the environment's certificate (certs/<env>.pem)")
     p.add_argument("--type", help="Secret type (default Opaque), e.g. kubernetes.io/tls")
     p.add_argument("--merge", action="store_true", help="add or replace keys in the existing output file")
+    p.add_argument("--replace", action="store_true", help="overwrite the existing output file, dropping keys not given")
     p.add_argument("--output", metavar="FILE", help="default: overlays/<env>/sealed-secrets/<name>.yaml; '-': stdout")
     p.add_argument("--repo", metavar="PATH", help="repository root (default: found from the current folder)")
     return p
@@ -88,6 +91,26 @@ def _write_both(output: Path, text: str, edit: tuple[Path, str] | None) -> None:
         raise
 
 
+def _refuse_undeclared(repo: Path, name: str, values: dict[str, bytes]) -> None:
+    """Only what secrets.template.yaml declares is sealed: validate refuses anything else."""
+    declared = template.load(repo)
+    if declared is None:
+        return
+    if name not in declared:
+        raise GitOpsError(f"--name {name!r} is not in {template.FILE}; declare it there with its keys first")
+    extra = sorted(set(values) - declared[name])
+    if extra:
+        raise GitOpsError(f"key(s) {', '.join(extra)} of {name!r} are not in {template.FILE}; declare them there first")
+
+
+def _refuse_dropping(text: str, values: dict[str, bytes], where: str) -> None:
+    """A seal without --merge rewrites the file: say which keys it would lose, unless --replace."""
+    dropped = sorted(set(from_document(load_document(text, where)).encrypted) - set(values))
+    if dropped:
+        raise GitOpsError(f"{where} holds {', '.join(dropped)}, which this seal would drop; "
+                          "add --merge to keep them, or --replace to drop them")
+
+
 def _seal(repo: Path, args: argparse.Namespace) -> int:
     if not args.env or len(args.env) != 1 or not args.name:
         raise GitOpsError("sealing needs exactly one --env and a --name (or use --verify)")
@@ -96,6 +119,8 @@ def _seal(repo: Path, args: argparse.Namespace) -> int:
                       args.cert or env.certificate)
     output = None if args.output == "-" else Path(args.output or repo / env.overlay / "sealed-secrets" / f"{args.name}.yaml")
     existing, scope, kind = None, args.scope or "strict", args.type or "Opaque"
+    if args.merge and args.replace:
+        raise GitOpsError("--merge keeps the other keys and --replace drops them; give one")
     if args.merge:
         if output is None:
             raise GitOpsError("--merge needs a file to merge into; it cannot be used with --output -")
@@ -104,8 +129,13 @@ def _seal(repo: Path, args: argparse.Namespace) -> int:
         existing = output.read_text()
         old = from_document(load_document(existing, _shown(output, repo)))
         scope, kind = args.scope or old.scope, args.type or old.type
+    if scope not in env.scopes:
+        raise GitOpsError(f"--scope {scope}: environments.yaml allows only {', '.join(env.scopes)} in {env.name}")
     edit = _kustomization_edit(repo, env.overlay, output) if output else None
     values = secrets_input.collect(repo, args.from_env_file, args.from_literal, args.from_file)
+    _refuse_undeclared(repo, args.name, values)
+    if existing is None and output is not None and output.is_file() and not args.replace:
+        _refuse_dropping(output.read_text(), values, _shown(output, repo))
     sealed = seal(cert, args.name, args.namespace or env.namespace, values, scope, kind)
     if existing is not None:
         text = merge(existing, sealed, _shown(output, repo), set_type=args.type is not None)

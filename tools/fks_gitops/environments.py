@@ -13,11 +13,12 @@ from pathlib import Path
 
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from fks_gitops import environments_schema, yamlload
+from fks_gitops import environments_schema, textfile, yamlload
 from fks_gitops.promote import exchange
 from fks_gitops.errors import GitOpsError
 
 FILE = "environments.yaml"
+SCOPES = ("strict", "namespace-wide", "cluster-wide")
 _DURATION = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?$")
 
 
@@ -50,6 +51,7 @@ class Environment:
     certificate: str
     soak: dt.timedelta
     freeze: Freeze | None
+    scopes: tuple[str, ...] = SCOPES  # the Sealed Secrets scopes its secrets may be sealed in
 
     @property
     def overlay(self) -> str:
@@ -162,6 +164,7 @@ def _environment(raw: dict, order: int) -> Environment:
         certificate=raw.get("certificate", f"certs/{raw['name']}.pem"),
         soak=parse_duration(raw.get("soak", "0h"), f"{where}.soak"),
         freeze=_freeze(raw.get("freeze"), f"{where}.freeze"),
+        scopes=tuple(raw.get("scopes") or SCOPES),
     )
 
 
@@ -170,7 +173,7 @@ def load(repo: Path) -> Config:
     try:
         # Every scalar stays a string, as the schema expects (no dates, no floats); a key given
         # twice is an error, since PyYAML would keep the last (`soak: 0h` under `soak: 24h`).
-        raw = yamlload.load_strings(path.read_text(), FILE) or {}
+        raw = yamlload.load_strings(textfile.read(path, FILE), FILE) or {}
     except FileNotFoundError:
         raise GitOpsError(f"{path}: not found; run inside the repository or pass --repo") from None
     environments_schema.check(raw, FILE)

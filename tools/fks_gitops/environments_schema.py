@@ -68,6 +68,9 @@ SCHEMA = {
                     "certificate": _TEXT,
                     "soak": _TEXT,
                     "freeze": _FREEZE,
+                    # Sealed Secrets scopes allowed here; a wider one lets a copy decrypt elsewhere
+                    "scopes": {"type": "array", "minItems": 1, "uniqueItems": True,
+                               "items": {"enum": ["strict", "namespace-wide", "cluster-wide"]}},
                 },
             },
         },

@@ -1,10 +1,13 @@
-"""Every subprocess goes through here: argv lists, never a shell.
+"""Every subprocess goes through here: argv lists, never a shell, bounded in time and memory.
 
     out = run(["promtool", "check", "rules", path]).stdout
+    run(["kustomize", "build", overlay], timeout=120, memory=2 << 30)  # LimitExceeded past either
 """
 from __future__ import annotations
 
 import os
+import re
+import resource
 import shutil
 import signal
 import subprocess
@@ -12,6 +15,19 @@ from collections.abc import Mapping, Sequence
 
 from fks_gitops.errors import GitOpsError, ToolFailed
 from fks_gitops.venv import BIN
+
+MEMORY = 2 << 30  # bytes of heap (RLIMIT_DATA) a child may map; kustomize of 25,000 objects needs ~1 GiB
+# How a child that met RLIMIT_DATA dies: Go's runtime, git's xmalloc, C++ and Python.
+_OUT_OF_MEMORY = re.compile(r"(?im:^fatal error: (?:runtime: )?(?:out of memory|cannot allocate memory)|"
+                            r"out of memory, malloc failed|cannot allocate memory)|std::bad_alloc|\bMemoryError\b")
+
+
+class LimitExceeded(ToolFailed):
+    """A child ran past its time or memory bound; `limit` says which, for the one-line report."""
+
+    def __init__(self, argv: Sequence[str], limit: str) -> None:
+        super().__init__(f"command {' '.join(argv)!r} stopped at its {limit}")
+        self.argv, self.limit = list(argv), limit
 
 
 class CommandError(ToolFailed):
@@ -41,11 +57,13 @@ def run(
     env: Mapping[str, str] | None = None,
     check: bool = True,
     timeout: float = 600,
+    memory: int = MEMORY,
     text: bool = True,
 ) -> subprocess.CompletedProcess:
-    """`timeout` in seconds: every subprocess is bounded; `text=False` for bytes in and out.
-    The child leads its own process group, and a timeout (or an interrupt) kills the whole group:
-    git's helpers and a remote's hooks hold our pipes open, and would outlive a killed parent."""
+    """`timeout` in seconds and `memory` in bytes bound every subprocess (LimitExceeded names the
+    one it met, whatever `check` says); `text=False` for bytes in and out. The child leads its
+    own process group, and a timeout (or an interrupt) kills the whole group: git's helpers and
+    a remote's hooks hold our pipes open, and would outlive a killed parent."""
     data = stdin.encode() if stdin is not None and not text else stdin
     try:
         proc = subprocess.Popen(list(argv), cwd=cwd, env=env, text=text, start_new_session=True,
@@ -54,16 +72,29 @@ def run(
     except OSError as exc:
         raise ToolFailed(f"cannot start {argv[0]}: {exc.strerror or exc}") from None
     try:
+        _limit_memory(proc.pid, memory)
         stdout, stderr = proc.communicate(data, timeout=timeout)
     except subprocess.TimeoutExpired:
         _kill(proc)
-        raise ToolFailed(f"command {' '.join(argv)!r} did not finish within {timeout:g} s") from None
+        raise LimitExceeded(argv, f"time limit of {timeout:g} s") from None
     except BaseException:
         _kill(proc)
         raise
+    if proc.returncode != 0 and _OUT_OF_MEMORY.search(stderr if text else stderr.decode(errors="replace")):
+        raise LimitExceeded(argv, f"memory limit of {memory >> 20} MiB (RLIMIT_DATA)")
     if check and proc.returncode != 0:
         raise CommandError(argv, proc.returncode, stdout, stderr)
     return subprocess.CompletedProcess(proc.args, proc.returncode, stdout, stderr)
+
+
+def _limit_memory(pid: int, memory: int) -> None:
+    """Set on the running child rather than in a preexec_fn, which is unsafe beside threads:
+    Popen returns after the exec (vfork), before the child can have mapped much; its own
+    children inherit the limit."""
+    try:
+        resource.prlimit(pid, resource.RLIMIT_DATA, (memory, memory))
+    except ProcessLookupError:  # it has exited already
+        pass
 
 
 def _kill(proc: subprocess.Popen) -> None:

@@ -2,6 +2,9 @@
 
     docs = render(repo / "overlays/prod")          # list of dicts
     rendered = render_all(repo, ["overlays/dev", "overlays/prod"])
+
+kustomize runs only on local inputs (render_inputs.py), within a time, memory and output bound;
+meeting one is a RenderError that names it.
 """
 from __future__ import annotations
 
@@ -11,19 +14,22 @@ import re
 import shutil
 import sys
 import threading
+from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
-from fks_gitops import yamlload
+from fks_gitops import kustomize_errors, render_inputs, yamldepth, yamlload
 from fks_gitops.errors import GitOpsError, Refused
 from fks_gitops.problem import Location, Problem
 from fks_gitops.sourcemap import SourceMap
-from fks_gitops.proc import run
+from fks_gitops.proc import LimitExceeded, run
 
 RENDER_TIMEOUT = 120  # seconds; a render that takes longer is stuck (or a YAML bomb)
+RENDER_MEMORY = 2 << 30  # bytes (proc.py); 25,000 objects take kustomize about 1 GiB
+MAX_OUTPUT = 128 << 20  # characters: 25,000 ordinary objects print about 40 MiB
 HOW_TO_GET = "run `make setup`, or install kustomize >= 5 or kubectl >= 1.27"
 # kustomize spends much of its CPU in Go's garbage collector; collecting less often costs some
 # memory (about 2x) and saves a quarter of the CPU when three renders share two cores.
@@ -37,14 +43,19 @@ class Renderer:
 
 
 class RenderError(Refused):
-    def __init__(self, overlay: str, message: str, location: Location | None = None) -> None:
+    def __init__(self, overlay: str, message: str, location: Location | None = None, rule: str = "render",
+                 refused: Sequence[Problem] = ()) -> None:
         super().__init__(f"{overlay}: kustomize failed: {message}")
-        self.overlay, self.detail = overlay, message
+        self.overlay, self.detail, self.rule, self.refused = overlay, message, rule, list(refused)
         self.location = location or Location(f"{overlay}/kustomization.yaml")
 
     def problem(self) -> Problem:
         """How a report shows it: kustomize's whole message, at the file it names."""
-        return Problem("render", "error", f"kustomize failed: {self.detail}", location=self.location)
+        return Problem(self.rule, "error", f"kustomize failed: {self.detail}", location=self.location)
+
+    def problems(self) -> list[Problem]:
+        """The inputs refused before kustomize ran, each at its line; else the one problem."""
+        return self.refused or [self.problem()]
 
 
 def _major(version: str) -> int:
@@ -75,7 +86,7 @@ def parse(text: str, where: str, strict: bool = True) -> list[dict]:
     if strict:
         return yamlload.load_all(text, where)
     try:
-        return [d for d in yaml.load_all(text, Loader=yaml.CSafeLoader) if d]
+        return [d for d in yaml.load_all(text, Loader=yamldepth.CSafeLoader) if d]
     except yaml.YAMLError as exc:
         raise GitOpsError(f"{where}: not valid YAML: {str(exc).splitlines()[0]}") from None
 
@@ -84,17 +95,31 @@ def render(overlay: Path, label: str | None = None) -> list[dict]:
     return render_mapped(overlay, label)[0]
 
 
-def render_mapped(overlay: Path, label: str | None = None) -> tuple[list[dict], SourceMap]:
+def render_mapped(overlay: Path, label: str | None = None, files: set[str] | None = None) -> tuple[list[dict], SourceMap]:
     """The overlay's documents as Argo CD renders them, and the map of where each came from
-    (read from the kustomizations, only when a problem asks: sourcemap.py)."""
+    (read from the kustomizations, only when a problem asks: sourcemap.py). `files`: what git
+    holds (render_inputs.py); without it only remote and escaping inputs are refused."""
     label = label or str(overlay)
     if not (overlay / "kustomization.yaml").is_file():
         raise RenderError(label, "no kustomization.yaml in this folder", Location(f"{label}/kustomization.yaml"))
-    proc = run([*renderer().argv, str(overlay)], check=False, env=_ENV, timeout=RENDER_TIMEOUT)
     root = _root(overlay, label)
+    top = root if root != overlay.absolute() else _top(overlay.absolute())
+    folder = overlay.absolute().relative_to(top).as_posix()
+    refused = render_inputs.refused(top, "" if folder == "." else folder, files)
+    if refused:
+        raise RenderError(label, f"not run: {refused[0].location} is refused ({refused[0].rule})", refused=refused)
+    try:
+        proc = run([*renderer().argv, str(overlay)], check=False, env=_ENV, timeout=RENDER_TIMEOUT,
+                   memory=RENDER_MEMORY)
+    except LimitExceeded as exc:
+        raise RenderError(label, f"stopped at its {exc.limit}; an input expands without bound "
+                                 "(YAML aliases nested in aliases?) or the folder is too large", rule="render.limit") from None
     if proc.returncode != 0:
-        message = _clean(proc.stderr, root) or f"kustomize exited with {proc.returncode}"
-        raise RenderError(label, message, _where(message, root, label))
+        message = kustomize_errors.clean(proc.stderr, root) or f"kustomize exited with {proc.returncode}"
+        raise RenderError(label, message, kustomize_errors.where(message, root, label))
+    if len(proc.stdout) > MAX_OUTPUT:
+        raise RenderError(label, f"printed {len(proc.stdout) >> 20} MiB, over the {MAX_OUTPUT >> 20} MiB limit "
+                                 "of one render", rule="render.limit")
     docs = parse(proc.stdout, label, strict=False)
     return docs, SourceMap(root, label, docs)
 
@@ -108,49 +133,10 @@ def _root(overlay: Path, label: str) -> Path:
     return base
 
 
-_GO_LOG = re.compile(r'^[EWI]\d{4} [\d:.]+\s+\d+ \S+\] "command failed" err=(?:<|"(?P<inline>.*)")$')
-
-
-def _clean(stderr: str, root: Path) -> str:
-    """kustomize's whole message, without kubectl's Go log framing and without this machine's paths."""
-    lines = []
-    for line in stderr.strip().splitlines():
-        framed = _GO_LOG.match(line.strip())
-        if framed:
-            if framed["inline"]:
-                lines.append(framed["inline"].replace('\\"', '"'))
-            continue
-        if line.strip() == ">":
-            continue
-        lines.append(line[1:] if line.startswith("\t") else line)
-    text = "\n".join(ln.rstrip() for ln in lines if ln.strip())
-    text = re.sub(r"^Error: ", "", text)
-    for prefix in (f"{root.resolve()}/", f"{root.absolute()}/", f"{root}/"):
-        text = text.replace(prefix, "")
-    return text
-
-
-_LINE = re.compile(r"\bline (\d+)")
-
-
-def _where(message: str, root: Path, label: str) -> Location:
-    """The file (and line) a kustomize message names, else the overlay's kustomization.yaml at
-    the line of the first name the message quotes from it (a patch path with a typo, say)."""
-    for token in re.findall(r"[\w./-]+\.ya?ml", message):
-        if (root / token).is_file() and not token.endswith(f"{label}/kustomization.yaml"):
-            line = _LINE.search(message[message.find(token):])
-            return Location(token, int(line[1]) if line else None)
-    kustomization = f"{label}/kustomization.yaml"
-    try:
-        lines = (root / kustomization).read_text().splitlines()
-    except OSError:
-        return Location(kustomization)
-    names = [t for t in re.findall(r"[\w.-]+\.ya?ml", message) if t != "kustomization.yaml"]
-    for token in names:
-        for number, text in enumerate(lines, 1):
-            if token in text and not text.lstrip().startswith("#"):
-                return Location(kustomization, number, text.index(token) + 1)
-    return Location(kustomization)
+def _top(folder: Path) -> Path:
+    """Without a repository-relative label: the repository holding `folder` (environments.yaml or
+    .git), else the folder itself, so render_inputs knows where `../` may lead."""
+    return next((f for f in (folder, *folder.parents) if (f / "environments.yaml").is_file() or (f / ".git").exists()), folder)
 
 
 class Renders:
@@ -161,8 +147,9 @@ class Renders:
         docs = renders.get("overlays/prod")  # waits; raises RenderError
     """
 
-    def __init__(self, repo: Path, pool: Executor, known: dict[str, list[dict]] | None = None) -> None:
-        self.repo, self._pool = repo, pool
+    def __init__(self, repo: Path, pool: Executor, known: dict[str, list[dict]] | None = None,
+                 files: Callable[[], set[str]] | None = None) -> None:
+        self.repo, self._pool, self._files = repo, pool, files
         self._futures: dict[str, Future] = {}
         self._lock = threading.Lock()
         for rel, docs in (known or {}).items():  # rendered elsewhere: no source map
@@ -173,8 +160,11 @@ class Renders:
         """A future of (documents, source map)."""
         with self._lock:
             if rel not in self._futures:
-                self._futures[rel] = self._pool.submit(render_mapped, self.repo / rel, rel)
+                self._futures[rel] = self._pool.submit(self._render, rel)
             return self._futures[rel]
+
+    def _render(self, rel: str) -> tuple[list[dict], SourceMap]:
+        return render_mapped(self.repo / rel, rel, files=self._files() if self._files else None)
 
     def get(self, rel: str) -> list[dict]:
         return self.start(rel).result()[0]

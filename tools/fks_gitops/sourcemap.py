@@ -22,6 +22,7 @@ from pathlib import Path
 
 import yaml
 
+from fks_gitops import yamldepth
 from fks_gitops.pointer import split
 from fks_gitops.problem import Location, ObjectRef
 
@@ -122,7 +123,7 @@ def _normal(folder: str, entry: str) -> str | None:
 @functools.lru_cache(maxsize=512)
 def _read(root: Path, rel: str, stamp: int) -> tuple:
     try:
-        return tuple(d for d in yaml.load_all((root / rel).read_text(), Loader=yaml.CSafeLoader) if isinstance(d, dict))
+        return tuple(d for d in yaml.load_all((root / rel).read_text(), Loader=yamldepth.CSafeLoader) if isinstance(d, dict))
     except (OSError, UnicodeDecodeError, yaml.YAMLError):
         return ()  # whoever reads the file for real reports it
 
@@ -154,6 +155,17 @@ def _documents(root: Path, rel: str, stamp: float) -> list:
         return []
 
 
+@functools.lru_cache(maxsize=256)
+def _by_name(root: Path, rel: str, stamp: float) -> dict[tuple, object]:
+    """(kind, name) -> the file's first document so named: a lookup per problem, where a scan of
+    every document made a file of 2,000 objects cost seconds per thousand problems."""
+    found: dict[tuple, object] = {}
+    for doc in _documents(root, rel, stamp):
+        if isinstance(doc, dict):
+            found.setdefault((doc.get("kind"), str((doc.get("metadata") or {}).get("name"))), doc)
+    return found
+
+
 def documents(root: Path, rel: str) -> list:
     try:
         stamp = (root / rel).stat().st_mtime_ns
@@ -161,6 +173,15 @@ def documents(root: Path, rel: str) -> list:
         return []
     with _lock:
         return _documents(root, rel, stamp)
+
+
+def named(root: Path, rel: str) -> dict[tuple, object]:
+    try:
+        stamp = (root / rel).stat().st_mtime_ns
+    except OSError:
+        return {}
+    with _lock:
+        return _by_name(root, rel, stamp)
 
 
 def _walk(node, rendered, path: list[str]) -> tuple[int, int] | None:
@@ -231,8 +252,10 @@ def _same(doc, obj: ObjectRef) -> bool:
 
 
 def _in_file(root: Path, rel: str, obj: ObjectRef, rendered: dict, path: list[str]) -> Location:
-    docs = documents(root, rel)
-    doc = next((d for d in docs if _same(d, obj)), docs[0] if len(docs) == 1 else None)
+    doc = named(root, rel).get((obj.kind, obj.name))
+    if doc is None:  # a name with a prefix or suffix added
+        docs = documents(root, rel)
+        doc = next((d for d in docs if _same(d, obj)), docs[0] if len(docs) == 1 else None)
     return _location(rel, _walk(doc, rendered, path)) if doc is not None else Location(rel)
 
 

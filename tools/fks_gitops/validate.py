@@ -57,12 +57,13 @@ def validate(
     renderer = render.renderer()  # found once, before threads race to find it
     # Two pools: checks wait on renders, never the other way round, so neither can starve.
     with ThreadPoolExecutor(max_workers=4) as render_pool, ThreadPoolExecutor(max_workers=8) as check_pool:
-        renders = render.Renders(repo, render_pool, known)
+        session = Session()
+        # kustomize reads only what git holds (render_inputs.py): the file list comes first.
+        renders = render.Renders(repo, render_pool, known, files=lambda: whole.file_set())
+        whole = RepoContext(config, docs, renders, tuple(e.name for e in selected), session)
         pending = {renders.start(e.overlay): e for e in selected}
         from fks_gitops import checks  # imported while kustomize runs
 
-        session = Session()
-        whole = RepoContext(config, docs, renders, tuple(e.name for e in selected), session)
         only, skip = tuple(only), tuple(skip)
 
         def wanted(scope: str) -> list:
@@ -80,7 +81,7 @@ def validate(
             try:
                 env_docs, sources = future.result()
             except render.RenderError as exc:
-                problems.append(replace(exc.problem(), environments=(env.name,)))
+                problems += [replace(p, environments=(env.name,)) for p in exc.problems()]
                 continue
             docs[env.name] = env_docs
             ctx = EnvContext(config, env, env_docs, locations, session)

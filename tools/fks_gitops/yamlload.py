@@ -7,6 +7,8 @@
     found = duplicates(text)                                     # [Duplicate], for validate's scan
 
 Every refusal is one line: `environments.yaml:9:5: duplicate key 'soak' (first at line 8); remove one`.
+So is a document whose aliases expand past aliases.MAX_NODES: whatever walks it (json.dumps,
+a policy's input) would copy every alias out.
 Keys compare by their text, as Kubernetes' YAML-to-JSON conversion does, so `1:` and `"1":` clash.
 Rendered kustomize output does not come through here: kustomize wrote it, and it is large.
 """
@@ -18,6 +20,7 @@ from dataclasses import dataclass
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from fks_gitops import aliases, yamldepth
 from fks_gitops.errors import GitOpsError
 
 
@@ -71,6 +74,7 @@ def _invalid(exc: yaml.YAMLError, where: str) -> GitOpsError:
 def _documents(text: str, where: str, loader_class: type, nodes: bool = False) -> list:
     """Each document composed (in C), checked, then constructed: one parse for both."""
     loader = loader_class(text)
+    may_alias = aliases.has_alias(text)
     try:
         docs = []
         while loader.check_node():
@@ -78,6 +82,10 @@ def _documents(text: str, where: str, loader_class: type, nodes: bool = False) -
             found = _in_tree(node)
             if found:
                 raise found[0].error(where)
+            bomb = aliases.past_limit(node) if may_alias else None
+            if bomb:
+                raise GitOpsError(f"{where}:{bomb[0]}: YAML aliases here expand to {bomb[1]:,} nodes, "
+                                  f"over the {aliases.MAX_NODES:,} allowed; write the values out")
             doc = loader.construct_document(node)
             docs.append((node, doc) if nodes else doc)
         return docs
@@ -89,7 +97,7 @@ def _documents(text: str, where: str, loader_class: type, nodes: bool = False) -
 
 def load_strings(text: str, where: str) -> object:
     """The one document in `text` with every scalar a string (a tag `1.10` stays `1.10`); None if empty."""
-    docs = _documents(text, where, yaml.CBaseLoader)
+    docs = _documents(text, where, yamldepth.CBaseLoader)
     if len(docs) > 1:
         raise GitOpsError(f"{where}: holds {len(docs)} YAML documents; it must hold one")
     return docs[0] if docs else None
@@ -97,12 +105,12 @@ def load_strings(text: str, where: str) -> object:
 
 def load_all(text: str, where: str) -> list:
     """Every non-empty document in `text`, typed as YAML 1.1 reads it (SafeLoader)."""
-    return [d for d in _documents(text, where, yaml.CSafeLoader) if d]
+    return [d for d in _documents(text, where, yamldepth.CSafeLoader) if d]
 
 
 def load_all_nodes(text: str, where: str) -> list[tuple[Node, object]]:
     """As load_all, each document with its composed node: the node's marks give every field's line."""
-    return [(node, doc) for node, doc in _documents(text, where, yaml.CSafeLoader, nodes=True) if doc]
+    return [(node, doc) for node, doc in _documents(text, where, yamldepth.CSafeLoader, nodes=True) if doc]
 
 
 def position(node: Node | None, path: tuple = ()) -> tuple[int | None, int | None]:
@@ -131,7 +139,7 @@ def position(node: Node | None, path: tuple = ()) -> tuple[int | None, int | Non
 def duplicates(text: str) -> list[Duplicate]:
     """The duplicates in every document that parses; a syntax error ends the scan quietly,
     since whoever reads the file (kustomize, a tool) reports it."""
-    loader = yaml.CBaseLoader(text)
+    loader = yamldepth.CBaseLoader(text)
     found: list[Duplicate] = []
     try:
         while loader.check_node():

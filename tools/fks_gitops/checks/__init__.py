@@ -16,10 +16,14 @@ from fks_gitops.checks import (
     api_pods,
     argocd,
     checker_versions,
+    ciphertexts,
     duplicate_keys,
+    encoding,
+    env_secrets,
     image_references,
     kustomize_version,
     monitoring,
+    object_size,
     parity,
     plaintext,
     policies,
@@ -47,15 +51,19 @@ CHECKS = (
     checker_versions,
     secret_references,
     sealed_secrets,
+    env_secrets,
+    object_size,
     argocd,
     policies_outside,
     parity,
     plaintext,
+    ciphertexts,
     promotions,
     duplicate_keys,
     kustomize_version,
+    encoding,
 )
-SECRETS = (secret_references.ID, sealed_secrets.ID, plaintext.ID)  # what seal.py --verify checks
+SECRETS = (secret_references.ID, sealed_secrets.ID, plaintext.ID, env_secrets.ID, ciphertexts.ID)  # what seal.py --verify checks
 
 
 def selected(scope: str, only: tuple[str, ...] = (), skip: tuple[str, ...] = ()) -> list:

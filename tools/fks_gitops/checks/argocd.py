@@ -11,7 +11,7 @@ from pathlib import Path
 
 from yaml import Node
 
-from fks_gitops import render, syncwindows_file, yamlload
+from fks_gitops import render, syncwindows_file, textfile, yamlload
 from fks_gitops.checks import argocd_project
 from fks_gitops.errors import GitOpsError
 from fks_gitops.environments import FILE
@@ -45,7 +45,7 @@ def load(repo: Path) -> list[Manifest]:
     found = []
     for path in sorted((repo / FOLDER).rglob("*.y*ml")):
         rel = str(path.relative_to(repo))
-        found += [Manifest(rel, d, n) for n, d in yamlload.load_all_nodes(path.read_text(), rel)]
+        found += [Manifest(rel, d, n) for n, d in yamlload.load_all_nodes(textfile.read(path, rel), rel)]
     return found
 
 
@@ -141,7 +141,7 @@ def _render_path(ctx, path: str, recurse: bool, exclude: str = "") -> list[dict]
             return ctx.render(path)
         files = sorted(folder.rglob("*.y*ml") if recurse else folder.glob("*.y*ml"))
         files = [f for f in files if not _excluded(f.relative_to(folder).as_posix(), exclude)]
-        return [d for f in files for d in render.parse(f.read_text(), str(f.relative_to(repo)))]
+        return [d for f in files for d in render.parse(textfile.read(f, str(f.relative_to(repo))), str(f.relative_to(repo)))]
     except GitOpsError as exc:
         return f"source path {path!r} does not render: {exc}"
 

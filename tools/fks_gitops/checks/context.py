@@ -77,6 +77,9 @@ class RepoContext:
         """What git tracks, and untracked files it does not ignore (one `git add` away), listed once."""
         return self.session.once("files", self.git.files)
 
+    def file_set(self) -> frozenset[str]:
+        return self.session.once("file set", lambda: frozenset(self.files()))
+
     def render(self, rel: str) -> list[dict]:
         if self.renders is None:
             return render.render(self.config.repo / rel, rel)

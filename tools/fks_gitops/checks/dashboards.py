@@ -18,7 +18,7 @@ import yaml
 
 from fks_gitops import resultcache
 from fks_gitops.checks import monitoring
-from fks_gitops.problem import Problem
+from fks_gitops.problem import Location, Problem
 from fks_gitops.proc import require, run as command
 
 RULE = "wiring.dashboard-query"
@@ -29,10 +29,31 @@ _FAILED = re.compile(r'rule (\d+), "panel:\d+": (?:could not parse expression: )
 
 
 def check(repo: Path, data: dict[str, str]) -> list[Problem]:
-    panels = [(key, text, title, expr) for key, text in sorted(data.items()) if key.endswith(".json")
-              for title, expr in _queries(text)]
+    boards = {key: _board(repo, key, text) for key, text in sorted(data.items()) if key.endswith(".json")}
+    boards = {key: board for key, board in boards.items() if board is not None}
+    unreadable = [board for board in boards.values() if isinstance(board, Problem)]
+    panels = [(key, data[key], title, expr) for key, board in boards.items() if not isinstance(board, Problem)
+              for title, expr in _queries(board)]
     if not panels:
-        return []
+        return unreadable
+    return unreadable + _parsed(repo, panels)
+
+
+def _board(repo: Path, key: str, text: str) -> object:
+    """The dashboard, the Problem Grafana would meet loading it (it shows no panel then), or None
+    for one nested too deep to read (the encoding check names its line)."""
+    try:
+        return json.loads(text)
+    except RecursionError:
+        return None
+    except ValueError as exc:
+        message = f"dashboard {key} is not valid JSON: {getattr(exc, 'msg', exc)}; Grafana would not load it"
+        where = Location(monitoring.source_file(repo, key, text), getattr(exc, "lineno", None), getattr(exc, "colno", None))
+        return Problem("wiring.dashboard-json", "error", message, location=where)
+
+
+def _parsed(repo: Path, panels: list[tuple[str, str, str, str]]) -> list[Problem]:
+    """One promtool run over every panel's query."""
     rules = [{"record": f"panel:{i}", "expr": _filled(expr)} for i, (_, _, _, expr) in enumerate(panels)]
     promtool = require("promtool", monitoring.HOW_TO_GET)
     key = resultcache.digest("dashboards", resultcache.binary_identity(promtool), repr(rules))
@@ -57,12 +78,8 @@ def check(repo: Path, data: dict[str, str]) -> list[Problem]:
                                                f"{(out.stderr or out.stdout).strip().splitlines()[-1]}")]
 
 
-def _queries(text: str) -> list[tuple[str, str]]:
+def _queries(board: object) -> list[tuple[str, str]]:
     """(panel title, expr) of every target of every panel, rows and nested panels included."""
-    try:
-        board = json.loads(text)
-    except ValueError:
-        return []  # not a dashboard Grafana could load either; the JSON itself is out of scope here
     found, stack = [], [board] if isinstance(board, dict) else []
     while stack:
         node = stack.pop()

@@ -9,6 +9,8 @@ share their monitoring configs, so each distinct config is checked once per proc
 """
 from __future__ import annotations
 
+import base64
+import binascii
 import functools
 import hashlib
 import os
@@ -20,7 +22,7 @@ from pathlib import Path
 
 import yaml
 
-from fks_gitops import resultcache
+from fks_gitops import resultcache, textfile, yamldepth, yamlload
 from fks_gitops.problem import Location, Problem
 from fks_gitops.proc import require, run as command
 from fks_gitops.checks.context import ENVIRONMENT, Session
@@ -97,9 +99,14 @@ def _quoted(problems: list[Problem], text: str) -> list[Problem]:
     return placed
 
 
+def source_file(repo: Path, key: str, text: str) -> str:
+    """The repository file a ConfigMap key `key` with content `text` came from."""
+    return _source(repo, key, _digest(text))
+
+
 def source_line(repo: Path, key: str, text: str, needle: str) -> Location:
     """Where `needle` first appears in the repository file a ConfigMap key `key` came from."""
-    where = _source(repo, key, _digest(text))
+    where = source_file(repo, key, text)
     for number, line in enumerate(text.splitlines(), 1):
         if needle in line:
             return Location(where, number, line.index(needle) + 1)
@@ -246,7 +253,9 @@ def _rule_tests(repo: Path) -> tuple[str, ...]:
 
 def _is_rules(text: str) -> bool:
     try:
-        loaded = yaml.load(text, Loader=yaml.CSafeLoader)
+        loaded = yaml.load(text, Loader=yamldepth.CSafeLoader)
+    except yamldepth.TooDeep:
+        return False  # the encoding check names the file and line
     except yaml.YAMLError:
         return True  # broken YAML under a rules key: let promtool say what is wrong
     return isinstance(loaded, dict) and "groups" in loaded
@@ -258,7 +267,7 @@ def check_docs(repo: Path, docs: list[dict], session: Session) -> list[Problem]:
     maps = [d.get("data") or {} for d in docs if d.get("kind") == "ConfigMap"]
     rules = tuple(sorted((k, v) for m in maps for k, v in m.items() if k.endswith((".yaml", ".yml")) and _is_rules(v)))
     tests = session.once(("monitoring.tests", repo), lambda: _rule_tests(repo))
-    problems: list[Problem] = []
+    problems = _binary_configs(repo, docs)
     for data in maps:
         if "prometheus.yml" in data:
             args = (repo, data["prometheus.yml"], rules, tests)
@@ -266,6 +275,26 @@ def check_docs(repo: Path, docs: list[dict], session: Session) -> list[Problem]:
         if "alertmanager.yml" in data:
             args2 = (repo, data["alertmanager.yml"])
             problems += session.once(("monitoring.alertmanager", *args2), lambda: _check_alertmanager(*args2))
+    return problems
+
+
+def _binary_configs(repo: Path, docs: list[dict]) -> list[Problem]:
+    """A config kustomize put in binaryData (its file is not UTF-8) is one promtool and amtool
+    would never see: an error at its source file's first bad byte (the same problem as the
+    encoding check's, so the report shows it once), not a silent pass."""
+    problems = []
+    for doc in docs:
+        for key, value in ((doc.get("binaryData") or {}) if doc.get("kind") == "ConfigMap" else {}).items():
+            if not str(key).endswith((".yml", ".yaml")):
+                continue
+            try:
+                raw = base64.b64decode(str(value))
+            except (binascii.Error, ValueError):
+                continue  # the schema check reports binaryData that is not base64
+            found = textfile.first_invalid(raw)
+            source = _source(repo, str(key), hashlib.sha256(raw).hexdigest())
+            if found:
+                problems.append(Problem(textfile.RULE, "error", textfile.message(found), Location(source, *found[:2])))
     return problems
 
 
@@ -280,7 +309,7 @@ def source_configmaps(repo: Path) -> list[dict]:
     so a config an overlay changed is checked on its own)."""
     docs = []
     for kustomization in sorted((repo / "base").glob("*/kustomization.yaml")):
-        raw = yaml.load(kustomization.read_text(), Loader=yaml.CSafeLoader) or {}
+        raw = yaml.load(kustomization.read_text(), Loader=yamldepth.CSafeLoader) or {}
         for generator in raw.get("configMapGenerator") or []:
             data = {}
             for entry in generator.get("files") or []:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import yaml
 
-from fks_gitops import yamlload
+from fks_gitops import yamldepth, yamlload
 from fks_gitops.promote import images
 from fks_gitops.promote import ledger as ledger_module
 from fks_gitops.promote.durations import hours, parse_hours
@@ -97,8 +97,8 @@ def _image_line(config: Config, texts: dict, where: str, old: dict | None, new: 
 
 def _entry_line(text: str, name: str) -> int | None:
     try:
-        root = yaml.compose(text, Loader=yaml.CSafeLoader)
-        entries = (yaml.load(text, Loader=yaml.CSafeLoader) or {}).get("images") or []
+        root = yaml.compose(text, Loader=yamldepth.CSafeLoader)
+        entries = (yaml.load(text, Loader=yamldepth.CSafeLoader) or {}).get("images") or []
     except (yaml.YAMLError, AttributeError):
         return None
     index = next((i for i, e in enumerate(entries) if isinstance(e, dict) and e.get("name") == name), None)

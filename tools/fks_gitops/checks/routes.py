@@ -27,7 +27,7 @@ from pathlib import Path
 
 import yaml
 
-from fks_gitops import resultcache, yamlload
+from fks_gitops import resultcache, yamldepth, yamlload
 from fks_gitops.checks import monitoring
 from fks_gitops.problem import Location, Problem
 from fks_gitops.proc import require, run as command
@@ -43,6 +43,13 @@ def check(repo: Path, config: str, rules: list[str]) -> list[Problem]:
     if not (repo / cases_file).is_file():
         return [Problem(RULE, "error", f"no {cases_file} beside alertmanager.yml: add a routes case per severity "
                                        "and an inhibitions case per inhibit rule", location=source)]
+    try:
+        for text in (config, *rules):
+            yaml.load(text, Loader=yamldepth.CSafeLoader)
+    except yamldepth.TooDeep:
+        return []  # the encoding check names the file and line
+    except yaml.YAMLError:
+        return []  # amtool's and promtool's checks report the broken file
     text = (repo / cases_file).read_text()
     cases = (yamlload.load_all(text, cases_file) or [{}])[0]
     amtool = require("amtool", monitoring.HOW_TO_GET)
@@ -61,7 +68,7 @@ def check(repo: Path, config: str, rules: list[str]) -> list[Problem]:
 def _uncovered(cases: dict, rules: list[str], where: Location) -> list[Problem]:
     used = set()
     for text in rules:
-        for group in (yaml.load(text, Loader=yaml.CSafeLoader) or {}).get("groups") or []:
+        for group in (yaml.load(text, Loader=yamldepth.CSafeLoader) or {}).get("groups") or []:
             used |= {str(r["labels"]["severity"]) for r in group.get("rules") or []
                      if "alert" in r and isinstance(r.get("labels"), dict) and "severity" in r["labels"]}
     covered = {str((c.get("labels") or {}).get("severity")) for c in cases.get("routes") or []}
@@ -89,7 +96,7 @@ def _routed(amtool: str, config: str, routes: list[dict], cases_file: str, lines
 
 
 def _inhibitions(config: str, cases: list[dict], cases_file: str, lines: list[tuple[str, int]], source: Location) -> list[Problem]:
-    rules = (yaml.load(config, Loader=yaml.CSafeLoader) or {}).get("inhibit_rules") or []
+    rules = (yaml.load(config, Loader=yamldepth.CSafeLoader) or {}).get("inhibit_rules") or []
     problems = []
     for i, case in enumerate(cases):
         src, tgt = case.get("source") or {}, case.get("target") or {}

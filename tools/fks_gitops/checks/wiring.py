@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from fks_gitops import selectors
+from fks_gitops import selectors, yamldepth
 from fks_gitops.checks import dashboards, monitoring, routes
 from fks_gitops.checks.context import ENVIRONMENT, EnvContext
 from fks_gitops.pointer import join
@@ -43,7 +43,7 @@ def run(ctx: EnvContext) -> list[Problem]:
     problems = []
     for key, text in sorted(data.items()):
         try:
-            loaded = yaml.load(text, Loader=yaml.CSafeLoader) if key.endswith((".yml", ".yaml")) else None
+            loaded = yaml.load(text, Loader=yamldepth.CSafeLoader) if key.endswith((".yml", ".yaml")) else None
         except yaml.YAMLError:
             continue  # promtool, amtool or Grafana's own check reports a broken file
         if key == "prometheus.yml" and isinstance(loaded, dict):

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 import yaml
 
+from fks_gitops import yamldepth
 from fks_gitops.errors import ToolFailed
 from fks_gitops.promote.images import Image
 from fks_gitops.repo_git import Git
@@ -165,7 +166,7 @@ def _blobs(git: Git, wanted: set[str]) -> dict[str, tuple[dict[str, Image] | Non
 
 def _split(data: bytes) -> tuple[dict[str, Image] | None, str | None]:
     try:
-        doc = yaml.load(data.decode(), Loader=yaml.CBaseLoader)
+        doc = yaml.load(data.decode(), Loader=yamldepth.CBaseLoader)
     except (UnicodeDecodeError, yaml.YAMLError):
         return None, None
     if not isinstance(doc, dict) or not isinstance(doc.get("images", []), list):

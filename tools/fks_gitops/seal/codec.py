@@ -28,6 +28,7 @@ from ruamel.yaml.error import YAMLError
 from ruamel.yaml.util import load_yaml_guess_indent
 
 from fks_gitops import yamlload
+from fks_gitops.seal import digests
 from fks_gitops.seal.certs import Certificate
 from fks_gitops.errors import GitOpsError
 
@@ -70,7 +71,8 @@ class SealedSecret:
                 "name": self.name,
                 "namespace": self.namespace,
                 "labels": dict(labels),
-                "annotations": {**scope, SEALED_WITH: self.fingerprint},
+                "annotations": {**scope, SEALED_WITH: self.fingerprint,
+                                digests.ANNOTATION: digests.record(label(self.scope, self.namespace, self.name), self.encrypted)},
             },
             "spec": {
                 "encryptedData": dict(sorted(self.encrypted.items())),
@@ -196,6 +198,10 @@ def merge(text: str, sealed: SealedSecret, where: str, set_type: bool = False) -
             data.insert(sum(1 for k in data if k < key), key, blob)
     if set_type:
         spec.setdefault("template", {})["type"] = sealed.type
+    annotations = (doc.get("metadata") or {}).get("annotations") or {}
+    if digests.ANNOTATION in annotations:  # one sealed before digests were recorded stays without
+        key_label = label(sealed.scope, sealed.namespace, sealed.name)
+        annotations[digests.ANNOTATION] = digests.merged(str(annotations[digests.ANNOTATION]), key_label, sealed.encrypted)
     return _dump(yaml, doc)
 
 

@@ -4,36 +4,26 @@
     problems = verify(repo, ["prod"], rendered={"prod": docs})  # reuses a render
 
 1. each SealedSecret was sealed with its environment's certificate (fingerprint, RSA block size);
-2. its scope fits where it renders (a strict seal is bound to its namespace and name);
+2. its scope fits where it renders (a strict seal is bound to its namespace and name), is one
+   environments.yaml allows there, and each entry's recorded digest (seal/digests.py) matches,
+   so no ciphertext was copied in; it and its keys are in secrets.template.yaml;
 3. every secret key a pod or ingress uses is sealed (references.check_secrets);
-4. no tracked file holds a plaintext Secret, a private key or a dotenv with values.
+4. no tracked file holds a plaintext Secret, a private key or a dotenv with values (seal/plaintext.py).
 """
 from __future__ import annotations
 
 import base64
 import binascii
-import re
 import struct
 from pathlib import Path
 
-import yaml
-
-from fks_gitops import problem, yamlload
-from fks_gitops.seal import certs
+from fks_gitops import problem
+from fks_gitops.seal import certs, digests
 from fks_gitops.environments import Environment
 from fks_gitops.errors import GitOpsError
 from fks_gitops.pointer import join
 from fks_gitops.problem import Problem, in_file
-from fks_gitops.seal.codec import API_VERSION, SEALED_WITH, SealedSecret, from_document
-
-# Larger files are data, not something a person typed a Secret or dotenv into: only the cheap
-# private-key search runs on them (a key pasted into a big dump is still a leak).
-MAX_SCAN = 1 << 20
-_PRIVATE_KEY = re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----")
-# Parse only files that may hold a Secret; SealedSecrets and everything else are skipped fast.
-_SECRET_KIND = re.compile(r"""["']?kind["']?\s*:\s*["']?Secret["']?\s*(?:$|[,}#])""", re.MULTILINE)
-_DOTENV_NAME = re.compile(r"(^|/)(\.env[^/]*|[^/]+\.env|[^/]*\.envrc)$")
-_DOTENV_LINE = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_.-]*)\s*=\s*(.*?)\s*$")
+from fks_gitops.seal.codec import API_VERSION, SCOPE_ANNOTATIONS, SEALED_WITH, SealedSecret, from_document, label
 
 
 def verify(repo: Path, envs: list[str] | None = None, rendered: dict[str, list[dict]] | None = None) -> list[Problem]:
@@ -46,8 +36,9 @@ def verify(repo: Path, envs: list[str] | None = None, rendered: dict[str, list[d
     return validate.validate(repo, envs, rendered, only=checks.SECRETS).problems
 
 
-def check_sealed(repo: Path, env: Environment, docs: list[dict]) -> list[Problem]:
-    """Checks 1 and 2 for one environment's rendered documents."""
+def check_sealed(repo: Path, env: Environment, docs: list[dict],
+                 declared: dict[str, frozenset[str]] | None = None) -> list[Problem]:
+    """Checks 1 and 2 for one environment's rendered documents; `declared`: seal/template.load."""
     sealed = [d for d in docs if d.get("kind") == "SealedSecret"]
     if not sealed:
         return []
@@ -65,7 +56,37 @@ def check_sealed(repo: Path, env: Environment, docs: list[dict]) -> list[Problem
         problems += [problem.at(doc, "secrets.certificate", "error", m, pointer)
                      for pointer, m in _certificate(doc, found, cert, env, reseal)]
         problems += [problem.at(doc, "secrets.scope", "error", m, pointer) for pointer, m in _scope(doc, found, reseal)]
+        problems += [problem.at(doc, rule, "error", m, pointer) for rule, pointer, m in _fits(doc, found, env, reseal)]
+        problems += [problem.at(doc, "secrets.template", "error", m, pointer) for pointer, m in _declared(found, declared)]
     return problems
+
+
+def _fits(doc: dict, sealed: SealedSecret, env: Environment, reseal: str) -> list[tuple[str, str, str]]:
+    """(rule, pointer, message): a scope environments.yaml does not allow; entries whose digest shows a copy."""
+    found = []
+    if sealed.scope not in env.scopes:
+        at = join("", "metadata", "annotations", SCOPE_ANNOTATIONS[sealed.scope]) if sealed.scope in SCOPE_ANNOTATIONS else ""
+        found.append(("secrets.scope", at, f"sealed {sealed.scope}, which environments.yaml does not allow in {env.name} "
+                                           f"(scopes: {', '.join(env.scopes)}); {reseal} --scope {env.scopes[0]}"))
+    annotations = (doc.get("metadata") or {}).get("annotations") or {}
+    key_label = label(sealed.scope, sealed.namespace, sealed.name)
+    for key in digests.check(annotations, key_label, sealed.encrypted) or ():
+        found.append(("secrets.digest", join("", "spec", "encryptedData", key),
+                      f"encryptedData[{key!r}] was not sealed as {key!r} of {sealed.namespace}/{sealed.name} (its "
+                      f"{digests.ANNOTATION} digest differs): a copied ciphertext never decrypts; {reseal}"))
+    return found
+
+
+def _declared(sealed: SealedSecret, declared: dict[str, frozenset[str]] | None) -> list[tuple[str, str]]:
+    """A SealedSecret, or a key of one, that secrets.template.yaml does not list."""
+    if declared is None:
+        return []
+    if sealed.name not in declared:
+        return [("/metadata/name", f"{sealed.name!r} is not in secrets.template.yaml; declare it there with its keys, "
+                                   "or remove it")]
+    return [(join("", "spec", "encryptedData", key), f"key {key!r} of {sealed.name!r} is not in secrets.template.yaml; "
+                                                     "declare it there, or remove it")
+            for key in sorted(sealed.encrypted) if key not in declared[sealed.name]]
 
 
 def _certificate(
@@ -122,82 +143,3 @@ def _scope(doc: dict, sealed: SealedSecret, reseal: str) -> list[tuple[str, str]
         return [("/metadata/namespace", f"namespace-wide seal for {shown} renders in {sealed.namespace!r} "
                                         f"and will not decrypt; {reseal}")]
     return []
-
-
-def check_plaintext(repo: Path, files: list[str]) -> list[Problem]:
-    """Check 4 over `files`: what git tracks, plus untracked files it does not ignore (RepoContext.files)."""
-    problems = []
-    for rel in files:
-        text = _text(repo / rel)
-        if text is not None:
-            problems += _scan(rel, text, parse=(repo / rel).stat().st_size <= MAX_SCAN)
-    return problems
-
-
-def _text(path: Path) -> str | None:
-    if path.is_symlink() or not path.is_file():
-        return None
-    data = path.read_bytes()
-    if b"\0" in data[:8192]:
-        return None
-    try:
-        return data.decode()
-    except UnicodeDecodeError:
-        return None
-
-
-def _scan(rel: str, text: str, parse: bool = True) -> list[Problem]:
-    problems = [
-        in_file(rel, "secrets.plaintext", "error", "private key in a tracked file; remove it and rotate the key",
-                text.count("\n", 0, m.start()) + 1)
-        for m in _PRIVATE_KEY.finditer(text)
-    ]
-    if not parse:
-        return problems
-    if rel.endswith((".yaml", ".yml", ".json")) and _SECRET_KIND.search(text):
-        problems += _plaintext_secrets(rel, text)
-    if _DOTENV_NAME.search(rel):
-        problems += _dotenv_values(rel, text)
-    return problems
-
-
-def _plaintext_secrets(rel: str, text: str) -> list[Problem]:
-    found = []
-    try:
-        loader = yaml.CSafeLoader(text)
-        while loader.check_node():
-            node = loader.get_node()
-            found += [(yamlload.position(node, at)[0], s) for at, s in _secrets_in(loader.construct_document(node))]
-    except yaml.YAMLError:
-        pass  # unparsable YAML is the schema check's to report; the documents before it were scanned
-    return [
-        in_file(rel, "secrets.plaintext", "error",
-                f"Secret {name!r} holds plaintext {field}; seal it with tools/seal.py and remove this one", line)
-        for line, (name, field) in found
-    ]
-
-
-def _secrets_in(doc: object) -> list[tuple[tuple, tuple[str, str]]]:
-    """(path of the field in the document, (Secret name, field)) for each field with values."""
-    if not isinstance(doc, dict):
-        return []
-    if str(doc.get("kind", "")).endswith("List"):
-        return [(("items", i, *at), s) for i, item in enumerate(doc.get("items") or []) for at, s in _secrets_in(item)]
-    if doc.get("kind") != "Secret":
-        return []
-    name = str((doc.get("metadata") or {}).get("name", "?"))
-    return [
-        ((field,), (name, field)) for field in ("data", "stringData")
-        if isinstance(doc.get(field), dict) and any(v not in (None, "") for v in doc[field].values())
-    ]
-
-
-def _dotenv_values(rel: str, text: str) -> list[Problem]:
-    problems = []
-    for number, line in enumerate(text.splitlines(), 1):
-        match = _DOTENV_LINE.match(line)
-        if match and match.group(2).strip("\"'"):
-            problems.append(in_file(rel, "secrets.plaintext", "error",
-                                    f"{match.group(1)} has a value in a tracked dotenv file; "
-                                    "keep the file outside the repository or leave values empty", number))
-    return problems

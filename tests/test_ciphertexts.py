@@ -1,0 +1,20 @@
+"""A sealed ciphertext that appears twice anywhere in the repository (checks/ciphertexts.py)."""
+from conftest import copy_repo
+from fks_gitops import validate
+
+
+def test_a_ciphertext_copied_into_another_environment_is_an_error(tmp_path):
+    repo = copy_repo(tmp_path / "repo")
+    source = (repo / "overlays/dev/sealed-secrets/grafana-admin.yaml").read_text()
+    target = repo / "overlays/prod/sealed-secrets/grafana-admin.yaml"
+    line = next(ln for ln in source.splitlines() if ln.strip().startswith("admin-password:"))
+    text = target.read_text()
+    target.write_text("\n".join(line if ln.strip().startswith("admin-password:") else ln for ln in text.splitlines()) + "\n")
+    [problem] = validate.validate(repo, only=("ciphertexts",)).problems
+    assert (problem.location.file, problem.rule) == ("overlays/prod/sealed-secrets/grafana-admin.yaml", "secrets.ciphertext-repeated")
+    assert "repeats the ciphertext of 'admin-password' of 'grafana-admin' (overlays/dev/sealed-secrets/grafana-admin.yaml:" \
+        in problem.message
+
+
+def test_the_repository_repeats_no_ciphertext(repo):
+    assert validate.validate(repo, only=("ciphertexts",)).problems == []

@@ -1,0 +1,155 @@
+"""detect-secrets in-process, with the plugins, filters and known findings of `.secrets.baseline`.
+
+    scanner = Scanner.load(repo)                      # GitOpsError when the baseline is missing or broken
+    with scanner.active():                            # detect-secrets keeps its settings in one global
+        found = scanner.scan("base/x/configmap.yaml", text)   # [Finding], line numbers of `text`
+    scanner.known(found[0])                           # in the baseline, so not reported
+
+Each plugin only reports a line its own pattern matches (a regex plugin's patterns, a keyword
+of the keyword plugin, a quoted string long enough to pass an entropy limit), so one pass of all
+of them over the whole text picks the few lines worth detect-secrets' per-line work, and there
+only the plugins whose pattern matched run: line by line with every plugin, detect-secrets takes
+seconds over this repository. In YAML, values are quoted and comment lines left out first, as
+detect-secrets' YAML transformer does (so the entropy plugins see values, and results match
+`detect-secrets scan`, which writes the baseline). Regenerate the baseline with the tool itself:
+`detect-secrets scan --baseline .secrets.baseline` (README: Plaintext secrets).
+"""
+from __future__ import annotations
+
+import bisect
+import contextlib
+import hashlib
+import json
+import math
+import re
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from detect_secrets.__version__ import VERSION
+from detect_secrets.core import scan as ds_scan
+from detect_secrets.plugins.base import RegexBasedDetector
+from detect_secrets.plugins.high_entropy_strings import HighEntropyStringsPlugin
+from detect_secrets.plugins.keyword import DENYLIST, KeywordDetector
+from detect_secrets.settings import get_plugins, get_settings, transient_settings
+from detect_secrets.util.code_snippet import get_code_snippet
+
+from fks_gitops.errors import GitOpsError
+
+BASELINE = ".secrets.baseline"
+_YAML_VALUE = re.compile(r"^(\s*(?:-\s+)?[^\s:#'\"][^:#]*:\s+)([^\s'\"#|>&*!{\[][^#]*?)\s*$")
+
+
+@dataclass(frozen=True)
+class Finding:
+    file: str
+    line: int
+    type: str  # the plugin's secret type, e.g. "AWS Access Key"
+    hashed: str  # detect-secrets' SHA-1 of the secret: never the secret itself
+
+
+class Scanner:
+    def __init__(self, baseline: dict, text: str = "") -> None:
+        # What a clean result depends on, for resultcache: the baseline and detect-secrets' version.
+        self.identity = hashlib.sha256(f"{VERSION}\0{text}".encode()).hexdigest()
+        self._lock = threading.Lock()  # detect-secrets' settings are one global: one user at a time
+        self._settings = {k: baseline[k] for k in ("plugins_used", "filters_used")}
+        self._known = {(f, r["hashed_secret"], r["type"]) for f, rs in baseline.get("results", {}).items()
+                       for r in rs if r.get("is_secret") is not True}
+        self._known_anywhere = {(h, t) for _, h, t in self._known}
+        self._triggers: list[tuple[object, re.Pattern, bool]] = []  # plugin, its pattern, on lowered text
+
+    @classmethod
+    def load(cls, repo: Path) -> Scanner:
+        try:
+            text = (repo / BASELINE).read_text()
+            return cls(json.loads(text), text)
+        except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise GitOpsError(f"{BASELINE}: cannot read it ({type(exc).__name__}); regenerate it with "
+                              f"`detect-secrets scan > {BASELINE}`") from None
+
+    @contextlib.contextmanager
+    def active(self) -> Iterator[None]:
+        with self._lock, transient_settings(self._settings):
+            # Files are read here, relative to the repository, and a commit's may be gone: the
+            # filter that drops a name missing from the current folder must not run.
+            get_settings().disable_filters("detect_secrets.filters.common.is_invalid_file")
+            self._triggers = [(plugin, *_trigger(plugin)) for plugin in get_plugins()]
+            yield
+
+    def known(self, finding: Finding, anywhere: bool = False) -> bool:
+        """Listed in the baseline (audited as not a secret, or simply known) for its file; with
+        `anywhere`, for any file (a commit's finding, whose file may be gone)."""
+        if anywhere:
+            return (finding.hashed, finding.type) in self._known_anywhere
+        return (finding.file, finding.hashed, finding.type) in self._known
+
+    def scan(self, rel: str, text: str, numbers: list[int] | None = None) -> list[Finding]:
+        """Findings in `text` (inside active()); `numbers`: each line's number in the file, when
+        `text` holds only some of its lines (a commit's added lines)."""
+        if ds_scan._is_filtered_out(required_filter_parameters=["filename"], filename=rel):
+            return []
+        lines = text.splitlines()
+        if rel.endswith((".yaml", ".yml")):
+            lines = ["" if ln.lstrip().startswith("#") else _YAML_VALUE.sub(r'\1"\2"', ln) for ln in lines]
+            text = "\n".join(lines)
+        wanted: dict[int, list] = {}
+        texts = {False: _Text(text), True: _Text(text.lower())}  # lower() keeps every newline
+        for plugin, trigger, lowered in self._triggers:
+            for index in texts[lowered].lines_matching(trigger):
+                wanted.setdefault(index, []).append(plugin)
+        found = []
+        for index, plugins in sorted(wanted.items()):
+            number = numbers[index] if numbers else index + 1
+            found += [Finding(rel, number, s.type, s.secret_hash) for s in _line(rel, lines, index, plugins)]
+        return list(dict.fromkeys(found))
+
+
+class _Text:
+    def __init__(self, text: str) -> None:
+        self.text, self._starts = text, None
+
+    def lines_matching(self, pattern: re.Pattern) -> set[int]:
+        """0-based indexes of the lines a match of `pattern` starts or ends on."""
+        found: set[int] = set()
+        for match in pattern.finditer(self.text):
+            if self._starts is None:
+                self._starts = [0, *(m.end() for m in re.finditer("\n", self.text))]
+            found.update(bisect.bisect_right(self._starts, i) - 1 for i in (match.start(), max(match.start(), match.end() - 1)))
+        return found
+
+
+def _trigger(plugin: object) -> tuple[re.Pattern, bool]:
+    """What a line needs for `plugin` to report on it (any line, for a plugin this does not know),
+    and whether to match it on the lowered text: a case-blind alternation is six times slower."""
+    if isinstance(plugin, RegexBasedDetector):
+        return re.compile("|".join(_scoped(r) for r in plugin.denylist), re.MULTILINE), False
+    if isinstance(plugin, KeywordDetector):
+        return re.compile("|".join(DENYLIST)), True
+    if isinstance(plugin, HighEntropyStringsPlugin):  # n characters hold at most log2(n) bits each
+        shortest = math.ceil(2 ** plugin.entropy_limit)
+        return re.compile(rf"(['\"])[{re.escape(plugin.charset)}]{{{shortest},}}\1"), False
+    return re.compile("^", re.MULTILINE), False
+
+
+def _scoped(regex: re.Pattern) -> str:
+    """`regex` with its flags inside, so patterns with different flags can be joined; a
+    pattern's numbered groups and backreferences would not survive that (none has any)."""
+    flags = "".join(f for f, bit in (("i", re.I), ("x", re.X), ("s", re.S)) if regex.flags & bit)
+    return f"(?{flags}:{regex.pattern})" if flags else f"(?:{regex.pattern})"
+
+
+def _line(rel: str, lines: list[str], index: int, plugins: list) -> Iterator:
+    """detect-secrets' own per-line work (core/scan.py `_process_line_based_plugins`) for one line."""
+    if not plugins or index >= len(lines):
+        return
+    line = lines[index].rstrip()
+    context = get_code_snippet(lines=lines, line_number=index + 1)
+    if ds_scan._is_filtered_out(required_filter_parameters=["line"], filename=rel, line=line, context=context):
+        return
+    for plugin in plugins:
+        for secret in ds_scan._scan_line(plugin=plugin, filename=rel, line=line, line_number=index + 1, context=context):
+            if not ds_scan._is_filtered_out(required_filter_parameters=["context"], filename=rel,
+                                            secret=secret.secret_value, plugin=plugin, line=line, context=context):
+                yield secret
