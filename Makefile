@@ -8,9 +8,9 @@ LOCK := requirements.lock
 OPA_LOCK := requirements-opa.lock
 STAMP := $(VENV)/.installed-$(shell cat $(LOCK) $(OPA_LOCK) | sha1sum | cut -c1-12)
 
-.PHONY: setup kustomize monitoring-tools faketime validate test test-policy bench clean
+.PHONY: setup kustomize monitoring-tools faketime chromium validate test test-policy bench clean
 
-setup: $(STAMP) kustomize monitoring-tools faketime
+setup: $(STAMP) kustomize monitoring-tools faketime chromium
 	@echo "setup: $(VENV) is ready"
 
 # Debian splits ensurepip into python3-venv; that is the one thing set-up asks for, not installs.
@@ -44,6 +44,11 @@ monitoring-tools: $(STAMP)
 # libfaketime for the command-line tests' clock, unpacked into .venv (never installed system-wide).
 faketime: $(STAMP)
 	@$(PY) tools/fetch_debs.py --label "setup: faketime" $(VENV)/lib/faketime 'libfaketime:*/faketime/libfaketime.so.1'
+
+# Debian's chromium for the status page's browser tests, unpacked into .venv with the libraries
+# this machine lacks (never installed system-wide); .venv/bin/chromium runs it.
+chromium: $(STAMP)
+	@$(PY) tools/fetch_chromium.py --label "setup: chromium" $(VENV)/opt/chromium
 
 validate: setup
 	$(PY) tools/validate.py $(ARGS)

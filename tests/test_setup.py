@@ -78,9 +78,11 @@ def test_make_setup_in_a_fresh_clone_installs_nothing_on_the_machine(tmp_path):
     assert {_subcommand(c) for c in calls} == {"update", "download"}, calls
     assert _units() == units
     steps = {line.split(":")[1].strip() for line in proc.stdout.splitlines() if line.startswith("setup: ")}
-    assert {"venv", "packages", "monitoring tools", "faketime"} <= steps, proc.stdout
+    assert {"venv", "packages", "monitoring tools", "faketime", "chromium"} <= steps, proc.stdout
     version = subprocess.run([str(clone / ".venv/bin/promtool"), "--version"], capture_output=True, text=True).stdout
     assert version.startswith("promtool, version 3.5.3")
+    browser = subprocess.run([str(clone / ".venv/bin/chromium"), "--version"], capture_output=True, text=True, timeout=60)
+    assert browser.stdout.startswith("Chromium "), browser.stderr
 
     again, seconds = _setup(clone, env)
     assert (again.returncode, again.stdout, again.stderr) == (0, "setup: .venv is ready\n", "")

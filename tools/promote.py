@@ -5,6 +5,7 @@
     tools/promote.py --to prod --dry-run
     tools/promote.py --to prod --rollback --component fks-execution --push
     tools/promote.py --status [--format json]
+    tools/promote.py --status --format html --output status.html   # the board: one self-contained page
     tools/promote.py --history [--env prod]
     tools/promote.py --abort                 # undo what a killed promotion left
 
@@ -42,13 +43,17 @@ if __name__ == "__main__":  # started as a script, maybe by the system Python: u
 
     use_repository_venv()
 
+from fks_gitops import atomic  # noqa: E402
 from fks_gitops.checks import promotions as audit
 from fks_gitops.promote import promotion, recovery  # noqa: E402
 from fks_gitops.promote.durations import age  # noqa: E402
 from fks_gitops.cli import guarded, repo_from  # noqa: E402
 from fks_gitops.environments import load  # noqa: E402
 from fks_gitops.errors import GitOpsError  # noqa: E402
+from fks_gitops.promote.board import board  # noqa: E402
+from fks_gitops.promote.board_format import as_dict  # noqa: E402
 from fks_gitops.promote.history import History  # noqa: E402
+from fks_gitops.promote.status_html import page  # noqa: E402
 from fks_gitops.promote.status import Cell, status  # noqa: E402
 from fks_gitops.repo_git import Git  # noqa: E402
 
@@ -79,7 +84,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--git-timeout", type=_seconds, default=promotion.NETWORK_TIMEOUT, metavar="SECONDS",
                    help="limit for each git fetch and push (default: %(default)g)")
     p.add_argument("--env", help="with --history: only this environment")
-    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.add_argument("--format", choices=("text", "json", "html"), default="text",
+                   help="html: with --status, the status board as one self-contained page")
+    p.add_argument("--output", metavar="FILE", help="with --status: write it here instead of stdout")
     p.add_argument("--at", metavar="TIME", help="with --dry-run or --status: plan as if it were TIME (ISO 8601)")
     p.add_argument("--repo", metavar="PATH", help="repository root (default: found from the current folder)")
     return p
@@ -94,8 +101,10 @@ def _main(args: argparse.Namespace) -> int:
     if args.at and not (args.status or args.dry_run):
         raise GitOpsError("--at plans only: use it with --dry-run or --status; a promotion runs at the real clock")
     now = _now(args.at)
+    if (args.format == "html" or args.output) and not args.status:
+        raise GitOpsError(f"{'--format html' if args.format == 'html' else '--output'} goes with --status")
     if args.status:
-        return _status(repo, now, args.format)
+        return _status(repo, now, args.format, args.output, live=not args.at)
     if args.history:
         return _history(repo, args.env, args.format)
     if args.abort:
@@ -164,20 +173,22 @@ def _promote(repo: Path, args: argparse.Namespace, now: dt.datetime) -> int:
     return 1 if verdict else 0
 
 
-def _status(repo: Path, now: dt.datetime, fmt: str) -> int:
-    envs, rows = status(repo)
-    if fmt == "json":
-        data = [
-            {"name": r.name, "component": r.component, "environments": {e: _cell_json(c, now) for e, c in r.cells.items()}}
-            for r in rows
-        ]
-        print(json.dumps({"environments": envs, "images": data}, indent=2))
-        return 0
-    table = [["IMAGE", *envs]] + [[r.component, *(_cell_text(r.cells[e], now) for e in envs)] for r in rows]
-    widths = [max(len(row[i]) for row in table) for i in range(len(table[0]))]
-    for row in table:
-        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip())
-    print("* differs from the environment before it")
+def _status(repo: Path, now: dt.datetime, fmt: str, output: str | None, live: bool) -> int:
+    """`live`: the page's countdowns follow the viewer's clock; with --at they stay at that time."""
+    if fmt == "text":
+        envs, rows = status(repo)
+        table = [["IMAGE", *envs]] + [[r.component, *(_cell_text(r.cells[e], now) for e in envs)] for r in rows]
+        widths = [max(len(row[i]) for row in table) for i in range(len(table[0]))]
+        lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in table]
+        text = "\n".join([*lines, "* differs from the environment before it"])
+    else:
+        found = board(repo, now)
+        text = page(found, live=live) if fmt == "html" else json.dumps(as_dict(found), indent=2)
+    if output is None:
+        print(text.rstrip("\n"))
+    else:
+        atomic.write(Path(output), text.rstrip("\n") + "\n")
+        print(f"wrote {output}")
     return 0
 
 
@@ -186,14 +197,6 @@ def _cell_text(cell: Cell | None, now: dt.datetime) -> str:
         return "-"
     since = age(now - cell.since) if cell.since else "uncommitted"
     return f"{cell.version} ({since}){' *' if cell.differs else ''}"
-
-
-def _cell_json(cell: Cell | None, now: dt.datetime) -> dict | None:
-    if cell is None:
-        return None
-    age = int((now - cell.since).total_seconds()) if cell.since else None
-    since = cell.since.isoformat() if cell.since else None
-    return {"version": cell.version, "ref": cell.ref, "since": since, "age_seconds": age, "commit": cell.commit, "differs": cell.differs}
 
 
 def _history(repo: Path, env: str | None, fmt: str) -> int:
@@ -218,7 +221,7 @@ def _history(repo: Path, env: str | None, fmt: str) -> int:
     if not records:
         print(f"no promotions recorded{' for ' + env if env else ''}")
     for r in records:
-        extra = [f"{k}: {v}" for k, v in r.trailers if k in ("Promoted-From", "Soak", "Break-Glass")]
+        extra = [f"{k}: {v}" for k, v in r.trailers if k in ("Promoted-From", "Soak", "Break-Glass", "Verified")]
         print(f"{r.when:%Y-%m-%d %H:%M} {r.sha[:12]} {r.commit.author}: {r.subject}"
               + (f"  [{'; '.join(extra)}]" if extra else ""))
         for finding in verdicts.get(r.sha, []):

@@ -64,6 +64,11 @@ class BaseRenders:
         if self._tmp is not None:
             self._tmp.cleanup()
 
+    def wait(self) -> None:
+        """Until every BASE render has finished (bench/diff.py times them alone)."""
+        for future in self._futures.values():
+            future.exception()
+
     def compare(self, head: dict[str, list[dict]]) -> Diff:
         """One EnvDiff per environment, in the order given; `head`: the working tree's renders."""
         return Diff(self.base, self.sha, tuple(self._one(env, head.get(env)) for env in self.envs))

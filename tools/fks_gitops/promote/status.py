@@ -30,10 +30,11 @@ class Row:
     cells: dict[str, Cell | None]  # None: the environment has no entry for this image
 
 
-def status(repo: Path) -> tuple[list[str], list[Row]]:
-    """(environment names in chain order, one Row per image name found in any overlay)."""
+def status(repo: Path, history: History | None = None) -> tuple[list[str], list[Row]]:
+    """(environment names in chain order, one Row per image name found in any overlay);
+    `history`: the run's, when the caller has read it already (the status board)."""
     config = environments.load(repo)
-    history = History(repo)
+    history = history or History(repo)
     found = {
         env.name: images.read((repo / env.overlay / "kustomization.yaml").read_text(), env.overlay)
         for env in config.environments
