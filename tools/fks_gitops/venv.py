@@ -20,7 +20,7 @@ from pathlib import Path
 BIN = Path(__file__).resolve().parents[2] / ".venv" / "bin"
 # One module of each direct dependency (requirements.lock pins them and theirs; OPA's bindings
 # are in requirements-opa.lock).
-MODULES = ("yaml", "ruamel.yaml", "kubernetes_validate", "jsonschema_rs", "git", "cryptography", "holidays",
+MODULES = ("yaml", "ruamel.yaml", "kubernetes_validate", "jsonschema_rs", "cryptography", "holidays",
            "dateutil", "opa_bindings")
 
 
