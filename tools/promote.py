@@ -44,6 +44,7 @@ if __name__ == "__main__":  # started as a script, maybe by the system Python: u
 
 from fks_gitops.checks import promotions as audit
 from fks_gitops.promote import promotion, recovery  # noqa: E402
+from fks_gitops.promote import soak  # noqa: E402
 from fks_gitops.promote.durations import age  # noqa: E402
 from fks_gitops.cli import guarded, repo_from  # noqa: E402
 from fks_gitops.environments import load  # noqa: E402
@@ -165,7 +166,7 @@ def _promote(repo: Path, args: argparse.Namespace, now: dt.datetime) -> int:
 
 
 def _status(repo: Path, now: dt.datetime, fmt: str) -> int:
-    envs, rows = status(repo)
+    envs, rows = status(repo, now)
     if fmt == "json":
         data = [
             {"name": r.name, "component": r.component, "environments": {e: _cell_json(c, now) for e, c in r.cells.items()}}
@@ -185,7 +186,8 @@ def _cell_text(cell: Cell | None, now: dt.datetime) -> str:
     if cell is None:
         return "-"
     since = age(now - cell.since) if cell.since else "uncommitted"
-    return f"{cell.version} ({since}){' *' if cell.differs else ''}"
+    soaked = f", soak {cell.soak.short}" if cell.soak else ""
+    return f"{cell.version} ({since}{soaked}){' *' if cell.differs else ''}"
 
 
 def _cell_json(cell: Cell | None, now: dt.datetime) -> dict | None:
@@ -193,7 +195,19 @@ def _cell_json(cell: Cell | None, now: dt.datetime) -> dict | None:
         return None
     age = int((now - cell.since).total_seconds()) if cell.since else None
     since = cell.since.isoformat() if cell.since else None
-    return {"version": cell.version, "ref": cell.ref, "since": since, "age_seconds": age, "commit": cell.commit, "differs": cell.differs}
+    return {"version": cell.version, "ref": cell.ref, "since": since, "age_seconds": age, "commit": cell.commit,
+            "differs": cell.differs, "soak": _soak_json(cell.soak)}
+
+
+def _soak_json(progress: soak.Progress | None) -> dict | None:
+    """Soak progress in the environment's unit: {"unit": "hours", "done": 20.0, "required": 24, ...}."""
+    if progress is None:
+        return None
+    env, until = progress.env, progress.until
+    done, need = ((progress.ran.total_seconds() / 3600, env.soak.total_seconds() / 3600) if progress.sessions is None
+                  else (progress.sessions, env.sessions.count))
+    return {"unit": "hours" if progress.sessions is None else f"{env.sessions.calendar} sessions", "done": done,
+            "required": need, "complete": progress.done, "until": until.isoformat() if until else None}
 
 
 def _history(repo: Path, env: str | None, fmt: str) -> int:

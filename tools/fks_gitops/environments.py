@@ -41,6 +41,14 @@ class Freeze:
 
 
 @dataclass(frozen=True)
+class Sessions:
+    """`soak: {sessions: 2, calendar: NYSE}`: completed regular sessions instead of hours."""
+
+    count: int
+    calendar: str = "NYSE"  # the exchange whose hours prod's freeze follows
+
+
+@dataclass(frozen=True)
 class Environment:
     name: str
     order: int
@@ -48,8 +56,9 @@ class Environment:
     kubernetes: str
     application: str
     certificate: str
-    soak: dt.timedelta
+    soak: dt.timedelta  # zero when the soak counts sessions
     freeze: Freeze | None
+    sessions: Sessions | None = None
 
     @property
     def overlay(self) -> str:
@@ -105,6 +114,14 @@ def parse_duration(text: str, where: str) -> dt.timedelta:
     return dt.timedelta(days=days, hours=hours, minutes=minutes)
 
 
+def _sessions(raw: dict, where: str) -> Sessions:
+    calendar = raw.get("calendar", Sessions.calendar)
+    if calendar not in exchange.REGULAR_HOURS:
+        known = ", ".join(exchange.REGULAR_HOURS)
+        raise GitOpsError(f"{where}.calendar: no regular session hours known for {calendar!r}; use one of {known}")
+    return Sessions(int(raw["sessions"]), calendar)
+
+
 def _time(text: str, where: str) -> dt.time:
     try:
         return dt.time.fromisoformat(str(text))
@@ -153,6 +170,7 @@ def _freeze(raw: dict | None, where: str) -> Freeze | None:
 
 def _environment(raw: dict, order: int) -> Environment:
     where = f"{FILE}: environments[{order}]"  # required fields: environments_schema checked them
+    soak = raw.get("soak", "0h")
     return Environment(
         name=raw["name"],
         order=order,
@@ -160,8 +178,9 @@ def _environment(raw: dict, order: int) -> Environment:
         kubernetes=str(raw["kubernetes"]),
         application=raw["application"],
         certificate=raw.get("certificate", f"certs/{raw['name']}.pem"),
-        soak=parse_duration(raw.get("soak", "0h"), f"{where}.soak"),
+        soak=dt.timedelta(0) if isinstance(soak, dict) else parse_duration(soak, f"{where}.soak"),
         freeze=_freeze(raw.get("freeze"), f"{where}.freeze"),
+        sessions=_sessions(soak, f"{where}.soak") if isinstance(soak, dict) else None,
     )
 
 

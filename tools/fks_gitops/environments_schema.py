@@ -18,6 +18,12 @@ _TEXT = {"type": "string", "minLength": 1}
 _CLOCK = {"type": "string", "pattern": r"^\d{2}:\d{2}$"}
 _MOMENT = {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2})?([+-]\d{2}:\d{2}|Z)?)?$"}
 
+_SESSIONS = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["sessions"],
+    "properties": {"sessions": {"type": "string", "pattern": "^[1-9][0-9]{0,2}$"}, "calendar": _TEXT},
+}
 _FREEZE = {
     "type": "object",
     "additionalProperties": False,
@@ -66,7 +72,8 @@ SCHEMA = {
                     "kubernetes": {"type": "string", "pattern": r"^\d+\.\d+$"},
                     "application": _TEXT,
                     "certificate": _TEXT,
-                    "soak": _TEXT,
+                    # a duration (24h), or completed trading sessions of an exchange calendar
+                    "soak": {"oneOf": [_TEXT, _SESSIONS]},
                     "freeze": _FREEZE,
                 },
             },

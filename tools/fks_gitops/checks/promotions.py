@@ -22,10 +22,10 @@ import yaml
 from fks_gitops import yamlload
 from fks_gitops.promote import images
 from fks_gitops.promote import ledger as ledger_module
-from fks_gitops.promote.durations import hours, parse_hours
 from fks_gitops.environments import FILE, Config, Environment
 from fks_gitops.errors import GitOpsError
-from fks_gitops.promote.gates import ALLOW_DOWNGRADE, BREAK_GLASS, GATES, Facts, evaluate, soaked
+from fks_gitops.promote import soak
+from fks_gitops.promote.gates import ALLOW_DOWNGRADE, BREAK_GLASS, GATES, Facts, evaluate
 from fks_gitops.promote.history import History, parse_subject
 from fks_gitops.promote.ledger import Commit, Ledger
 from fks_gitops.promote.plan import Change
@@ -204,12 +204,12 @@ def _claims(commit: Commit, facts: Facts, history: History) -> Iterator[str]:
             ran = held.get(change.new.name)
             if ran is None or ran.key != change.new.key:
                 yield f"Promoted-From {origin[0]}: {source.name} did not run {change.new.component} {change.new.version} there"
-    claimed = [parse_hours(v) for v in commit.trailer("Soak")]
-    derived = [soaked(source, c.new, facts.history, commit.when) for c in facts.changes]
+    claimed = commit.trailer("Soak")
+    derived = [soak.progress(source, c.new, facts.history, commit.when) for c in facts.changes]
     if claimed and derived and None not in derived:
-        shown = min(derived)
-        if claimed[0] is None or claimed[0] > shown + dt.timedelta(minutes=1):
-            yield f"Soak: {commit.trailer('Soak')[0]} claims more than history shows ({hours(shown)})"
+        shown = min(derived, key=lambda p: p.amount)
+        if soak.claims_more(claimed[0], shown):
+            yield f"Soak: {claimed[0]} claims more than history shows ({shown.trailer})"
 
 
 def _rollback(facts: Facts, env: Environment) -> Iterator[str]:

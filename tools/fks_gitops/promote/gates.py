@@ -18,8 +18,8 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from fks_gitops.promote.durations import hours
 from fks_gitops.environments import Config, Environment
+from fks_gitops.promote import soak
 from fks_gitops.promote.freeze import frozen
 from fks_gitops.promote.images import Image
 from fks_gitops.promote.versions import older
@@ -113,12 +113,6 @@ def evaluate(gates: Sequence[Gate], facts: Facts, now: dt.datetime, overrides: s
     return Verdict(tuple(blocking), tuple(overridden))
 
 
-def soaked(source: Environment, image: Image, history: History, now: dt.datetime) -> dt.timedelta | None:
-    """How long the image's version has been in the source overlay, from the commit that put it there."""
-    entered = history.entered(source.overlay, image)
-    return None if entered is None else max(now - entered.when, dt.timedelta(0))
-
-
 def _order(facts: Facts, now: dt.datetime) -> list[str]:
     """A version reaches an environment only after every earlier one ran it."""
     if facts.rollback:
@@ -138,13 +132,13 @@ def _soak(facts: Facts, now: dt.datetime) -> list[str]:
         return []
     messages = []
     for new in facts.moved:
-        ran = soaked(source, new, facts.history, now)
+        ran = soak.progress(source, new, facts.history, now)
         if ran is None:
             messages.append(f"{new.component} {new.version} has no commit in {source.overlay}; commit it there first")
-        elif ran < source.soak:
-            until = (now + source.soak - ran).astimezone(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-            messages.append(f"{new.component} {new.version} has run in {source.name} for {hours(ran)} of "
-                            f"{hours(source.soak)}; wait until {until} {HINT}")
+        elif not ran.done:
+            until = ran.until.astimezone(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+            messages.append(f"{new.component} {new.version} has run in {source.name} for {ran.text}; "
+                            f"wait until {until} {HINT}")
     return messages
 
 

@@ -24,8 +24,11 @@ def commit_message(kind: str, env: str, changes: Sequence[Change], source: str |
     body = "\n".join(f"- {c.new.name}: {c.old.version} -> {c.new.version}" for c in changes)
     trailers = [f"Promoted-From: {source}"] if source else []
     trailers += [f"Image: {c.new.ref}" for c in changes]
+    sessions = [c.sessions for c in changes if c.sessions is not None]
     soaks = [c.soaked for c in changes if c.soaked is not None]
-    if soaks:
+    if sessions:
+        trailers.append(f"Soak: {min(sessions)} session{'' if min(sessions) == 1 else 's'}")
+    elif soaks:
         trailers.append(f"Soak: {hours(min(soaks))}")
     if break_glass:
         trailers.append(f"Break-Glass: {' '.join(break_glass.split())}")
