@@ -141,7 +141,7 @@ def test_soak_counts_from_the_commit_that_put_the_version_in_the_source(work):
         "or use --break-glass --reason TEXT"
     )
     assert gate("soak", PROD, pairs, history, T0 + dt.timedelta(hours=26)) == []
-    assert soak.soaked(staging, new, history, T0 + dt.timedelta(hours=28)) == dt.timedelta(hours=26)
+    assert soak.progress(staging, new, history, T0 + dt.timedelta(hours=28)).ran == dt.timedelta(hours=26)
 
 
 def test_soak_never_counts_from_a_back_dated_commit(work):

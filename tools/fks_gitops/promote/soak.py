@@ -71,12 +71,6 @@ def required(env: Environment) -> bool:
     return env.sessions is not None or env.soak > dt.timedelta(0)
 
 
-def soaked(env: Environment, image: Image, history: History, now: dt.datetime) -> dt.timedelta | None:
-    """How long the image's version has been in the overlay, from the commit that put it there."""
-    entered = history.entered(env.overlay, image)
-    return None if entered is None else max(now - entered.when, dt.timedelta(0))
-
-
 def progress(env: Environment, image: Image, history: History, now: dt.datetime) -> Progress | None:
     entered = history.entered(env.overlay, image)
     if entered is None:
