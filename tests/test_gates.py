@@ -89,10 +89,13 @@ def gate(name, target, pairs, history=None, now=T0, rollback=False):
 
 
 def test_gates_are_one_list_with_one_shape():
-    assert [g.name for g in gates.GATES] == ["order", "downgrade", "soak", "freeze", "rollback", "drift", "validation"]
+    assert [g.name for g in gates.GATES] == ["order", "downgrade", "soak", "freeze", "rollback", "verify", "drift",
+                                             "validation"]
     assert [(g.name, g.override) for g in gates.GATES if g.overridable] == [
-        ("downgrade", "allow-downgrade"), ("soak", "break-glass"), ("freeze", "break-glass"), ("rollback", "break-glass")]
-    assert [g.name for g in gates.GATES if not g.replayable] == ["drift", "validation"]
+        ("downgrade", "allow-downgrade"), ("soak", "break-glass"), ("freeze", "break-glass"), ("rollback", "break-glass"),
+        ("verify", "break-glass")]
+    # verification needs the source's Prometheus as it was: the audit skips it (checks/promotions.py)
+    assert [g.name for g in gates.GATES if not g.replayable] == ["verify", "drift", "validation"]
 
 
 def test_freeze_refusal_is_one_line_that_says_until_when_and_the_way_out():

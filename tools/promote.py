@@ -7,12 +7,19 @@
     tools/promote.py --status [--format json]
     tools/promote.py --history [--env prod]
     tools/promote.py --abort                 # undo what a killed promotion left
+    tools/promote.py --verify staging        # the deploy checklist against staging's Prometheus
+    tools/promote.py --to prod --push --wait-verified 10m
 
-The gates (order, downgrade, soak, freeze, rolled-back hold, drift, validation) run at the real clock, and
-the commit is dated then. --at TIME (ISO 8601; without an offset, UTC) plans only: it goes with
---dry-run or --status ("what would the gates say at 16:05?"), never with anything that writes.
-Soak counts from the commit that put the version in the source overlay, on main's first-parent
-history, and never from a date earlier than that commit's parent. CI re-runs the same gates for
+The gates (order, downgrade, soak, freeze, rolled-back hold, verification, drift, validation) run at
+the real clock, and the commit is dated then. --at TIME (ISO 8601; without an offset, UTC) plans
+only: it goes with --dry-run, --status or --verify ("what would the gates say at 16:05?"), never
+with anything that writes. Soak counts from the commit that put the version in the source overlay,
+on main's first-parent history, and never from a date earlier than that commit's parent; in hours,
+or in completed trading sessions (soak: {sessions: N}). Verification runs the source environment's
+`verify:` checks against its Prometheus (each passing one a Verified trailer); a failing check, or a
+Prometheus that does not answer within its timeout, refuses unless --break-glass. --verify ENV runs
+ENV's deploy checklist (exit 0 all passed, 1 otherwise); --wait-verified DURATION polls the target's
+after --push until it passes, and prints the rollback command if it never does. CI re-runs the same gates for
 every promotion commit (validate's promotions audit), so a bypass here is caught where it lands.
 Refused up front: uncommitted changes to tracked files, untracked files under overlays/ (they
 can reach a render; untracked files elsewhere cannot), a detached HEAD, and with --push a branch
@@ -43,11 +50,11 @@ if __name__ == "__main__":  # started as a script, maybe by the system Python: u
     use_repository_venv()
 
 from fks_gitops.checks import promotions as audit
-from fks_gitops.promote import promotion, recovery  # noqa: E402
+from fks_gitops.promote import checklist, promotion, recovery  # noqa: E402
 from fks_gitops.promote import soak  # noqa: E402
 from fks_gitops.promote.durations import age  # noqa: E402
 from fks_gitops.cli import guarded, repo_from  # noqa: E402
-from fks_gitops.environments import load  # noqa: E402
+from fks_gitops.environments import load, parse_duration  # noqa: E402
 from fks_gitops.errors import GitOpsError  # noqa: E402
 from fks_gitops.promote.history import History  # noqa: E402
 from fks_gitops.promote.status import Cell, status  # noqa: E402
@@ -64,6 +71,7 @@ def parser() -> argparse.ArgumentParser:
     mode.add_argument("--status", action="store_true", help="table of environment x image")
     mode.add_argument("--history", action="store_true", help="promotions read from commit trailers")
     mode.add_argument("--abort", action="store_true", help="undo what a killed promotion left in this working tree")
+    mode.add_argument("--verify", metavar="ENV", help="run ENV's deploy checklist against its Prometheus")
     p.add_argument("--image", action="append", default=[], metavar="[NAME=]NEWNAME[:TAG][@DIGEST]",
                    help="with --to dev: set this image (pinned: a tag other than latest, or a digest)")
     p.add_argument("--component", action="append", default=[], metavar="NAME",
@@ -73,7 +81,9 @@ def parser() -> argparse.ArgumentParser:
     where = p.add_mutually_exclusive_group()
     where.add_argument("--push", action="store_true", help="push to the upstream branch, retrying if it moved")
     where.add_argument("--branch", metavar="NAME", help="commit on a new branch and push it for review")
-    p.add_argument("--break-glass", action="store_true", help="override soak and freeze (never validation)")
+    p.add_argument("--wait-verified", metavar="DURATION", help="with --push: poll the target's deploy checklist "
+                   "until it passes, for up to DURATION (like 10m)")
+    p.add_argument("--break-glass", action="store_true", help="override soak, freeze and verification (never validation)")
     p.add_argument("--reason", help="why --break-glass; recorded in the commit")
     p.add_argument("--allow-downgrade", action="store_true",
                    help="let a lower version than the target runs through (recorded in the commit)")
@@ -81,7 +91,7 @@ def parser() -> argparse.ArgumentParser:
                    help="limit for each git fetch and push (default: %(default)g)")
     p.add_argument("--env", help="with --history: only this environment")
     p.add_argument("--format", choices=("text", "json"), default="text")
-    p.add_argument("--at", metavar="TIME", help="with --dry-run or --status: plan as if it were TIME (ISO 8601)")
+    p.add_argument("--at", metavar="TIME", help="with --dry-run, --status or --verify: as if it were TIME (ISO 8601)")
     p.add_argument("--repo", metavar="PATH", help="repository root (default: found from the current folder)")
     return p
 
@@ -92,11 +102,17 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _main(args: argparse.Namespace) -> int:
     repo = repo_from(args.repo).resolve()
-    if args.at and not (args.status or args.dry_run):
-        raise GitOpsError("--at plans only: use it with --dry-run or --status; a promotion runs at the real clock")
+    if args.at and not (args.status or args.dry_run or args.verify):
+        raise GitOpsError("--at plans only: use it with --dry-run, --status or --verify; a promotion runs at the real clock")
+    if args.wait_verified and not (args.push and not args.dry_run):
+        raise GitOpsError("--wait-verified checks a deploy: use it with --push, without --dry-run")
     now = _now(args.at)
     if args.status:
         return _status(repo, now, args.format)
+    if args.verify:
+        outcome = checklist.checklist(load(repo).get(args.verify), now)
+        print("\n".join(checklist.report(outcome, "deploy checklist")))
+        return 0 if outcome.passed else 1
     if args.history:
         return _history(repo, args.env, args.format)
     if args.abort:
@@ -129,6 +145,9 @@ def _now(text: str | None) -> dt.datetime:
 
 
 def _promote(repo: Path, args: argparse.Namespace, now: dt.datetime) -> int:
+    waiting = parse_duration(args.wait_verified, "--wait-verified") if args.wait_verified else None
+    if waiting is not None:
+        checklist.spec(load(repo).get(args.to))  # before promoting: a target without verify: cannot be waited on
     request = promotion.Request(
         target=args.to,
         images=tuple(args.image),
@@ -159,10 +178,24 @@ def _promote(repo: Path, args: argparse.Namespace, now: dt.datetime) -> int:
         print(f"branch {result.branch} pushed; open a pull request from it")
     elif result.pushed:
         print(f"pushed after {result.attempts} attempt{'s' if result.attempts > 1 else ''}")
+    if args.dry_run and result.verification:
+        print("\n".join(checklist.report(result.verification, f"verification of {result.target}'s versions")))
     verdict = [str(r) for r in result.refusals]
     for line in verdict:
         print(line, file=sys.stderr)
+    if waiting is not None and result.pushed:
+        return _wait_verified(repo, result, waiting, args.wait_verified)
     return 1 if verdict else 0
+
+
+def _wait_verified(repo: Path, result: promotion.Promotion, waiting: dt.timedelta, given: str) -> int:
+    outcome = checklist.wait(load(repo).get(result.target), waiting, dt.datetime.now(dt.timezone.utc))
+    print("\n".join(checklist.report(outcome, "deploy checklist")))
+    if outcome.passed:
+        return 0
+    print(f"error: {result.target} did not pass its deploy checklist within {given}; roll back with:\n"
+          f"  {checklist.rollback_command(result)}", file=sys.stderr)
+    return 1
 
 
 def _status(repo: Path, now: dt.datetime, fmt: str) -> int:

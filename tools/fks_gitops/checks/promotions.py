@@ -9,6 +9,10 @@ trusted time. Reported, each naming the commit and the fix: hand edits, trailers
 that failed without Break-Glass, promotion commits that touch other files, back- and
 forward-dated commits, and uncommitted edits of gated images in the working tree. Break-glass
 uses are warnings, shown on every run. History the audit cannot see is an error, never a skip.
+
+Verification is not replayed: it asked the source environment's Prometheus at the promotion's
+time, which a later run cannot ask again (retention ends, series change). The commit records it:
+a `Verified` trailer per passing check, an `Unverified` one per failure that Break-Glass let through.
 """
 from __future__ import annotations
 
@@ -169,7 +173,9 @@ def _environment(config: Config, env: Environment, history: History, i: int) -> 
     found += [(path, f"gate-{r.gate}", "error", f"{commit.describe()}: at its time {_utc(commit.when)}, {r}")
               for r in verdict.blocking]
     if glass:
-        overrode = ", ".join(dict.fromkeys(r.gate for r in verdict.overridden if r.override == BREAK_GLASS)) or "nothing"
+        gates = [r.gate for r in verdict.overridden if r.override == BREAK_GLASS]
+        gates += ["verify"] if commit.trailer("Unverified") else []  # not replayed: the trailers say it
+        overrode = ", ".join(dict.fromkeys(gates)) or "nothing"
         found.append((path, "break-glass", "warning",
                       f"{commit.describe()}: break-glass by {commit.author}, overriding {overrode}: {glass}"))
     if downgrade:

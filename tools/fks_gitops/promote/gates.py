@@ -6,8 +6,10 @@
     verdict.blocking        # [Refusal("soak", "fks-execution 1.4.3 has run in staging for 3h of 24h; ...", BREAK_GLASS)]
 
 A gate takes facts and a time and returns refusals. An override names the gates it lets through:
-`--break-glass` soak, freeze and the rolled-back hold; `--allow-downgrade` the downgrade gate;
-nothing ever overrides order, drift or validation.
+`--break-glass` soak, freeze, the rolled-back hold and verification; `--allow-downgrade` the
+downgrade gate; nothing ever overrides order, drift or validation. Verification asks the source
+environment's Prometheus (verify.py), which history cannot answer for a past time, so the audit
+skips it: the commit's Verified trailers (and Unverified ones, under Break-Glass) record it.
 """
 from __future__ import annotations
 
@@ -27,6 +29,7 @@ from fks_gitops.promote.versions import older
 if TYPE_CHECKING:
     from fks_gitops.promote.history import History
     from fks_gitops.promote.plan import Change
+    from fks_gitops.promote.verify import Verification
     from fks_gitops.problem import Problem
 
 HINT = "or use --break-glass --reason TEXT"
@@ -67,6 +70,7 @@ class Facts:
     history: History  # as it stood before the promotion
     rollback: bool = False
     candidate: Candidate | None = None  # None in the audit: history has no renders
+    verification: Verification | None = None  # the source's checks; None when it has none, or in the audit
 
     @property
     def source(self) -> Environment | None:
@@ -186,6 +190,11 @@ def _downgrade(facts: Facts, now: dt.datetime) -> list[str]:
             for c in downgrades(facts)]
 
 
+def _verify(facts: Facts, now: dt.datetime) -> list[str]:
+    """The source environment's checks against its Prometheus: one line per failing check."""
+    return [] if facts.rollback or facts.verification is None else facts.verification.run(now).failures
+
+
 def _drift(facts: Facts, now: dt.datetime) -> list[str]:
     from fks_gitops.promote.rendered import drift  # renders exist only in promote
 
@@ -203,6 +212,7 @@ GATES = (
     Gate("soak", override=BREAK_GLASS, replayable=True, check=_soak),
     Gate("freeze", override=BREAK_GLASS, replayable=True, check=_freeze),
     Gate("rollback", override=BREAK_GLASS, replayable=True, check=_rolled_back),
+    Gate("verify", override=BREAK_GLASS, replayable=False, check=_verify),
     Gate("drift", override=None, replayable=False, check=_drift),
     Gate("validation", override=None, replayable=False, check=_validation),
 )
