@@ -25,6 +25,7 @@ from fks_gitops.checks import (
     schemas,
     sealed_secrets,
     secret_references,
+    verify_queries,
     wiring,
 )
 
@@ -44,6 +45,7 @@ CHECKS = (
     parity,
     plaintext,
     promotions,
+    verify_queries,
     duplicate_keys,
     kustomize_version,
 )
