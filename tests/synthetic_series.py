@@ -17,13 +17,13 @@ MINUTE = dt.timedelta(minutes=1)
 
 
 def soak(namespace: str, application: str, entered: dt.datetime, end: dt.datetime,
-         ready_from: dt.datetime | None = None) -> list[str]:
-    """Two ready fks-execution pods of 1.4.3 from `ready_from` (ten minutes after it entered), of
-    1.4.2 before; Argo CD Synced and Healthy; one failed order in a thousand; a warning alert."""
+         ready_from: dt.datetime | None = None, version: str = "1.4.3") -> list[str]:
+    """Two ready fks-execution pods of `version` from `ready_from` (ten minutes after it entered),
+    of 1.4.2 before; Argo CD Synced and Healthy; one failed order in a thousand; a warning alert."""
     start = entered - 2 * HOUR
     ready_from = ready_from or entered + 10 * MINUTE
     lines = []
-    for version, since, until in (("1.4.2", start, ready_from), ("1.4.3", ready_from, end)):
+    for version, since, until in (("1.4.2", start, ready_from), (version, ready_from, end)):
         for pod in (f"fks-execution-{version.replace('.', '')}-{x}" for x in "ab"):
             lines += series(f'kube_pod_container_info{{namespace="{namespace}",pod="{pod}",container="execution",'
                             f'image_spec="{EXEC}:{version}"}}', since, until - MINUTE, 1)

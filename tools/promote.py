@@ -19,8 +19,9 @@ or in completed trading sessions (soak: {sessions: N}). Verification runs the so
 `verify:` checks against its Prometheus (each passing one a Verified trailer); a failing check, or a
 Prometheus that does not answer within its timeout, refuses unless --break-glass. --verify ENV runs
 ENV's deploy checklist (exit 0 all passed, 1 otherwise); --wait-verified DURATION polls the target's
-after --push until it passes, and prints the rollback command if it never does. CI re-runs the same gates for
-every promotion commit (validate's promotions audit), so a bypass here is caught where it lands.
+after --push until it passes, and prints the rollback command if it never does. CI re-runs the
+same gates for every promotion commit (validate's promotions audit), so a bypass here is caught
+where it lands.
 Refused up front: uncommitted changes to tracked files, untracked files under overlays/ (they
 can reach a render; untracked files elsewhere cannot), a detached HEAD, and with --push a branch
 holding commits the freshly fetched remote lacks. --push retries while the remote moves on,
