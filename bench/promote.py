@@ -169,7 +169,7 @@ def with_sidecars(folder: Path) -> None:
 
 def concurrent(n: int) -> None:
     refs = ["ghcr.io/fks-trading/fks-execution:9.9.1", "docker.io/grafana/grafana:11.2.9",
-            "quay.io/prometheus/prometheus:v2.54.9", "quay.io/prometheus/alertmanager:v0.27.9",
+            "quay.io/prometheus/prometheus:v3.5.9", "quay.io/prometheus/alertmanager:v0.33.9",
             *(f"{name}:1.0.1" for name in SIDECARS)][:n]
     with tempfile.TemporaryDirectory(prefix="bench-promote-") as tmp:
         origin = copy_real(Path(tmp), REPO, prepare=with_sidecars)
