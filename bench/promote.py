@@ -116,8 +116,10 @@ def verified(runs: int, with_cli: bool) -> None:
     with tempfile.TemporaryDirectory(prefix="bench-verify-") as tmp:
         lines = soak("fks-trading-staging", "fks-trading-staging", entered, NOW + dt.timedelta(hours=1), version="9.9.9")
         with serve(Path(tmp) / "prometheus", lines) as url:
-            works = [copy_real(Path(tmp) / name, REPO, prometheus=url if name == "verified" else None)
-                     for name in ("verified", "plain")]
+            works = []
+            for name in ("verified", "plain"):
+                (Path(tmp) / name).mkdir()
+                works.append(copy_real(Path(tmp) / name, REPO, prometheus=url if name == "verified" else None))
             resets = []
             for work in works:
                 for env in ("dev", "staging"):
