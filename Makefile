@@ -35,11 +35,15 @@ kustomize: $(STAMP)
 	       && $(PY) tools/install_kubectl.py $(VENV)/bin; }
 
 # promtool and amtool at the versions the overlays deploy (Debian sid's builds run on Debian 12),
-# unpacked into .venv/bin: nothing installed system-wide, no service started.
-PROMTOOL_DEB := promtool=3.5.3+ds1-6
+# and the prometheus server the verification tests query, unpacked into .venv/bin: nothing
+# installed system-wide, no service started. promtool and prometheus come from one source
+# package, so one version pins both: the TSDB promtool writes is the one the server reads.
+PROMETHEUS_VERSION := 3.5.3+ds1-6
+PROMTOOL_DEB := promtool=$(PROMETHEUS_VERSION)
+PROMETHEUS_DEB := prometheus=$(PROMETHEUS_VERSION)
 AMTOOL_DEB := prometheus-alertmanager=0.33.1-5
 monitoring-tools: $(STAMP)
-	@$(PY) tools/fetch_debs.py --label "setup: monitoring tools" --suite sid $(VENV)/bin '$(PROMTOOL_DEB):usr/bin/promtool' '$(AMTOOL_DEB):usr/bin/amtool'
+	@$(PY) tools/fetch_debs.py --label "setup: monitoring tools" --suite sid $(VENV)/bin '$(PROMTOOL_DEB):usr/bin/promtool' '$(PROMETHEUS_DEB):usr/bin/prometheus' '$(AMTOOL_DEB):usr/bin/amtool'
 
 # libfaketime for the command-line tests' clock, unpacked into .venv (never installed system-wide).
 faketime: $(STAMP)

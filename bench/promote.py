@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""How long a promotion takes against `validate --env <target>` alone, and how long 8 concurrent
-`--push` promotions from 8 clones take to all land (a benchmark, not a test).
+"""How long a promotion takes against `validate --env <target>` alone, what verification against a
+local Prometheus adds, and how long 8 concurrent `--push` promotions from 8 clones take to all
+land (a benchmark, not a test).
 
     .venv/bin/python bench/promote.py                 # --to prod, 3 runs each, in-process and CLI; 8 at once
     .venv/bin/python bench/promote.py --runs 5 --no-cli --concurrent 0
@@ -9,6 +10,10 @@ Copies the repository's overlays and bases into a scratch git repository (with a
 puts a new fks-execution version in dev and staging a week back, then times `--to prod` (plan,
 gates, two renders, drift check, write, validate, commit) against `validate(repo, ["prod"])`.
 Each promotion starts from the same commit. The issue's target: ratio <= 1.5.
+
+Verified against unverified: the same promotion from two copies, one whose staging `verify:`
+(the repository's four checks) points at a Prometheus 3.5.3 on a loopback port serving a week of
+synthetic series (tests/prometheus_server.py), one without `verify:`. Target: at most 0.3 s more.
 
 The concurrent part gives the copy four sidecar images (eight images in all, so that no two
 promotions move the same one), clones it 8 times and starts `tools/promote.py --to dev --image
@@ -34,12 +39,15 @@ sys.path[:0] = [str(REPO / "tools"), str(REPO / "tests"), str(REPO / "tests" / "
 from fks_gitops import validate
 from fks_gitops.promote import promotion as promote  # noqa: E402
 from clock import faketime_env  # noqa: E402
+from prometheus_server import serve  # noqa: E402
 from promote_repo import T0, clone, copy_real  # noqa: E402
+from synthetic_series import soak  # noqa: E402
 
 import yaml  # noqa: E402
 
 NOW = dt.datetime(2026, 3, 7, 12, tzinfo=dt.timezone.utc)  # a Saturday: no freeze, a week of soak
 TARGET = 1.5
+VERIFY_TARGET = 0.3  # seconds a verified promotion may add
 
 
 def timed(pairs: list[tuple], runs: int) -> list[float]:
@@ -98,7 +106,44 @@ def main(argv: list[str] | None = None) -> int:
         ratio = promoted / validated
         verdict = "ok" if ratio <= TARGET else "OVER"
         print(f"{label:>12}: promote {promoted:.2f} s, validate {validated:.2f} s, ratio {ratio:.2f} {verdict}")
+    verified(args.runs, not args.no_cli)
     return 0
+
+
+def verified(runs: int, with_cli: bool) -> None:
+    """A verified promotion against an unverified one, each from its own copy of the repository."""
+    entered = T0 + dt.timedelta(hours=1)
+    with tempfile.TemporaryDirectory(prefix="bench-verify-") as tmp:
+        lines = soak("fks-trading-staging", "fks-trading-staging", entered, NOW + dt.timedelta(hours=1), version="9.9.9")
+        with serve(Path(tmp) / "prometheus", lines) as url:
+            works = []
+            for name in ("verified", "plain"):
+                (Path(tmp) / name).mkdir()
+                works.append(copy_real(Path(tmp) / name, REPO, prometheus=url if name == "verified" else None))
+            resets = []
+            for work in works:
+                for env in ("dev", "staging"):
+                    work.set_tag(env, "fks-execution", "9.9.9")
+                start = work.commit("dev and staging 9.9.9", entered)
+                resets.append(lambda w=work, s=start: w.git("reset", "-q", "--hard", s))
+
+            def promotion(work, checks: int):
+                def run() -> None:
+                    result = promote.promote(work.path, promote.Request("prod", now=NOW))
+                    assert result.commit and len(result.verification.results if result.verification else ()) == checks
+                return run
+
+            pairs = [(promotion(works[0], 4), resets[0]), (promotion(works[1], 0), resets[1])]
+            rows = [("in-process", *timed(pairs, runs))]
+            if with_cli:
+                argv = lambda w: [str(REPO / "tools/promote.py"), "--to", "prod", "--repo", str(w.path)]  # noqa: E731
+                rows.append(("command line", *timed([(lambda: cli(argv(works[0])), resets[0]),
+                                                     (lambda: cli(argv(works[1])), resets[1])], runs)))
+    print(f"verified vs unverified promotion --to prod, median of {runs} runs (target: at most {VERIFY_TARGET} s more)")
+    for label, with_checks, without in rows:
+        extra = with_checks - without
+        verdict = "ok" if extra <= VERIFY_TARGET else "OVER"
+        print(f"{label:>12}: verified {with_checks:.2f} s, unverified {without:.2f} s, {extra:+.3f} s {verdict}")
 
 
 SIDECARS = [f"ghcr.io/fks-trading/sidecar-{i}" for i in range(1, 5)]

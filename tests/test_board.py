@@ -1,4 +1,4 @@
-"""promote/board.py, board_format.py, status_html.py, soak.py and freeze.upcoming: the status board
+"""promote/board.py, board_format.py, status_html.py and freeze.upcoming: the status board
 of a real promotion history (tests/fixtures/promote_lib/board_history.py)."""
 import datetime as dt
 import json
@@ -10,7 +10,7 @@ import pytest
 
 import promote as cli
 from fks_gitops.environments import Freeze
-from fks_gitops.promote import freeze, soak
+from fks_gitops.promote import freeze
 from fks_gitops.promote.board import board
 from fks_gitops.promote.board_format import as_dict
 from fks_gitops.promote.status_html import page
@@ -36,7 +36,7 @@ def test_cells_have_version_since_and_soak_in_the_environment_s_unit(data):
     assert [execution[e]["version"] for e in ("dev", "staging", "prod")] == ["1.4.4", "1.4.4", "1.4.4"]
     assert execution["staging"]["since"] == "2026-03-09T03:00:00+00:00"
     assert execution["staging"]["soak"] == {"done": 12.0, "needed": 24.0, "unit": "h", "fraction": 0.5,
-                                            "complete": False, "said": "12h of 24h"}
+                                            "complete": False, "said": "12h of 24h", "until": "2026-03-10T03:00:00+00:00"}
     assert execution["dev"]["soak"] is None and execution["prod"]["soak"] is None  # no soak asked there
     assert data["soak_units"] == {"dev": None, "staging": "h", "prod": None}
 
@@ -106,25 +106,3 @@ def test_next_freeze_skips_weekends_and_holidays_and_takes_an_earlier_adhoc_wind
     assert freeze.upcoming(spec, saturday)[1].reason == "ad-hoc freeze 'drill'"
     assert freeze.upcoming(None, saturday) is None
 
-
-class Sessions:
-    """A soak in trading sessions, as environments.yaml's `soak: {sessions: N}` may load."""
-
-    def __init__(self, sessions):
-        self.sessions = sessions
-
-
-@pytest.mark.parametrize("spec", [Sessions(2), {"sessions": 2}])
-def test_a_soak_in_sessions_counts_whole_market_sessions(spec):
-    since = dt.datetime(2026, 4, 1, 12, tzinfo=dt.timezone.utc)  # Wednesday 08:00 EDT, before the open
-    now = dt.datetime(2026, 4, 6, 21, tzinfo=dt.timezone.utc)  # Monday 17:00 EDT
-    got = soak.progress(spec, since, now, NYSE)
-    assert (got.done, got.needed, got.unit, got.complete) == (3, 2, "sessions", True)  # Wed, Thu, Mon: Good Friday closed
-    assert soak.progress(spec, now, now, NYSE).done == 0
-
-
-def test_soak_units_are_explicit():
-    assert soak.progress(dt.timedelta(0), AT, AT) is None
-    assert soak.progress(dt.timedelta(hours=24), None, AT) is None
-    with pytest.raises(TypeError, match="in no unit"):
-        soak.progress("24h", AT, AT)

@@ -7,7 +7,7 @@ import pytest
 from fks_gitops.promote import durations
 from fks_gitops.promote import exchange
 from fks_gitops.promote import freeze
-from fks_gitops.promote import gates
+from fks_gitops.promote import gates, soak
 from fks_gitops.environments import Freeze, load
 from fks_gitops.promote.history import History
 from fks_gitops.promote.images import Image
@@ -89,10 +89,13 @@ def gate(name, target, pairs, history=None, now=T0, rollback=False):
 
 
 def test_gates_are_one_list_with_one_shape():
-    assert [g.name for g in gates.GATES] == ["order", "downgrade", "soak", "freeze", "rollback", "drift", "validation"]
+    assert [g.name for g in gates.GATES] == ["order", "downgrade", "soak", "freeze", "rollback", "verify", "drift",
+                                             "validation"]
     assert [(g.name, g.override) for g in gates.GATES if g.overridable] == [
-        ("downgrade", "allow-downgrade"), ("soak", "break-glass"), ("freeze", "break-glass"), ("rollback", "break-glass")]
-    assert [g.name for g in gates.GATES if not g.replayable] == ["drift", "validation"]
+        ("downgrade", "allow-downgrade"), ("soak", "break-glass"), ("freeze", "break-glass"), ("rollback", "break-glass"),
+        ("verify", "break-glass")]
+    # verification needs the source's Prometheus as it was: the audit skips it (checks/promotions.py)
+    assert [g.name for g in gates.GATES if not g.replayable] == ["verify", "drift", "validation"]
 
 
 def test_freeze_refusal_is_one_line_that_says_until_when_and_the_way_out():
@@ -141,7 +144,7 @@ def test_soak_counts_from_the_commit_that_put_the_version_in_the_source(work):
         "or use --break-glass --reason TEXT"
     )
     assert gate("soak", PROD, pairs, history, T0 + dt.timedelta(hours=26)) == []
-    assert gates.soaked(staging, new, history, T0 + dt.timedelta(hours=28)) == dt.timedelta(hours=26)
+    assert soak.progress(staging, new, history, T0 + dt.timedelta(hours=28)).ran == dt.timedelta(hours=26)
 
 
 def test_soak_never_counts_from_a_back_dated_commit(work):

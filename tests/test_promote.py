@@ -530,9 +530,9 @@ def test_status_table_marks_differences_and_ages(staged, capsys):
     code, out, _ = run(staged, capsys, "--status", "--at", SATURDAY.isoformat())
     assert code == 0
     assert out.splitlines() == [
-        "IMAGE          dev             staging         prod",
-        "fks-execution  1.4.3 (5d 23h)  1.4.3 (5d 22h)  1.4.2 (6d 0h) *",
-        "grafana        11.2.0 (6d 0h)  11.2.0 (6d 0h)  11.2.0 (6d 0h)",
+        "IMAGE          dev             staging                       prod",
+        "fks-execution  1.4.3 (5d 23h)  1.4.3 (5d 22h, soak 24h/24h)  1.4.2 (6d 0h) *",
+        "grafana        11.2.0 (6d 0h)  11.2.0 (6d 0h, soak 24h/24h)  11.2.0 (6d 0h)",
         "* differs from the environment before it",
     ]
 
@@ -653,7 +653,7 @@ def test_hostile_commit_text_breaks_no_command(work, capsys):
     assert (code, out, err) == (0, "no promotions recorded\n", "")
     code, out, err = run(work, capsys, "--status", "--at", SATURDAY.isoformat())
     assert code == 0 and err == ""
-    assert out.splitlines()[1] == "fks-execution  1.4.3 (5d 23h)  1.4.3 (5d 22h)  1.4.2 (6d 0h) *"
+    assert out.splitlines()[1] == "fks-execution  1.4.3 (5d 23h)  1.4.3 (5d 22h, soak 24h/24h)  1.4.2 (6d 0h) *"
     code, out, err = run(work, capsys, "--to", "prod")
     assert code == 0 and "promote(prod): fks-execution 1.4.2 -> 1.4.3\ncommitted" in out
     assert work.tags("prod")["fks-execution"] == "1.4.3"

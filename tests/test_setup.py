@@ -1,6 +1,7 @@
 """`make setup` in a fresh clone, with a scratch HOME and every apt-get, apt, dpkg and sudo call
 recorded through a PATH wrapper: it only downloads, adds no systemd unit, leaves the checkers at
-the deployed versions in .venv/bin, and a second run does nothing.
+the deployed versions (and the prometheus server the verification tests start) in .venv/bin, and a
+second run does nothing.
 
 About 30 s with a warm pip cache (the machine's own cache is reused; the apt downloads are not):
 marked `setup`, run by `make test`; `pytest -m "not setup"` leaves it out.
@@ -83,6 +84,8 @@ def test_make_setup_in_a_fresh_clone_installs_nothing_on_the_machine(tmp_path):
     assert version.startswith("promtool, version 3.5.3")
     browser = subprocess.run([str(clone / ".venv/bin/chromium"), "--version"], capture_output=True, text=True, timeout=60)
     assert browser.stdout.startswith("Chromium "), browser.stderr
+    server = subprocess.run([str(clone / ".venv/bin/prometheus"), "--version"], capture_output=True, text=True).stdout
+    assert server.startswith("prometheus, version 3.5.3")  # the verification tests' server, promtool's version
 
     again, seconds = _setup(clone, env)
     assert (again.returncode, again.stdout, again.stderr) == (0, "setup: .venv is ready\n", "")

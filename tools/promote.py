@@ -8,13 +8,21 @@
     tools/promote.py --status --format html --output status.html   # the board: one self-contained page
     tools/promote.py --history [--env prod]
     tools/promote.py --abort                 # undo what a killed promotion left
+    tools/promote.py --verify staging        # the deploy checklist against staging's Prometheus
+    tools/promote.py --to prod --push --wait-verified 10m
 
-The gates (order, downgrade, soak, freeze, rolled-back hold, drift, validation) run at the real clock, and
-the commit is dated then. --at TIME (ISO 8601; without an offset, UTC) plans only: it goes with
---dry-run or --status ("what would the gates say at 16:05?"), never with anything that writes.
-Soak counts from the commit that put the version in the source overlay, on main's first-parent
-history, and never from a date earlier than that commit's parent. CI re-runs the same gates for
-every promotion commit (validate's promotions audit), so a bypass here is caught where it lands.
+The gates (order, downgrade, soak, freeze, rolled-back hold, verification, drift, validation) run at
+the real clock, and the commit is dated then. --at TIME (ISO 8601; without an offset, UTC) plans
+only: it goes with --dry-run, --status or --verify ("what would the gates say at 16:05?"), never
+with anything that writes. Soak counts from the commit that put the version in the source overlay,
+on main's first-parent history, and never from a date earlier than that commit's parent; in hours,
+or in completed trading sessions (soak: {sessions: N}). Verification runs the source environment's
+`verify:` checks against its Prometheus (each passing one a Verified trailer); a failing check, or a
+Prometheus that does not answer within its timeout, refuses unless --break-glass. --verify ENV runs
+ENV's deploy checklist (exit 0 all passed, 1 otherwise); --wait-verified DURATION polls the target's
+after --push until it passes, and prints the rollback command if it never does. CI re-runs the
+same gates for every promotion commit (validate's promotions audit), so a bypass here is caught
+where it lands.
 Refused up front: uncommitted changes to tracked files, untracked files under overlays/ (they
 can reach a render; untracked files elsewhere cannot), a detached HEAD, and with --push a branch
 holding commits the freshly fetched remote lacks. --push retries while the remote moves on,
@@ -45,10 +53,10 @@ if __name__ == "__main__":  # started as a script, maybe by the system Python: u
 
 from fks_gitops import atomic  # noqa: E402
 from fks_gitops.checks import promotions as audit
-from fks_gitops.promote import promotion, recovery  # noqa: E402
+from fks_gitops.promote import checklist, promotion, recovery  # noqa: E402
 from fks_gitops.promote.durations import age  # noqa: E402
 from fks_gitops.cli import guarded, repo_from  # noqa: E402
-from fks_gitops.environments import load  # noqa: E402
+from fks_gitops.environments import load, parse_duration  # noqa: E402
 from fks_gitops.errors import GitOpsError  # noqa: E402
 from fks_gitops.promote.board import board  # noqa: E402
 from fks_gitops.promote.board_format import as_dict  # noqa: E402
@@ -68,6 +76,7 @@ def parser() -> argparse.ArgumentParser:
     mode.add_argument("--status", action="store_true", help="table of environment x image")
     mode.add_argument("--history", action="store_true", help="promotions read from commit trailers")
     mode.add_argument("--abort", action="store_true", help="undo what a killed promotion left in this working tree")
+    mode.add_argument("--verify", metavar="ENV", help="run ENV's deploy checklist against its Prometheus")
     p.add_argument("--image", action="append", default=[], metavar="[NAME=]NEWNAME[:TAG][@DIGEST]",
                    help="with --to dev: set this image (pinned: a tag other than latest, or a digest)")
     p.add_argument("--component", action="append", default=[], metavar="NAME",
@@ -77,7 +86,9 @@ def parser() -> argparse.ArgumentParser:
     where = p.add_mutually_exclusive_group()
     where.add_argument("--push", action="store_true", help="push to the upstream branch, retrying if it moved")
     where.add_argument("--branch", metavar="NAME", help="commit on a new branch and push it for review")
-    p.add_argument("--break-glass", action="store_true", help="override soak and freeze (never validation)")
+    p.add_argument("--wait-verified", metavar="DURATION", help="with --push: poll the target's deploy checklist "
+                   "until it passes, for up to DURATION (like 10m)")
+    p.add_argument("--break-glass", action="store_true", help="override soak, freeze and verification (never validation)")
     p.add_argument("--reason", help="why --break-glass; recorded in the commit")
     p.add_argument("--allow-downgrade", action="store_true",
                    help="let a lower version than the target runs through (recorded in the commit)")
@@ -87,7 +98,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("text", "json", "html"), default="text",
                    help="html: with --status, the status board as one self-contained page")
     p.add_argument("--output", metavar="FILE", help="with --status: write it here instead of stdout")
-    p.add_argument("--at", metavar="TIME", help="with --dry-run or --status: plan as if it were TIME (ISO 8601)")
+    p.add_argument("--at", metavar="TIME", help="with --dry-run, --status or --verify: as if it were TIME (ISO 8601)")
     p.add_argument("--repo", metavar="PATH", help="repository root (default: found from the current folder)")
     return p
 
@@ -98,13 +109,19 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _main(args: argparse.Namespace) -> int:
     repo = repo_from(args.repo).resolve()
-    if args.at and not (args.status or args.dry_run):
-        raise GitOpsError("--at plans only: use it with --dry-run or --status; a promotion runs at the real clock")
+    if args.at and not (args.status or args.dry_run or args.verify):
+        raise GitOpsError("--at plans only: use it with --dry-run, --status or --verify; a promotion runs at the real clock")
+    if args.wait_verified and not (args.push and not args.dry_run):
+        raise GitOpsError("--wait-verified checks a deploy: use it with --push, without --dry-run")
     now = _now(args.at)
     if (args.format == "html" or args.output) and not args.status:
         raise GitOpsError(f"{'--format html' if args.format == 'html' else '--output'} goes with --status")
     if args.status:
         return _status(repo, now, args.format, args.output, live=not args.at)
+    if args.verify:
+        outcome = checklist.checklist(load(repo).get(args.verify), now)
+        print("\n".join(checklist.report(outcome, "deploy checklist")))
+        return 0 if outcome.passed else 1
     if args.history:
         return _history(repo, args.env, args.format)
     if args.abort:
@@ -137,6 +154,9 @@ def _now(text: str | None) -> dt.datetime:
 
 
 def _promote(repo: Path, args: argparse.Namespace, now: dt.datetime) -> int:
+    waiting = parse_duration(args.wait_verified, "--wait-verified") if args.wait_verified else None
+    if waiting is not None:
+        checklist.spec(load(repo).get(args.to))  # before promoting: a target without verify: cannot be waited on
     request = promotion.Request(
         target=args.to,
         images=tuple(args.image),
@@ -167,16 +187,30 @@ def _promote(repo: Path, args: argparse.Namespace, now: dt.datetime) -> int:
         print(f"branch {result.branch} pushed; open a pull request from it")
     elif result.pushed:
         print(f"pushed after {result.attempts} attempt{'s' if result.attempts > 1 else ''}")
+    if args.dry_run and result.verification:
+        print("\n".join(checklist.report(result.verification, f"verification of {result.target}'s versions")))
     verdict = [str(r) for r in result.refusals]
     for line in verdict:
         print(line, file=sys.stderr)
+    if waiting is not None and result.pushed:
+        return _wait_verified(repo, result, waiting, args.wait_verified)
     return 1 if verdict else 0
+
+
+def _wait_verified(repo: Path, result: promotion.Promotion, waiting: dt.timedelta, given: str) -> int:
+    outcome = checklist.wait(load(repo).get(result.target), waiting, dt.datetime.now(dt.timezone.utc))
+    print("\n".join(checklist.report(outcome, "deploy checklist")))
+    if outcome.passed:
+        return 0
+    print(f"error: {result.target} did not pass its deploy checklist within {given}; roll back with:\n"
+          f"  {checklist.rollback_command(result)}", file=sys.stderr)
+    return 1
 
 
 def _status(repo: Path, now: dt.datetime, fmt: str, output: str | None, live: bool) -> int:
     """`live`: the page's countdowns follow the viewer's clock; with --at they stay at that time."""
     if fmt == "text":
-        envs, rows = status(repo)
+        envs, rows = status(repo, now)
         table = [["IMAGE", *envs]] + [[r.component, *(_cell_text(r.cells[e], now) for e in envs)] for r in rows]
         widths = [max(len(row[i]) for row in table) for i in range(len(table[0]))]
         lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in table]
@@ -196,7 +230,8 @@ def _cell_text(cell: Cell | None, now: dt.datetime) -> str:
     if cell is None:
         return "-"
     since = age(now - cell.since) if cell.since else "uncommitted"
-    return f"{cell.version} ({since}){' *' if cell.differs else ''}"
+    soaked = f", soak {cell.soak.short}" if cell.soak else ""
+    return f"{cell.version} ({since}{soaked}){' *' if cell.differs else ''}"
 
 
 def _history(repo: Path, env: str | None, fmt: str) -> int:

@@ -13,13 +13,13 @@ from pathlib import Path
 
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from fks_gitops import environments_schema, textfile, yamlload
+from fks_gitops import environments_schema, environments_verify, textfile, yamlload
 from fks_gitops.promote import exchange
 from fks_gitops.errors import GitOpsError
 
 FILE = "environments.yaml"
 SCOPES = ("strict", "namespace-wide", "cluster-wide")
-_DURATION = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?$")
+_DURATION = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
 
 
 @dataclass(frozen=True)
@@ -42,6 +42,14 @@ class Freeze:
 
 
 @dataclass(frozen=True)
+class Sessions:
+    """`soak: {sessions: 2, calendar: NYSE}`: completed regular sessions instead of hours."""
+
+    count: int
+    calendar: str = "NYSE"  # the exchange whose hours prod's freeze follows
+
+
+@dataclass(frozen=True)
 class Environment:
     name: str
     order: int
@@ -49,9 +57,11 @@ class Environment:
     kubernetes: str
     application: str
     certificate: str
-    soak: dt.timedelta
+    soak: dt.timedelta  # zero when the soak counts sessions
     freeze: Freeze | None
     scopes: tuple[str, ...] = SCOPES  # the Sealed Secrets scopes its secrets may be sealed in
+    sessions: Sessions | None = None
+    verify: environments_verify.Verify | None = None  # its Prometheus and checks
 
     @property
     def overlay(self) -> str:
@@ -99,12 +109,20 @@ class Config:
 
 
 def parse_duration(text: str, where: str) -> dt.timedelta:
-    """`24h`, `1d12h`, `90m`, `0h` -> timedelta."""
+    """`24h`, `1d12h`, `90m`, `10s`, `0h` -> timedelta."""
     match = _DURATION.match(str(text).strip())
     if not match or not any(match.groups()):
-        raise GitOpsError(f"{where}: duration {text!r} is not like '24h', '1d12h' or '90m'")
-    days, hours, minutes = (int(g or 0) for g in match.groups())
-    return dt.timedelta(days=days, hours=hours, minutes=minutes)
+        raise GitOpsError(f"{where}: duration {text!r} is not like '24h', '1d12h', '90m' or '10s'")
+    days, hours, minutes, seconds = (int(g or 0) for g in match.groups())
+    return dt.timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)
+
+
+def _sessions(raw: dict, where: str) -> Sessions:
+    calendar = raw.get("calendar", Sessions.calendar)
+    if calendar not in exchange.REGULAR_HOURS:
+        known = ", ".join(exchange.REGULAR_HOURS)
+        raise GitOpsError(f"{where}.calendar: no regular session hours known for {calendar!r}; use one of {known}")
+    return Sessions(int(raw["sessions"]), calendar)
 
 
 def _time(text: str, where: str) -> dt.time:
@@ -153,8 +171,16 @@ def _freeze(raw: dict | None, where: str) -> Freeze | None:
     )
 
 
-def _environment(raw: dict, order: int) -> Environment:
+def _verify(raw: dict | None, deploy_checks: tuple, where: str) -> environments_verify.Verify | None:
+    timeout = parse_duration((raw or {}).get("timeout", "10s"), f"{where}.timeout").total_seconds()
+    if not 0 < timeout <= 300:
+        raise GitOpsError(f"{where}.timeout: {raw['timeout']!r} is not between 1s and 5m")
+    return environments_verify.parse(raw, deploy_checks, where, timeout)
+
+
+def _environment(raw: dict, order: int, deploy_checks: tuple) -> Environment:
     where = f"{FILE}: environments[{order}]"  # required fields: environments_schema checked them
+    soak = raw.get("soak", "0h")
     return Environment(
         name=raw["name"],
         order=order,
@@ -162,9 +188,11 @@ def _environment(raw: dict, order: int) -> Environment:
         kubernetes=str(raw["kubernetes"]),
         application=raw["application"],
         certificate=raw.get("certificate", f"certs/{raw['name']}.pem"),
-        soak=parse_duration(raw.get("soak", "0h"), f"{where}.soak"),
+        soak=dt.timedelta(0) if isinstance(soak, dict) else parse_duration(soak, f"{where}.soak"),
         freeze=_freeze(raw.get("freeze"), f"{where}.freeze"),
         scopes=tuple(raw.get("scopes") or SCOPES),
+        sessions=_sessions(soak, f"{where}.soak") if isinstance(soak, dict) else None,
+        verify=_verify(raw.get("verify"), deploy_checks, f"{where}.verify"),
     )
 
 
@@ -177,7 +205,9 @@ def load(repo: Path) -> Config:
     except FileNotFoundError:
         raise GitOpsError(f"{path}: not found; run inside the repository or pass --repo") from None
     environments_schema.check(raw, FILE)
-    envs = tuple(_environment(e, i) for i, e in enumerate(raw["environments"]))
+    deploy_checks = environments_verify.checks(raw.get("deploy_checks") or (), environments_verify.DEPLOY_PLACEHOLDERS,
+                                               f"{FILE}: deploy_checks")
+    envs = tuple(_environment(e, i, deploy_checks) for i, e in enumerate(raw["environments"]))
     names = [e.name for e in envs]
     if len(set(names)) != len(names):
         raise GitOpsError(f"{FILE}: environment names repeat: {', '.join(names)}")

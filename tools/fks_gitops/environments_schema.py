@@ -18,6 +18,33 @@ _TEXT = {"type": "string", "minLength": 1}
 _CLOCK = {"type": "string", "pattern": r"^\d{2}:\d{2}$"}
 _MOMENT = {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2})?([+-]\d{2}:\d{2}|Z)?)?$"}
 
+_SESSIONS = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["sessions"],
+    "properties": {"sessions": {"type": "string", "pattern": "^[1-9][0-9]{0,2}$"}, "calendar": _TEXT},
+}
+_NAME = {"type": "string", "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"}
+_CHECK = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["name", "query", "expect"],
+    "properties": {"name": _NAME, "query": _TEXT, "expect": _TEXT},
+}
+# A promotion check may apply only when one of its components moves.
+_PROMOTION_CHECK = {**_CHECK, "properties": {**_CHECK["properties"], "components": {"type": "array", "items": _TEXT}}}
+_VERIFY = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["prometheus"],
+    "properties": {
+        "prometheus": {"type": "string", "pattern": "^https?://[^\\s/@]+(/[^\\s]*)?$"},  # no credentials in the URL
+        "timeout": _TEXT,
+        "credentials": {"type": "string", "pattern": "^[A-Z_][A-Z0-9_]*$"},  # an environment variable's name
+        "checks": {"type": "array", "items": _PROMOTION_CHECK},
+        "deploy": {"type": "array", "items": _CHECK},
+    },
+}
 _FREEZE = {
     "type": "object",
     "additionalProperties": False,
@@ -66,11 +93,13 @@ SCHEMA = {
                     "kubernetes": {"type": "string", "pattern": r"^\d+\.\d+$"},
                     "application": _TEXT,
                     "certificate": _TEXT,
-                    "soak": _TEXT,
+                    # a duration (24h), or completed trading sessions of an exchange calendar
+                    "soak": {"oneOf": [_TEXT, _SESSIONS]},
                     "freeze": _FREEZE,
                     # Sealed Secrets scopes allowed here; a wider one lets a copy decrypt elsewhere
                     "scopes": {"type": "array", "minItems": 1, "uniqueItems": True,
                                "items": {"enum": ["strict", "namespace-wide", "cluster-wide"]}},
+                    "verify": _VERIFY,
                 },
             },
         },
@@ -83,6 +112,8 @@ SCHEMA = {
                 "properties": {"kind": _TEXT, "name": _TEXT, "path": {"type": "string"}},
             },
         },
+        # the deploy checklist every environment's `verify:` runs (promote.py --verify ENV)
+        "deploy_checks": {"type": "array", "items": _CHECK},
         "schema_allow": {"type": "object", "additionalProperties": {"type": "string"}},
         # component -> the repositories it may come from (image_refs.py)
         "images": {"type": "object", "additionalProperties": {"type": "array", "minItems": 1, "items": _TEXT}},

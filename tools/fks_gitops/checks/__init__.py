@@ -33,6 +33,7 @@ from fks_gitops.checks import (
     schemas,
     sealed_secrets,
     secret_references,
+    verify_queries,
     wiring,
 )
 
@@ -59,6 +60,7 @@ CHECKS = (
     plaintext,
     ciphertexts,
     promotions,
+    verify_queries,
     duplicate_keys,
     kustomize_version,
     encoding,

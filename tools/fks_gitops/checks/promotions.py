@@ -9,6 +9,10 @@ trusted time. Reported, each naming the commit and the fix: hand edits, trailers
 that failed without Break-Glass, promotion commits that touch other files, back- and
 forward-dated commits, and uncommitted edits of gated images in the working tree. Break-glass
 uses are warnings, shown on every run. History the audit cannot see is an error, never a skip.
+
+Verification is not replayed: it asked the source environment's Prometheus at the promotion's
+time, which a later run cannot ask again (retention ends, series change). The commit records it:
+a `Verified` trailer per passing check, an `Unverified` one per failure that Break-Glass let through.
 """
 from __future__ import annotations
 
@@ -22,10 +26,10 @@ import yaml
 from fks_gitops import yamldepth, yamlload
 from fks_gitops.promote import images
 from fks_gitops.promote import ledger as ledger_module
-from fks_gitops.promote.durations import hours, parse_hours
 from fks_gitops.environments import FILE, Config, Environment
 from fks_gitops.errors import GitOpsError
-from fks_gitops.promote.gates import ALLOW_DOWNGRADE, BREAK_GLASS, GATES, Facts, evaluate, soaked
+from fks_gitops.promote import soak
+from fks_gitops.promote.gates import ALLOW_DOWNGRADE, BREAK_GLASS, GATES, Facts, evaluate
 from fks_gitops.promote.history import History, parse_subject
 from fks_gitops.promote.ledger import Commit, Ledger
 from fks_gitops.promote.plan import Change
@@ -169,7 +173,9 @@ def _environment(config: Config, env: Environment, history: History, i: int) -> 
     found += [(path, f"gate-{r.gate}", "error", f"{commit.describe()}: at its time {_utc(commit.when)}, {r}")
               for r in verdict.blocking]
     if glass:
-        overrode = ", ".join(dict.fromkeys(r.gate for r in verdict.overridden if r.override == BREAK_GLASS)) or "nothing"
+        gates = [r.gate for r in verdict.overridden if r.override == BREAK_GLASS]
+        gates += ["verify"] if commit.trailer("Unverified") else []  # not replayed: the trailers say it
+        overrode = ", ".join(dict.fromkeys(gates)) or "nothing"
         found.append((path, "break-glass", "warning",
                       f"{commit.describe()}: break-glass by {commit.author}, overriding {overrode}: {glass}"))
     if downgrade:
@@ -204,12 +210,12 @@ def _claims(commit: Commit, facts: Facts, history: History) -> Iterator[str]:
             ran = held.get(change.new.name)
             if ran is None or ran.key != change.new.key:
                 yield f"Promoted-From {origin[0]}: {source.name} did not run {change.new.component} {change.new.version} there"
-    claimed = [parse_hours(v) for v in commit.trailer("Soak")]
-    derived = [soaked(source, c.new, facts.history, commit.when) for c in facts.changes]
+    claimed = commit.trailer("Soak")
+    derived = [soak.progress(source, c.new, facts.history, commit.when) for c in facts.changes]
     if claimed and derived and None not in derived:
-        shown = min(derived)
-        if claimed[0] is None or claimed[0] > shown + dt.timedelta(minutes=1):
-            yield f"Soak: {commit.trailer('Soak')[0]} claims more than history shows ({hours(shown)})"
+        shown = min(derived, key=lambda p: p.amount)
+        if soak.claims_more(claimed[0], shown):
+            yield f"Soak: {claimed[0]} claims more than history shows ({shown.trailer})"
 
 
 def _rollback(facts: Facts, env: Environment) -> Iterator[str]:

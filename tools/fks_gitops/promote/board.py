@@ -22,7 +22,7 @@ from fks_gitops.promote.gates import ALLOW_DOWNGRADE, BREAK_GLASS, GATES, Facts,
 from fks_gitops.promote.history import History, Record, parse_subject
 from fks_gitops.promote.images import Image
 from fks_gitops.promote.plan import Change
-from fks_gitops.promote.soak import Progress, progress
+from fks_gitops.promote import soak
 from fks_gitops.promote.status import Cell, status
 
 RECENT = 20
@@ -31,9 +31,36 @@ AT_PROMOTE_TIME = tuple(g.name for g in GATES if not g.replayable)  # need rende
 
 
 @dataclass(frozen=True)
+class Bar:
+    """A soak as the board draws it: `done` of `needed`, in hours ("h") or trading sessions."""
+    done: float
+    needed: float
+    unit: str
+    said: str  # "12h of 24h", "1 of 2 NYSE sessions"
+    until: dt.datetime | None  # when it completes; None once it has
+
+    @property
+    def fraction(self) -> float:
+        return 1.0 if self.needed <= 0 else max(0.0, min(self.done / self.needed, 1.0))
+
+    @property
+    def complete(self) -> bool:
+        return self.until is None
+
+
+def _bar(progress: soak.Progress | None) -> Bar | None:
+    if progress is None:
+        return None
+    if progress.sessions is None:
+        hours = progress.env.soak.total_seconds() / 3600
+        return Bar(progress.ran.total_seconds() / 3600, hours, "h", progress.text, progress.until)
+    return Bar(progress.sessions, progress.env.sessions.count, "sessions", progress.text, progress.until)
+
+
+@dataclass(frozen=True)
 class BoardCell:
     cell: Cell
-    soak: Progress | None  # toward this environment's soak (before the next may take it)
+    soak: Bar | None  # toward this environment's soak (before the next may take it)
     by_rollback: bool  # the version came back by a rollback
     rolled_back: tuple[tuple[str, str], ...]  # (version, sha): rolled back here, held until re-promoted
 
@@ -82,8 +109,7 @@ class Board:
 def board(repo: Path, now: dt.datetime, recent: int = RECENT) -> Board:
     config = environments.load(repo)
     history = History(repo, [e.overlay for e in config.environments])
-    names, rows = status(repo, history)
-    market = next((e.freeze for e in config.environments if e.freeze and e.freeze.open), None)
+    names, rows = status(repo, now, history)
     envs = {e.name: e for e in config.environments}
     board_rows = []
     for row in rows:
@@ -91,10 +117,10 @@ def board(repo: Path, now: dt.datetime, recent: int = RECENT) -> Board:
         for env_name, cell in row.cells.items():
             env = envs[env_name]
             cells[env_name] = cell and BoardCell(
-                cell, progress(env.soak, cell.since, now, market), _by_rollback(history, cell),
+                cell, _bar(cell.soak), _by_rollback(history, cell),
                 tuple((Image(row.name, *key).version, c.sha) for key, c in history.blocked(env.overlay, row.name).items()))
         board_rows.append(BoardRow(row.name, row.component, cells))
-    units = {e.name: (p.unit if (p := progress(e.soak, now, now, market)) else None) for e in config.environments}
+    units = {e.name: ("sessions" if e.sessions else "h") if soak.required(e) else None for e in config.environments}
     freezes = tuple(Freeze(e.name, e.freeze.timezone, frozen(e.freeze, now), upcoming(e.freeze, now))
                     for e in config.environments if e.freeze)
     promotions = tuple(_promotion(config, history, r) for r in history.promotions()[:recent])

@@ -7,9 +7,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from fks_gitops.promote.board import AT_PROMOTE_TIME, Board, BoardCell, Freeze, Promotion
+from fks_gitops.promote.board import AT_PROMOTE_TIME, Bar, Board, BoardCell, Freeze, Promotion
 from fks_gitops.promote.durations import age
-from fks_gitops.promote.soak import Progress
 
 
 def countdown(delta: dt.timedelta) -> str:
@@ -29,11 +28,9 @@ def as_dict(board: Board) -> dict:
     }
 
 
-def soak_said(soak: Progress) -> str:
-    """`6h of 24h`, `1 of 2 sessions`."""
-    if soak.unit == "h":
-        return f"{int(soak.done)}h of {soak.needed:g}h"
-    return f"{int(soak.done)} of {soak.needed:g} {soak.unit}"
+def soak_said(soak: Bar) -> str:
+    """`6h of 24h`, `1 of 2 NYSE sessions`."""
+    return soak.said
 
 
 def _cell(view: BoardCell | None, now: dt.datetime) -> dict | None:
@@ -45,7 +42,8 @@ def _cell(view: BoardCell | None, now: dt.datetime) -> dict | None:
         "since": cell.since.isoformat() if cell.since else None,
         "age_seconds": int((now - cell.since).total_seconds()) if cell.since else None,
         "soak": soak and {"done": round(soak.done, 2), "needed": soak.needed, "unit": soak.unit,
-                          "fraction": round(soak.fraction, 4), "complete": soak.complete, "said": soak_said(soak)},
+                          "fraction": round(soak.fraction, 4), "complete": soak.complete, "said": soak_said(soak),
+                          "until": soak.until.isoformat() if soak.until else None},
         "by_rollback": view.by_rollback,
         "rolled_back": [{"version": v, "commit": sha} for v, sha in view.rolled_back],
     }

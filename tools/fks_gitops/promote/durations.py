@@ -2,6 +2,7 @@
 
     hours(timedelta(hours=26, minutes=5))   # "26h": the Soak trailer's unit
     age(timedelta(days=3, hours=4))         # "3d 4h"
+    promql(timedelta(hours=36))             # "1d12h": a verify query's {soak}
 """
 from __future__ import annotations
 
@@ -29,3 +30,12 @@ def age(delta: dt.timedelta) -> str:
     if days:
         return f"{days}d {rest // 60}h"
     return f"{rest // 60}h {rest % 60}m" if rest >= 60 else f"{rest}m"
+
+
+def promql(delta: dt.timedelta) -> str:
+    """A PromQL duration in whole seconds: 90 minutes is `1h30m`, 36 hours `1d12h`."""
+    seconds, parts = int(delta.total_seconds()), []
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
+        count, seconds = divmod(seconds, size)
+        parts += [f"{count}{unit}"] if count else []
+    return "".join(parts) or "0s"

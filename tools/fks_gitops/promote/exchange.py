@@ -2,6 +2,7 @@
 
     closed("NYSE", 2026)[dt.date(2026, 12, 25)]        # "Christmas Day"
     early_closes("NYSE", 2026)[dt.date(2026, 11, 27)]  # dt.time(13, 0)
+    REGULAR_HOURS["NYSE"]                              # ("America/New_York", 09:30, 16:00)
 
 Both are cached per calendar and year: the promotion audit asks about thousands of commits,
 and building one year of the calendar costs tens of milliseconds.
@@ -14,6 +15,9 @@ import re
 
 # `holidays` names NYSE half days like "Christmas Eve (markets close at 1:00pm)".
 _CLOSE = re.compile(r"close at (\d{1,2})(?::(\d{2}))?\s*([ap])\.?m", re.IGNORECASE)
+# Regular session hours, which `holidays` does not carry: NYSE's core trading session runs
+# 9:30 a.m. to 4:00 p.m. Eastern (https://www.nyse.com/markets/hours-calendars).
+REGULAR_HOURS = {name: ("America/New_York", dt.time(9, 30), dt.time(16, 0)) for name in ("NYSE", "XNYS")}
 
 
 def known(name: str) -> bool:

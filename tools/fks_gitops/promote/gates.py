@@ -6,8 +6,10 @@
     verdict.blocking        # [Refusal("soak", "fks-execution 1.4.3 has run in staging for 3h of 24h; ...", BREAK_GLASS)]
 
 A gate takes facts and a time and returns refusals. An override names the gates it lets through:
-`--break-glass` soak, freeze and the rolled-back hold; `--allow-downgrade` the downgrade gate;
-nothing ever overrides order, drift or validation.
+`--break-glass` soak, freeze, the rolled-back hold and verification; `--allow-downgrade` the
+downgrade gate; nothing ever overrides order, drift or validation. Verification asks the source
+environment's Prometheus (verify.py), which history cannot answer for a past time, so the audit
+skips it: the commit's Verified trailers (and Unverified ones, under Break-Glass) record it.
 """
 from __future__ import annotations
 
@@ -18,8 +20,8 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from fks_gitops.promote.durations import hours
 from fks_gitops.environments import Config, Environment
+from fks_gitops.promote import soak
 from fks_gitops.promote.freeze import frozen
 from fks_gitops.promote.images import Image
 from fks_gitops.promote.versions import older
@@ -27,6 +29,7 @@ from fks_gitops.promote.versions import older
 if TYPE_CHECKING:
     from fks_gitops.promote.history import History
     from fks_gitops.promote.plan import Change
+    from fks_gitops.promote.verify import Verification
     from fks_gitops.problem import Problem
 
 HINT = "or use --break-glass --reason TEXT"
@@ -67,6 +70,7 @@ class Facts:
     history: History  # as it stood before the promotion
     rollback: bool = False
     candidate: Candidate | None = None  # None in the audit: history has no renders
+    verification: Verification | None = None  # the source's checks; None when it has none, or in the audit
 
     @property
     def source(self) -> Environment | None:
@@ -113,12 +117,6 @@ def evaluate(gates: Sequence[Gate], facts: Facts, now: dt.datetime, overrides: s
     return Verdict(tuple(blocking), tuple(overridden))
 
 
-def soaked(source: Environment, image: Image, history: History, now: dt.datetime) -> dt.timedelta | None:
-    """How long the image's version has been in the source overlay, from the commit that put it there."""
-    entered = history.entered(source.overlay, image)
-    return None if entered is None else max(now - entered.when, dt.timedelta(0))
-
-
 def _order(facts: Facts, now: dt.datetime) -> list[str]:
     """A version reaches an environment only after every earlier one ran it."""
     if facts.rollback:
@@ -138,13 +136,13 @@ def _soak(facts: Facts, now: dt.datetime) -> list[str]:
         return []
     messages = []
     for new in facts.moved:
-        ran = soaked(source, new, facts.history, now)
+        ran = soak.progress(source, new, facts.history, now)
         if ran is None:
             messages.append(f"{new.component} {new.version} has no commit in {source.overlay}; commit it there first")
-        elif ran < source.soak:
-            until = (now + source.soak - ran).astimezone(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-            messages.append(f"{new.component} {new.version} has run in {source.name} for {hours(ran)} of "
-                            f"{hours(source.soak)}; wait until {until} {HINT}")
+        elif not ran.done:
+            until = ran.until.astimezone(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+            messages.append(f"{new.component} {new.version} has run in {source.name} for {ran.text}; "
+                            f"wait until {until} {HINT}")
     return messages
 
 
@@ -192,6 +190,11 @@ def _downgrade(facts: Facts, now: dt.datetime) -> list[str]:
             for c in downgrades(facts)]
 
 
+def _verify(facts: Facts, now: dt.datetime) -> list[str]:
+    """The source environment's checks against its Prometheus: one line per failing check."""
+    return [] if facts.rollback or facts.verification is None else facts.verification.run(now).failures
+
+
 def _drift(facts: Facts, now: dt.datetime) -> list[str]:
     from fks_gitops.promote.rendered import drift  # renders exist only in promote
 
@@ -209,6 +212,7 @@ GATES = (
     Gate("soak", override=BREAK_GLASS, replayable=True, check=_soak),
     Gate("freeze", override=BREAK_GLASS, replayable=True, check=_freeze),
     Gate("rollback", override=BREAK_GLASS, replayable=True, check=_rolled_back),
+    Gate("verify", override=BREAK_GLASS, replayable=False, check=_verify),
     Gate("drift", override=None, replayable=False, check=_drift),
     Gate("validation", override=None, replayable=False, check=_validation),
 )

@@ -10,8 +10,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from fks_gitops.promote import gates
-from fks_gitops.promote import images
+from fks_gitops.promote import images, soak
 from fks_gitops.environments import Config, Environment
 from fks_gitops.errors import GitOpsError, Refused
 from fks_gitops.promote.history import History
@@ -26,6 +25,7 @@ class Change:
     old: Image
     new: Image
     soaked: dt.timedelta | None = None  # how long `new` has run in the source environment
+    sessions: int | None = None  # the trading sessions it completed there, when the source counts them
 
 
 def plan(repo: Path, config: Config, target: Environment, req: Request, text: str, history: History) -> list[Change]:
@@ -78,7 +78,8 @@ def _from_source(
             raise GitOpsError(f"{target.overlay}: no images entry for {name!r}; add one as in {source.overlay}")
         new = replace(offered[name], name=name)
         if new.key != current[name].key:
-            changes.append(Change(current[name], new, gates.soaked(source, new, history, req.now)))
+            ran = soak.progress(source, new, history, req.now)
+            changes.append(Change(current[name], new, ran and ran.ran, ran and ran.sessions))
     return changes
 
 

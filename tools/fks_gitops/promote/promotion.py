@@ -5,8 +5,9 @@
     promote(repo, Request(target="dev", images=("fks-execution:1.4.3",), push=True))
 
 Order of work: plan (which images move) -> edit the text in memory -> GATES (order, downgrade,
-soak, freeze, rolled-back hold; then drift and validation on the edited overlay rendered in a
-scratch tree, while the current render runs meanwhile) -> write (atomic) -> commit; a failure
+soak, freeze, rolled-back hold; then verification against the source's Prometheus, drift and
+validation on the edited overlay rendered in a scratch tree, while the current render runs
+meanwhile) -> write (atomic) -> commit; a failure
 after the write puts the original bytes back, so the working tree never holds an edit the gates
 did not pass. `now` is for library callers (tests, dry runs); the command line gives it only with
 --dry-run, and the commit is dated `now`, so the audit replays the gates at the very time they ran.
@@ -33,7 +34,7 @@ from pathlib import Path
 from fks_gitops import atomic, environments, errors
 from fks_gitops.environments import Config, Environment
 from fks_gitops.problem import Problem
-from fks_gitops.promote import gates, images, lock, recovery, rendered
+from fks_gitops.promote import gates, images, lock, recovery, rendered, verify
 from fks_gitops.promote.history import History
 from fks_gitops.promote.message import commit_message
 from fks_gitops.promote.plan import Change, plan
@@ -75,14 +76,17 @@ class Promotion:
     pushed: bool = False
     attempts: int = 1
     took_over: str | None = None  # a stale lock this run took over (promote/lock.py)
+    verification: verify.Outcome | None = None  # the source's checks, when it has some and they ran
 
 
 def validate_target(repo: Path, env: str, docs: list[dict]) -> list[Problem]:
     """Errors of `validate` for the target, reusing its render (imported late: only promotions need it).
-    The promotion audit is left out: it judges history, and this promotion runs the same gates itself."""
+    The promotion audit is left out: it judges history, and this promotion runs the same gates
+    itself; so are the verify queries (a promtool run): a promotion changes no query, and
+    validate in CI parses them all."""
     from fks_gitops import validate
 
-    report = validate.validate(repo, envs=[env], rendered={env: docs}, skip=("promotions",))
+    report = validate.validate(repo, envs=[env], rendered={env: docs}, skip=("promotions", "verify-queries"))
     return [p for p in report.problems if p.level == "error"]
 
 
@@ -160,19 +164,24 @@ class _Run:
         with ThreadPoolExecutor(max_workers=1) as pool:
             after = pool.submit(rendered.candidate, self.repo, target.overlay, new_text)
             candidate = gates.Candidate(before, after.result, lambda docs: self.validator(self.repo, target.name, docs))
-            facts = gates.Facts(self.config, target, tuple(changes), history, req.rollback, candidate)
+            source = self.config.previous(target)
+            checks = (verify.Verification(source, changes, history)
+                      if source and source.verify and source.verify.checks and not req.rollback else None)
+            facts = gates.Facts(self.config, target, tuple(changes), history, req.rollback, candidate, checks)
             overrides = {name for name, given in ((gates.BREAK_GLASS, req.break_glass),
                                                   (gates.ALLOW_DOWNGRADE, req.allow_downgrade)) if given}
             verdict = gates.evaluate(gates.GATES, facts, req.now, overrides, exhaustive=req.dry_run)
         lowered = gates.downgrades(facts) if req.allow_downgrade else []
+        outcome = checks.run(req.now) if checks and (req.dry_run or not verdict.blocking) else None
         result = Promotion(
             target.name,
             tuple(changes),
-            self._message(changes, self.git.head(), lowered),
+            self._message(changes, self.git.head(), lowered, verify.trailers(outcome) if outcome else []),
             rendered.text_diff(text, new_text, self.path),
             rendered.unified(before.result(), candidate.after, target.overlay) if req.dry_run else "",
             refusals=verdict.blocking,
             overridden=verdict.overridden,
+            verification=outcome,
         )
         if req.dry_run:
             return result
@@ -194,7 +203,8 @@ class _Run:
         self._record(stage="committed", commit=sha)
         return sha
 
-    def _message(self, changes: list[Change], sha: str, lowered: list[Change]) -> str:
+    def _message(self, changes: list[Change], sha: str, lowered: list[Change],
+                 verified: list[tuple[str, str]]) -> str:
         source = None if self.request.rollback else self.config.previous(self.target)
         return commit_message(
             "rollback" if self.request.rollback else "promote",
@@ -203,6 +213,7 @@ class _Run:
             f"{source.name}@{sha}" if source else None,
             self.request.break_glass,
             lowered,
+            verified,
         )
 
     def pushed(self, early: Future | None = None) -> Promotion:

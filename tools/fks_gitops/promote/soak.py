@@ -1,83 +1,100 @@
-"""How far a version has soaked toward its environment's soak, in the soak's own unit.
+"""Soak: how long a version has run in an environment, in the unit that environment counts:
+hours (`soak: 24h`), or completed regular trading sessions (`soak: {sessions: 2}`, sessions.py).
 
-    progress(env.soak, since, now)                 # Progress(done=6.5, needed=24.0, unit="h")
-    progress(Sessions(2), since, now, prod.freeze) # Progress(done=1, needed=2, unit="sessions")
+    p = progress(config.get("staging"), image, history, now)   # None: the version has no commit there
+    p.done, p.text, p.until     # False, "1 of 2 NYSE sessions", when the second session closes
+    p.trailer                   # "26h" or "2 sessions": the Soak trailer; claims_more() reads it back
+    window(staging, now)        # the soak as a span ending at `now`: a verify query's {soak}
 
-environments.yaml gives an environment's soak as a duration (`soak: 24h`, a timedelta on the
-Environment), or in trading sessions (`soak: {sessions: N}`): any soak with a `sessions` count,
-an attribute or a mapping key. A session counts once the version ran through all of it, open to
-close, on the market-hours calendar of `market` (prod's freeze: the exchange the platform trades).
-UNITS lists the units in one place; a new unit is one entry.
+Hours count from the commit that put the version in the overlay (history.py gives its trusted
+time); sessions count those that opened after that commit and have closed.
 """
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+import re
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
+from typing import TYPE_CHECKING
 
-from fks_gitops.environments import Freeze
-from fks_gitops.promote import exchange
-from fks_gitops.promote.freeze import session
+from fks_gitops.environments import Environment
+from fks_gitops.promote import sessions as calendar
+from fks_gitops.promote.durations import hours, parse_hours
+from fks_gitops.promote.images import Image
+
+if TYPE_CHECKING:
+    from fks_gitops.promote.history import History
+
+_SESSIONS = re.compile(r"^(\d+) sessions?$")
 
 
 @dataclass(frozen=True)
 class Progress:
-    done: float
-    needed: float
-    unit: str  # "h" or "sessions"
+    env: Environment
+    entered: dt.datetime
+    ran: dt.timedelta
+    sessions: int | None  # completed sessions; None when the environment counts hours
+    until: dt.datetime | None  # when the soak completes; None once it has
 
     @property
-    def fraction(self) -> float:
-        return 1.0 if self.needed <= 0 else max(0.0, min(self.done / self.needed, 1.0))
+    def done(self) -> bool:
+        return self.until is None
 
     @property
-    def complete(self) -> bool:
-        return self.done >= self.needed
+    def amount(self) -> float:
+        """What the environment counts, comparable between images of one environment."""
+        return self.ran.total_seconds() if self.sessions is None else self.sessions
+
+    @property
+    def text(self) -> str:
+        """`20h of 24h`, `1 of 2 NYSE sessions`."""
+        if self.sessions is None:
+            return f"{hours(self.ran)} of {hours(self.env.soak)}"
+        spec = self.env.sessions
+        return f"{self.sessions} of {spec.count} {spec.calendar} session{'s' if spec.count > 1 else ''}"
+
+    @property
+    def short(self) -> str:
+        """The status table's `20h/24h` or `1/2 sessions`, capped at what is required."""
+        if self.sessions is None:
+            return f"{hours(min(self.ran, self.env.soak))}/{hours(self.env.soak)}"
+        return f"{min(self.sessions, self.env.sessions.count)}/{self.env.sessions.count} sessions"
+
+    @property
+    def trailer(self) -> str:
+        if self.sessions is None:
+            return hours(self.ran)
+        return f"{self.sessions} session{'' if self.sessions == 1 else 's'}"
 
 
-@dataclass(frozen=True)
-class Unit:
-    name: str
-    needed: Callable[[object], float | None]  # the soak's size in this unit; None: not this unit
-    done: Callable[[dt.datetime, dt.datetime, Freeze | None], float]
+def required(env: Environment) -> bool:
+    """Whether the environment holds a version back at all."""
+    return env.sessions is not None or env.soak > dt.timedelta(0)
 
 
-def sessions_of(soak: object) -> int | None:
-    count = soak.get("sessions") if isinstance(soak, dict) else getattr(soak, "sessions", None)
-    return count if isinstance(count, int) and not isinstance(count, bool) else None
+def progress(env: Environment, image: Image, history: History, now: dt.datetime) -> Progress | None:
+    entered = history.entered(env.overlay, image)
+    if entered is None:
+        return None
+    ran = max(now - entered.when, dt.timedelta(0))
+    spec = env.sessions
+    if spec is None:
+        return Progress(env, entered.when, ran, None, None if ran >= env.soak else now + env.soak - ran)
+    done = len(calendar.completed(spec.calendar, entered.when, now))
+    until = None if done >= spec.count else calendar.nth(spec.calendar, entered.when, spec.count).closes
+    return Progress(env, entered.when, ran, done, until)
 
 
-def _hours(since: dt.datetime, now: dt.datetime, market: Freeze | None) -> float:
-    return max((now - since).total_seconds(), 0) / 3600
+def window(env: Environment, now: dt.datetime) -> dt.timedelta:
+    """The soak as a span ending at `now`: the hours, or back to the opening of the earliest of
+    the last N completed sessions."""
+    spec = env.sessions
+    return env.soak if spec is None else now - calendar.back(spec.calendar, now, spec.count).opens
 
 
-def sessions(since: dt.datetime, now: dt.datetime, market: Freeze | None) -> int:
-    """Whole market sessions between `since` and `now` (0 without a market-hours calendar)."""
-    if market is None or not (market.open and market.close):
-        return 0
-    tz = ZoneInfo(market.timezone)
-    day, last, count = since.astimezone(tz).date(), now.astimezone(tz).date(), 0
-    while day <= last:
-        held = None if market.calendar and day in exchange.closed(market.calendar, day.year) else session(market, day, tz)
-        if held is not None and since <= held[0] and held[1].ends <= now:
-            count += 1
-        day += dt.timedelta(days=1)
-    return count
-
-
-UNITS = (
-    Unit("h", lambda soak: soak.total_seconds() / 3600 if isinstance(soak, dt.timedelta) else None, _hours),
-    Unit("sessions", sessions_of, sessions),
-)
-
-
-def progress(soak: object, since: dt.datetime | None, now: dt.datetime, market: Freeze | None = None) -> Progress | None:
-    """None when the environment asks for no soak, or the version has no commit to count from."""
-    for unit in UNITS:
-        needed = unit.needed(soak)
-        if needed is not None:
-            if needed <= 0 or since is None:
-                return None
-            return Progress(unit.done(since, now, market), needed, unit.name)
-    raise TypeError(f"soak {soak!r} is in no unit of soak.UNITS")
+def claims_more(trailer: str, shown: Progress) -> bool:
+    """Whether a Soak trailer claims more than history shows (a minute of slack for hours)."""
+    if shown.sessions is None:
+        claimed = parse_hours(trailer)
+        return claimed is None or claimed > shown.ran + dt.timedelta(minutes=1)
+    match = _SESSIONS.match(trailer.strip())
+    return match is None or int(match[1]) > shown.sessions

@@ -1,7 +1,9 @@
-"""Where every image version is: environment x image, with the time since it arrived.
+"""Where every image version is: environment x image, with the time since it arrived and, in an
+environment that holds versions back, the soak progress in the unit it counts (soak.py).
 
-    envs, rows = status(repo)
+    envs, rows = status(repo, now)
     rows[0].component, rows[0].cells["prod"].version, rows[0].cells["prod"].differs
+    rows[0].cells["staging"].soak.short      # "20h/24h" or "1/2 sessions"
 """
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from fks_gitops import environments
-from fks_gitops.promote import images
+from fks_gitops.promote import images, soak
 from fks_gitops.promote.history import History
 
 
@@ -21,6 +23,7 @@ class Cell:
     since: dt.datetime | None  # None when the version is not committed yet
     commit: str | None
     differs: bool  # from the environment before this one
+    soak: soak.Progress | None = None  # None where the environment holds no version back
 
 
 @dataclass(frozen=True)
@@ -30,7 +33,7 @@ class Row:
     cells: dict[str, Cell | None]  # None: the environment has no entry for this image
 
 
-def status(repo: Path, history: History | None = None) -> tuple[list[str], list[Row]]:
+def status(repo: Path, now: dt.datetime, history: History | None = None) -> tuple[list[str], list[Row]]:
     """(environment names in chain order, one Row per image name found in any overlay);
     `history`: the run's, when the caller has read it already (the status board)."""
     config = environments.load(repo)
@@ -53,6 +56,7 @@ def status(repo: Path, history: History | None = None) -> tuple[list[str], list[
                 snap.when if snap else None,
                 snap.sha if snap else None,
                 env.order > 0 and (previous is None or previous.key != image.key),
+                soak.progress(env, image, history, now) if soak.required(env) else None,
             )
             previous = image
         rows.append(Row(name, images.component(name), cells))
