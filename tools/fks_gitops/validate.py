@@ -43,7 +43,7 @@ def validate(
     skip: Sequence[str] = (),
     only: Sequence[str] = (),
 ) -> Report:
-    """`only` / `skip`: check IDs (checks/__init__.py) to run alone / to leave out."""
+    """`only` / `skip`: check IDs (checks/registry.py) to run alone / to leave out."""
     started = time.perf_counter()
     config = environments.load(repo)
     selected = config.select(list(envs) if envs else None)
@@ -74,7 +74,7 @@ def validate(
             for path in checks.extra_renders(whole):
                 renders.start(path)
         if len(known) < len(selected):  # a head start pays only while kustomize runs
-            for work in checks.warm_ups(config, session, wanted(ENVIRONMENT)):
+            for work in checks.warm_ups(config, session, wanted(ENVIRONMENT) + wanted(REPOSITORY)):
                 check_pool.submit(_warm_up, work)
         for future in as_completed(pending):
             env = pending[future]
