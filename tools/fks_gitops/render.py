@@ -99,6 +99,11 @@ def render_mapped(overlay: Path, label: str | None = None, files: set[str] | Non
     """The overlay's documents as Argo CD renders them, and the map of where each came from
     (read from the kustomizations, only when a problem asks: sourcemap.py). `files`: what git
     holds (render_inputs.py); without it only remote and escaping inputs are refused."""
+    return render_text(overlay, label, files)[1:]
+
+
+def render_text(overlay: Path, label: str | None = None, files: set[str] | None = None) -> tuple[str, list[dict], SourceMap]:
+    """render_mapped's, after kustomize's output as it printed it (envcache keeps that)."""
     label = label or str(overlay)
     if not (overlay / "kustomization.yaml").is_file():
         raise RenderError(label, "no kustomization.yaml in this folder", Location(f"{label}/kustomization.yaml"))
@@ -121,7 +126,7 @@ def render_mapped(overlay: Path, label: str | None = None, files: set[str] | Non
         raise RenderError(label, f"printed {len(proc.stdout) >> 20} MiB, over the {MAX_OUTPUT >> 20} MiB limit "
                                  "of one render", rule="render.limit")
     docs = parse(proc.stdout, label, strict=False)
-    return docs, SourceMap(root, label, docs)
+    return proc.stdout, docs, SourceMap(root, label, docs)
 
 
 def _root(overlay: Path, label: str) -> Path:
@@ -148,8 +153,9 @@ class Renders:
     """
 
     def __init__(self, repo: Path, pool: Executor, known: dict[str, list[dict]] | None = None,
-                 files: Callable[[], set[str]] | None = None) -> None:
-        self.repo, self._pool, self._files = repo, pool, files
+                 files: Callable[[], set[str]] | None = None,
+                 render: Callable[[str, set[str] | None], tuple[list[dict], SourceMap]] | None = None) -> None:
+        self.repo, self._pool, self._files, self._render_one = repo, pool, files, render
         self._futures: dict[str, Future] = {}
         self._lock = threading.Lock()
         for rel, docs in (known or {}).items():  # rendered elsewhere: no source map
@@ -164,7 +170,10 @@ class Renders:
             return self._futures[rel]
 
     def _render(self, rel: str) -> tuple[list[dict], SourceMap]:
-        return render_mapped(self.repo / rel, rel, files=self._files() if self._files else None)
+        files = self._files() if self._files else None
+        if self._render_one:  # envcache's, for the environments
+            return self._render_one(rel, files)
+        return render_mapped(self.repo / rel, rel, files=files)
 
     def get(self, rel: str) -> list[dict]:
         return self.start(rel).result()[0]
