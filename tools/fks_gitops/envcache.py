@@ -23,7 +23,10 @@ from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
 
+import yaml
+
 from fks_gitops import render, render_inputs, resultcache
+from fks_gitops.errors import GitOpsError
 from fks_gitops.problem import Location, ObjectRef, Problem
 from fks_gitops.sourcemap import SourceMap
 
@@ -39,26 +42,30 @@ class Run:
     """One validate run's use of the cache, for the overlays of its environments."""
 
     def __init__(self, repo: Path, overlays: Sequence[str], renderer: str, extra: Sequence[str] = ()) -> None:
-        self.repo, self.renderer, self.extra = repo, renderer, tuple(extra)
+        self.repo, self.renderer, self.extra, self._overlays = repo, renderer, tuple(extra), set(overlays)
         self.reused: dict[str, list[Problem]] = {}
         self._fresh: dict[str, tuple[str, str]] = {}  # overlay -> (key, kustomize's output)
         self._decided = {rel: threading.Event() for rel in overlays}
 
     def render(self, rel: str, files: frozenset[str] | None) -> tuple[list[dict], SourceMap]:
-        """render.Renders' render: the remembered output of an unchanged overlay, else kustomize's."""
+        """render.Renders' render: the remembered output of an unchanged folder, else kustomize's
+        (any folder: Argo CD's application paths too; only the environments' come with problems)."""
         try:
-            k = key(self.repo, rel, files, self.renderer, self.extra) if rel in self._decided else None
+            k = key(self.repo, rel, files, self.renderer, self.extra)
             hit = load(k)
             if hit:
-                docs = render.parse(hit[0], rel, strict=False)
-                self.reused[rel] = hit[1]
+                docs = hit[0]
+                if rel in self._overlays:
+                    self.reused[rel] = hit[1]
                 return docs, SourceMap(self.repo, rel, docs)
         finally:
             if rel in self._decided:
                 self._decided[rel].set()
-        text, docs, sources = render.render_text(self.repo / rel, rel, files)
-        if k:
-            self._fresh[rel] = (k, text)
+        docs, sources = render.render_mapped(self.repo / rel, rel, files)
+        if k and rel in self._overlays:
+            self._fresh[rel] = (k, _encode(docs))  # now: a check may change the documents
+        elif k:
+            store(k, _encode(docs), [])
         return docs, sources
 
     def fresh(self) -> bool:
@@ -69,8 +76,8 @@ class Run:
 
     def store(self, rel: str, problems: list[Problem]) -> None:
         if rel in self._fresh:
-            k, text = self._fresh[rel]
-            store(k, text, problems)
+            k, docs = self._fresh[rel]
+            store(k, docs, problems)
 
 
 def key(repo: Path, overlay: str, files: frozenset[str] | None, renderer: str, extra: Sequence[str] = ()) -> str | None:
@@ -125,20 +132,33 @@ def _binaries() -> str:
     return ",".join(parts)
 
 
-def load(key: str | None) -> tuple[str, list[Problem]] | None:
+def load(key: str | None) -> tuple[list[dict], list[Problem]] | None:
+    """(documents, problems) stored under `key`, or None."""
     text = resultcache.read(f"env-{key}.json") if key else None
     if text is None:
         return None
     try:
         data = json.loads(text)
-        return data["render"], [_problem(p) for p in data["problems"]]
-    except (ValueError, KeyError, TypeError):
+        docs = data["docs"] if "docs" in data else render.parse(data["yaml"], "cache", strict=False)
+        return docs, [_problem(p) for p in data["problems"]]
+    except (ValueError, KeyError, TypeError, GitOpsError):
         return None  # a damaged entry is a miss
 
 
-def store(key: str | None, render: str, problems: list[Problem]) -> None:
+def _encode(docs: list[dict]) -> str:
+    """The documents as JSON, which reads back ten times faster than YAML; a render JSON cannot
+    hold as it is (a YAML timestamp or binary) is kept as YAML."""
+    try:
+        return json.dumps({"docs": docs})
+    except (TypeError, ValueError):
+        return json.dumps({"yaml": yaml.safe_dump_all(docs, sort_keys=False)})
+
+
+def store(key: str | None, encoded: str, problems: list[Problem]) -> None:
+    """`encoded`: _encode's documents."""
     if key:
-        resultcache.write(f"env-{key}.json", json.dumps({"render": render, "problems": [asdict(p) for p in problems]}))
+        data = {**json.loads(encoded), "problems": [asdict(p) for p in problems]}
+        resultcache.write(f"env-{key}.json", json.dumps(data))
 
 
 def _problem(raw: dict) -> Problem:

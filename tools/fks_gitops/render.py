@@ -99,11 +99,6 @@ def render_mapped(overlay: Path, label: str | None = None, files: set[str] | Non
     """The overlay's documents as Argo CD renders them, and the map of where each came from
     (read from the kustomizations, only when a problem asks: sourcemap.py). `files`: what git
     holds (render_inputs.py); without it only remote and escaping inputs are refused."""
-    return render_text(overlay, label, files)[1:]
-
-
-def render_text(overlay: Path, label: str | None = None, files: set[str] | None = None) -> tuple[str, list[dict], SourceMap]:
-    """render_mapped's, after kustomize's output as it printed it (envcache keeps that)."""
     label = label or str(overlay)
     if not (overlay / "kustomization.yaml").is_file():
         raise RenderError(label, "no kustomization.yaml in this folder", Location(f"{label}/kustomization.yaml"))
@@ -126,7 +121,7 @@ def render_text(overlay: Path, label: str | None = None, files: set[str] | None 
         raise RenderError(label, f"printed {len(proc.stdout) >> 20} MiB, over the {MAX_OUTPUT >> 20} MiB limit "
                                  "of one render", rule="render.limit")
     docs = parse(proc.stdout, label, strict=False)
-    return proc.stdout, docs, SourceMap(root, label, docs)
+    return docs, SourceMap(root, label, docs)
 
 
 def _root(overlay: Path, label: str) -> Path:
