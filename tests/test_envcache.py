@@ -1,5 +1,6 @@
 """envcache: an unchanged environment reuses its render and problems; a change to anything its
 render or checks read checks it again, with the problems a run without the cache finds."""
+import json
 from pathlib import Path
 
 import pytest
@@ -65,3 +66,11 @@ def test_key_covers_every_file_the_render_reads(repo_copy, cached):
     assert envcache.key(repo_copy, "overlays/dev", None, "v5.1") != before  # the kustomize version
     _edit(repo_copy, "base/prometheus/prometheus.yml", "\n", "\n# x\n")
     assert envcache.key(repo_copy, "overlays/dev", None, "v5") != before
+
+
+def test_documents_come_back_as_rendered():
+    import datetime as dt
+
+    for docs in ([{"kind": "ConfigMap", "data": {"a": "1"}}], [{"data": {1: "x"}}], [{"at": dt.datetime(2026, 1, 2)}]):
+        cached = envcache.load_docs(json.loads(envcache._encode(docs)))
+        assert cached == docs

@@ -44,7 +44,7 @@ class Run:
     def __init__(self, repo: Path, overlays: Sequence[str], renderer: str, extra: Sequence[str] = ()) -> None:
         self.repo, self.renderer, self.extra, self._overlays = repo, renderer, tuple(extra), set(overlays)
         self.reused: dict[str, list[Problem]] = {}
-        self._fresh: dict[str, tuple[str, str]] = {}  # overlay -> (key, kustomize's output)
+        self._fresh: dict[str, tuple[str, str]] = {}  # overlay -> (key, its documents encoded)
         self._decided = {rel: threading.Event() for rel in overlays}
 
     def render(self, rel: str, files: frozenset[str] | None) -> tuple[list[dict], SourceMap]:
@@ -139,19 +139,26 @@ def load(key: str | None) -> tuple[list[dict], list[Problem]] | None:
         return None
     try:
         data = json.loads(text)
-        docs = data["docs"] if "docs" in data else render.parse(data["yaml"], "cache", strict=False)
-        return docs, [_problem(p) for p in data["problems"]]
+        return load_docs(data), [_problem(p) for p in data["problems"]]
     except (ValueError, KeyError, TypeError, GitOpsError):
         return None  # a damaged entry is a miss
 
 
+def load_docs(data: dict) -> list[dict]:
+    """The documents of an entry (_encode's, loaded from JSON)."""
+    return data["docs"] if "docs" in data else render.parse(data["yaml"], "cache", strict=False)
+
+
 def _encode(docs: list[dict]) -> str:
     """The documents as JSON, which reads back ten times faster than YAML; a render JSON cannot
-    hold as it is (a YAML timestamp or binary) is kept as YAML."""
+    hold as it is (a YAML timestamp, binary or key that is not a string) is kept as YAML."""
     try:
-        return json.dumps({"docs": docs})
+        text = json.dumps({"docs": docs})
+        if json.loads(text)["docs"] == docs:
+            return text
     except (TypeError, ValueError):
-        return json.dumps({"yaml": yaml.safe_dump_all(docs, sort_keys=False)})
+        pass
+    return json.dumps({"yaml": yaml.safe_dump_all(docs, sort_keys=False)})
 
 
 def store(key: str | None, encoded: str, problems: list[Problem]) -> None:
