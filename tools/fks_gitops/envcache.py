@@ -61,12 +61,17 @@ class Run:
         finally:
             if rel in self._decided:
                 self._decided[rel].set()
-        docs, sources = render.render_mapped(self.repo / rel, rel, files)
+        docs, sources = render.render_mapped(self.repo / rel, rel, files=files)
         if k and rel in self._overlays:
             self._fresh[rel] = (k, _encode(docs))  # now: a check may change the documents
         elif k:
             store(k, _encode(docs), [])
         return docs, sources
+
+    def close(self) -> None:
+        """No lookup is coming (validate is done, or failed): fresh() waits no longer."""
+        for decided in self._decided.values():
+            decided.set()
 
     def fresh(self) -> bool:
         """Whether any overlay is checked this run (waits until each is looked up): warm-ups pay only then."""

@@ -9,6 +9,7 @@ render is done, so kustomize, promtool and the Python checks overlap on every co
 """
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
@@ -56,13 +57,15 @@ def validate(
     problems: list[Problem] = []
     docs: dict[str, list[dict]] = {}
     renderer = render.renderer()  # found once, before threads race to find it
-    # Two pools: checks wait on renders, never the other way round, so neither can starve.
-    with ThreadPoolExecutor(max_workers=4) as render_pool, ThreadPoolExecutor(max_workers=8) as check_pool:
+    only, skip = tuple(only), tuple(skip)
+    fresh = [e.overlay for e in selected if e.overlay not in known]
+    cache = envcache.Run(repo, fresh, renderer.version, [repr((only, skip)), *(
+        f"{p}\0{envcache.folder_digest(p)}" for p in locations)])
+    # Two pools: checks wait on renders, never the other way round, so neither can starve. The
+    # cache is closed first, so a warm-up waiting on its lookups never outlives a failed run.
+    with ThreadPoolExecutor(max_workers=4) as render_pool, ThreadPoolExecutor(max_workers=8) as check_pool, \
+            contextlib.closing(cache):
         session = Session()
-        only, skip = tuple(only), tuple(skip)
-        fresh = [e.overlay for e in selected if e.overlay not in known]
-        cache = envcache.Run(repo, fresh, renderer.version, [repr((only, skip)), *(
-            f"{p}\0{envcache.folder_digest(p)}" for p in locations)])
         # kustomize reads only what git holds (render_inputs.py): the file list comes first.
         renders = render.Renders(repo, render_pool, known, files=lambda: whole.file_set(), render=cache.render)
         whole = RepoContext(config, docs, renders, tuple(e.name for e in selected), session)
