@@ -2,11 +2,17 @@
 """How fast validate is, next to what it cannot avoid: rendering with kustomize.
 
     .venv/bin/python bench/validate.py              # both measurements
+    .venv/bin/python bench/validate.py --rounds 5 --scale ''   # the floors only
     .venv/bin/python bench/validate.py --rounds 7 --scale 25,50,100
     .venv/bin/python bench/validate.py --compare ce8133a --rounds 7 --scale ''
 
-1. The repository: `tools/validate.py` (cold: result cache off; warm: on) against rendering the
-   three overlays one after the other, alternating, median of --rounds. Target: at most 2x.
+1. The repository, against its floors (issue 15), interleaved, min and median of --rounds: the
+   render floor (the three overlays rendered in parallel with validate's kustomize command) and
+   the work floor (those renders and `promtool test rules` over the bases' tests, all at once).
+   `tools/validate.py` as the user runs it: cache off (FKS_GITOPS_NO_CACHE=1), target at most
+   1.15x the work floor; cache on, nothing changed, at most 0.8x the render floor. Then its
+   start-up imports (`python -X importtime`, target 0.15 s) and a re-validate after a one-line
+   change in overlays/dev (target: the dev render + 100 ms).
 2. Scale: a generated copy of the repository with N extra components (copies of
    base/execution) in every environment. Target: 100 components in 3 environments under 10 s,
    time growing linearly with the number of objects.
@@ -38,7 +44,8 @@ sys.path.insert(0, str(REPO / "tools"))
 sys.path.insert(0, str(REPO / "tests"))
 
 from conftest import copy_repo  # noqa: E402
-from fks_gitops import environments, render  # noqa: E402
+from fks_gitops import environments, proc, render  # noqa: E402
+from fks_gitops.checks import monitoring  # noqa: E402
 
 VALIDATE = [sys.executable, str(REPO / "tools" / "validate.py")]
 
@@ -52,38 +59,95 @@ def _timed(argv: list[str], env: dict | None = None) -> float:
     return elapsed
 
 
-def _render_sequentially(repo: Path) -> float:
+def _renders(repo: Path) -> list[tuple[list[str], Path | None]]:
+    """The overlays' renders, with the kustomize command validate uses."""
     prefix = list(render.renderer().argv)
+    return [([*prefix, str(repo / e.overlay)], None) for e in environments.load(repo).environments]
+
+
+def _unit_tests(repo: Path) -> list[tuple[list[str], Path | None]]:
+    """`promtool test rules` over each base's tests, in their folder (their rule_files are relative)."""
+    promtool = proc.require("promtool", monitoring.HOW_TO_GET)
+    return [([promtool, "test", "rules", *sorted(p.name for p in folder.glob("*.yaml"))], folder)
+            for folder in sorted(repo.glob("base/*/tests"))]
+
+
+def _at_once(commands: list[tuple[list[str], Path | None]]) -> float:
+    """Wall time of the commands, all started at once."""
     started = time.perf_counter()
-    for env in environments.load(repo).environments:
-        subprocess.run([*prefix, str(repo / env.overlay)], capture_output=True, check=True)
+    procs = [subprocess.Popen(argv, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=render._ENV)
+             for argv, cwd in commands]
+    for (argv, _), p in zip(commands, procs):
+        if p.wait():
+            sys.exit(f"{' '.join(argv)} exited {p.returncode}: {p.stderr.read().decode()[-300:]}")
     return time.perf_counter() - started
 
 
 def _render_in_parallel(repo: Path) -> float:
-    prefix = list(render.renderer().argv)
-    started = time.perf_counter()
-    procs = [subprocess.Popen([*prefix, str(repo / e.overlay)], stdout=subprocess.DEVNULL)
-             for e in environments.load(repo).environments]
-    for proc in procs:
-        proc.wait()
-    return time.perf_counter() - started
+    return _at_once(_renders(repo))
+
+
+def _ratio(name: str, times: list[float], floor: list[float], floor_name: str, target: float) -> None:
+    by_median, by_min = statistics.median(times) / statistics.median(floor), min(times) / min(floor)
+    print(f"  {name}: {_spread(times)} = {by_median:.2f}x the {floor_name} by the medians, "
+          f"{by_min:.2f}x by the minima (target <= {target}x)")
+
+
+def startup(rounds: int) -> float:
+    """What tools/validate.py imports before its work starts: `python -X importtime`, the top-level
+    imports of running the script's module without its main() (less runpy's own)."""
+
+    def imports(code: str) -> float:
+        err = subprocess.run([sys.executable, "-X", "importtime", "-c", code], capture_output=True,
+                             text=True, check=True).stderr
+        return sum(int(m[1]) for m in re.finditer(r"(?m)^import time:\s+\d+ \|\s+(\d+) \| \S", err)) / 1e6
+
+    script = f"import runpy; runpy.run_path({str(REPO / 'tools' / 'validate.py')!r}, run_name='bench')"
+    return statistics.median(imports(script) - imports("import runpy") for _ in range(rounds))
+
+
+def one_change(rounds: int) -> None:
+    """validate (cache on) after a one-line change in overlays/dev, against rendering dev alone."""
+    with tempfile.TemporaryDirectory() as tmp:
+        repo = copy_repo(Path(tmp) / "repo")
+        patch = repo / "overlays" / "dev" / "prometheus-retention.yaml"
+        text = patch.read_text()
+        warm_env = {**os.environ, "FKS_GITOPS_NO_CACHE": "0"}
+        argv = [*VALIDATE, "--repo", str(repo)]
+        _timed(argv, warm_env)
+        dev = [([*render.renderer().argv, str(repo / "overlays" / "dev")], None)]
+        changed, renders = [], []
+        for n in range(rounds):
+            patch.write_text(text.replace("retention.time=3d", f"retention.time={3 + (n % 2 == 0)}d"))
+            changed.append(_timed(argv, warm_env))
+            renders.append(_at_once(dev))
+        extra = 1000 * (statistics.median(changed) - statistics.median(renders))
+        print(f"  re-validate after one line changed in overlays/dev: {_spread(changed)}; dev render alone "
+              f"{_spread(renders)}: +{extra:.0f} ms by the medians (target <= +100 ms)")
 
 
 def repository(rounds: int) -> None:
+    """tools/validate.py against the floors: rendering the overlays in parallel, and those renders
+    with promtool's unit tests, all at once; interleaved, --rounds rounds."""
     cold_env = {**os.environ, "FKS_GITOPS_NO_CACHE": "1"}
     warm_env = {**os.environ, "FKS_GITOPS_NO_CACHE": "0"}
-    renders, cold, warm = [], [], []
-    _timed([*VALIDATE, "--repo", str(REPO)], warm_env)  # fills the result cache for the warm runs
+    argv = [*VALIDATE, "--repo", str(REPO)]
+    renders, work = _renders(REPO), _renders(REPO) + _unit_tests(REPO)
+    times: dict[str, list[float]] = {"render floor": [], "work floor": [], "cache off": [], "cache on": []}
+    _timed(argv, warm_env)  # fills the caches for the warm runs; page cache, bytecode
     for _ in range(rounds):
-        renders.append(_render_sequentially(REPO))
-        cold.append(_timed([*VALIDATE, "--repo", str(REPO)], cold_env))
-        warm.append(_timed([*VALIDATE, "--repo", str(REPO)], warm_env))
-    base = statistics.median(renders)
-    print(f"render 3 overlays one after the other: {base:.2f} s (median of {rounds})")
-    for name, times in (("cold", cold), ("warm", warm)):
-        t = statistics.median(times)
-        print(f"tools/validate.py, {name} result cache: {t:.2f} s = {t / base:.2f}x rendering")
+        times["render floor"].append(_at_once(renders))
+        times["work floor"].append(_at_once(work))
+        times["cache off"].append(_timed(argv, cold_env))
+        times["cache on"].append(_timed(argv, warm_env))
+    load = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    print(f"tools/validate.py --repo {REPO}, {rounds} rounds interleaved ({os.cpu_count()} cores, load average now {load}):")
+    print(f"  render floor ({len(renders)} overlays in parallel): {_spread(times['render floor'])}")
+    print(f"  work floor (those and {len(work) - len(renders)} promtool test rules, all at once): {_spread(times['work floor'])}")
+    _ratio("validate, cache off", times["cache off"], times["work floor"], "work floor", 1.15)
+    _ratio("validate, cache on, nothing changed", times["cache on"], times["render floor"], "render floor", 0.8)
+    print(f"  start-up imports of tools/validate.py: {startup(rounds):.3f} s (median, target <= 0.15 s)")
+    one_change(rounds)
 
 
 def _component(repo: Path, n: int) -> str:

@@ -27,9 +27,6 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
-import celpy
-from celpy import celtypes
-
 from fks_gitops.pointer import join, split
 
 Finding = tuple[str, str, str]  # (level, message, pointer)
@@ -43,6 +40,8 @@ class Rules:
     """The rules of one schema file; each rule is compiled once, on first use."""
 
     def __init__(self, schema: dict) -> None:
+        import celpy  # noqa: PLC0415 - lark's grammar load is most of an import of this module
+
         self._schema = schema
         self._env = celpy.Environment()
         self._programs: dict[str, object] = {}
@@ -95,6 +94,9 @@ class Rules:
             return self._programs[text]
 
     def _evaluate(self, rule: dict, value: object, at: str) -> Finding | None:
+        import celpy  # noqa: PLC0415 - loaded by __init__
+        from celpy import celtypes  # noqa: PLC0415
+
         text = rule.get("rule")
         if not isinstance(text, str) or _OLD_SELF.search(text):
             return None

@@ -148,8 +148,9 @@ class Renders:
     """
 
     def __init__(self, repo: Path, pool: Executor, known: dict[str, list[dict]] | None = None,
-                 files: Callable[[], set[str]] | None = None) -> None:
-        self.repo, self._pool, self._files = repo, pool, files
+                 files: Callable[[], set[str]] | None = None,
+                 render: Callable[[str, set[str] | None], tuple[list[dict], SourceMap]] | None = None) -> None:
+        self.repo, self._pool, self._files, self._render_one = repo, pool, files, render
         self._futures: dict[str, Future] = {}
         self._lock = threading.Lock()
         for rel, docs in (known or {}).items():  # rendered elsewhere: no source map
@@ -164,7 +165,10 @@ class Renders:
             return self._futures[rel]
 
     def _render(self, rel: str) -> tuple[list[dict], SourceMap]:
-        return render_mapped(self.repo / rel, rel, files=self._files() if self._files else None)
+        files = self._files() if self._files else None
+        if self._render_one:  # envcache's, for the environments
+            return self._render_one(rel, files)
+        return render_mapped(self.repo / rel, rel, files=files)
 
     def get(self, rel: str) -> list[dict]:
         return self.start(rel).result()[0]

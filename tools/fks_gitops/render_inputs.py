@@ -2,6 +2,7 @@
 
     problems = refused(repo, "overlays/prod", files=set(git.files()))  # [] when kustomize may run
     problems = refused(scratch, "overlays/prod")   # no git (promote's scratch tree): remote and escaping paths only
+    problems, read = reached(repo, "overlays/prod", files)  # and every file the render reads (envcache's key)
 
 kustomize fetches what it cannot find locally (`https://...`, `git::...`, `github.com/org/repo`)
 over the network, and follows `../` and symlinks anywhere on the machine; in a contribution
@@ -48,10 +49,17 @@ class _Walk:
     problems: list[Problem] = default(default_factory=list)
     seen: set[str] = default(default_factory=set)
     objects: dict[str, int] = default(default_factory=dict)  # resource file -> objects in it
+    read: set[str] = default(default_factory=set)  # every repository-relative path kustomize reads
 
 
 def refused(root: Path, folder: str, files: set[str] | None = None) -> list[Problem]:
     """Every entry of the kustomizations under `folder` (repository-relative) kustomize must not read."""
+    return reached(root, folder, files)[0]
+
+
+def reached(root: Path, folder: str, files: set[str] | None = None) -> tuple[list[Problem], frozenset[str]]:
+    """What `refused` returns, and every path the render reads (kustomizations, resources,
+    patches, generator sources, components: transitively), missing ones included."""
     walk = _Walk(root, files)
     _walk(walk, folder)
     total = sum(walk.objects.values())
@@ -60,7 +68,7 @@ def refused(root: Path, folder: str, files: set[str] | None = None) -> list[Prob
         walk.problems.append(Problem("render.limit", "error", f"{total:,} objects to render, over the {MAX_OBJECTS:,} one "
                                      f"render may hold ({biggest} has {walk.objects[biggest]:,}); kustomize would take "
                                      "minutes to hours: split the folder", Location(f"{folder}/{NAMES[0]}".lstrip("/"))))
-    return walk.problems
+    return walk.problems, frozenset(walk.read)
 
 
 def _walk(walk: _Walk, folder: str) -> None:
@@ -69,6 +77,7 @@ def _walk(walk: _Walk, folder: str) -> None:
     if rel is None or rel in walk.seen:
         return  # no kustomization: kustomize says so
     walk.seen.add(rel)
+    walk.read.add(rel)
     if files is not None and (message := _untracked(root, rel, files)):
         walk.problems.append(Problem(RULE, "error", message, Location(rel)))
         return
@@ -83,7 +92,10 @@ def _walk(walk: _Walk, folder: str) -> None:
         elif target is not None and kind == FOLDER and (root / target).is_dir():
             _walk(walk, target)
         elif target is not None and kind != DATA:
+            walk.read.add(target)
             _read(walk, target, kind == FOLDER)
+        elif target is not None:
+            walk.read.add(target)
 
 
 def _load(walk: _Walk, rel: str) -> tuple[Node, dict] | None:

@@ -44,6 +44,29 @@ def passed(key: str) -> bool:
     return enabled() and (_folder() / key).is_file()
 
 
+def read(name: str) -> str | None:
+    """An entry `write` kept (envcache.py), or None."""
+    if not enabled():
+        return None
+    try:
+        return (_folder() / name).read_text()
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def write(name: str, text: str) -> None:
+    if not enabled():
+        return
+    folder = _folder()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        tmp = folder / f".{name}.{os.getpid()}.tmp"  # renamed into place: a reader never sees half
+        tmp.write_text(text)
+        os.replace(tmp, folder / name)
+    except OSError:
+        pass  # an unwritable cache only loses the speed-up
+
+
 def remember(key: str) -> None:
     if not enabled():
         return

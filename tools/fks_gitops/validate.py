@@ -9,13 +9,14 @@ render is done, so kustomize, promtool and the Python checks overlap on every co
 """
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from fks_gitops import environments, policy, render
+from fks_gitops import envcache, environments, policy, render
 from fks_gitops.checks.context import FILES, ENVIRONMENT, REPOSITORY, EnvContext, RepoContext, Session
 from fks_gitops.environments import Environment
 from fks_gitops.errors import GitOpsError
@@ -33,6 +34,7 @@ class Report:
     notes: list[str] = field(default_factory=list)
     policy_engine: str | None = None  # "OPA v1.20.2", or conftest's versions
     rendered: dict[str, list[dict]] = field(default_factory=dict, repr=False)  # environment -> documents (--diff)
+    reused: list[str] = field(default_factory=list)  # environments unchanged since a run that checked them (envcache)
 
 
 def validate(
@@ -43,7 +45,7 @@ def validate(
     skip: Sequence[str] = (),
     only: Sequence[str] = (),
 ) -> Report:
-    """`only` / `skip`: check IDs (checks/__init__.py) to run alone / to leave out."""
+    """`only` / `skip`: check IDs (checks/registry.py) to run alone / to leave out."""
     started = time.perf_counter()
     config = environments.load(repo)
     selected = config.select(list(envs) if envs else None)
@@ -55,16 +57,21 @@ def validate(
     problems: list[Problem] = []
     docs: dict[str, list[dict]] = {}
     renderer = render.renderer()  # found once, before threads race to find it
-    # Two pools: checks wait on renders, never the other way round, so neither can starve.
-    with ThreadPoolExecutor(max_workers=4) as render_pool, ThreadPoolExecutor(max_workers=8) as check_pool:
+    only, skip = tuple(only), tuple(skip)
+    fresh = [e.overlay for e in selected if e.overlay not in known]
+    cache = envcache.Run(repo, fresh, renderer.version, [repr((only, skip)), *(
+        f"{p}\0{envcache.folder_digest(p)}" for p in locations)])
+    # Two pools: checks wait on renders, never the other way round, so neither can starve. The
+    # cache is closed first, so a warm-up waiting on its lookups never outlives a failed run.
+    with ThreadPoolExecutor(max_workers=4) as render_pool, ThreadPoolExecutor(max_workers=8) as check_pool, \
+            contextlib.closing(cache):
         session = Session()
         # kustomize reads only what git holds (render_inputs.py): the file list comes first.
-        renders = render.Renders(repo, render_pool, known, files=lambda: whole.file_set())
+        renders = render.Renders(repo, render_pool, known, files=lambda: whole.file_set(), render=cache.render)
         whole = RepoContext(config, docs, renders, tuple(e.name for e in selected), session)
         pending = {renders.start(e.overlay): e for e in selected}
+        checked: dict[str, list[Future]] = {}
         from fks_gitops import checks  # imported while kustomize runs
-
-        only, skip = tuple(only), tuple(skip)
 
         def wanted(scope: str) -> list:
             return checks.selected(scope, only, skip)
@@ -74,8 +81,8 @@ def validate(
             for path in checks.extra_renders(whole):
                 renders.start(path)
         if len(known) < len(selected):  # a head start pays only while kustomize runs
-            for work in checks.warm_ups(config, session, wanted(ENVIRONMENT)):
-                check_pool.submit(_warm_up, work)
+            for work in checks.warm_ups(config, session, wanted(ENVIRONMENT) + wanted(REPOSITORY)):
+                check_pool.submit(_warm_up, work, cache)
         for future in as_completed(pending):
             env = pending[future]
             try:
@@ -84,11 +91,18 @@ def validate(
                 problems += [replace(p, environments=(env.name,)) for p in exc.problems()]
                 continue
             docs[env.name] = env_docs
+            if env.overlay in cache.reused:
+                problems += cache.reused[env.overlay]
+                continue
             ctx = EnvContext(config, env, env_docs, locations, session)
-            futures += [check_pool.submit(_run_env, c.ID, c.run, ctx, sources) for c in wanted(ENVIRONMENT)]
+            checked[env.overlay] = [check_pool.submit(_run_env, c.ID, c.run, ctx, sources) for c in wanted(ENVIRONMENT)]
         futures += [check_pool.submit(_run_whole, c.ID, c.run, whole) for c in wanted(REPOSITORY)]
         for future in futures:
             problems += future.result()
+        for overlay, found in checked.items():
+            env_problems = [p for f in found for p in f.result()]
+            cache.store(overlay, env_problems)
+            problems += env_problems
     notes = []
     if only and "parity" not in only:
         pass
@@ -106,6 +120,7 @@ def validate(
         notes=notes,
         policy_engine=policy.engine() if checks.policies in checks.selected(ENVIRONMENT, only, skip) else None,
         rendered=docs,
+        reused=[e.name for e in selected if e.overlay in cache.reused],
     )
 
 
@@ -146,10 +161,12 @@ def _placed(p: Problem, env: Environment, sources: SourceMap) -> Problem:
     return replace(p, location=location, environments=p.environments or (env.name,))
 
 
-def _warm_up(work: Callable[[], object]) -> None:
-    """Results land in the checks' own caches; what counts is each environment's check."""
+def _warm_up(work: Callable[[], object], cache: envcache.Run) -> None:
+    """Results land in the checks' own caches; what counts is each environment's check (none
+    when every environment is reused)."""
     try:
-        work()
+        if cache.fresh():
+            work()
     except Exception:  # noqa: BLE001 - the environment's own check reports any failure
         pass
 

@@ -10,12 +10,15 @@ nothing more.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from fks_gitops import problem
-from fks_gitops.cel_rules import Rules
 from fks_gitops.checks import schemas
 from fks_gitops.checks.context import ENVIRONMENT, EnvContext, Session
 from fks_gitops.problem import Problem
+
+if TYPE_CHECKING:
+    from fks_gitops.cel_rules import Rules
 
 
 def check(docs: list[dict], kubernetes: str, locations: tuple[Path, ...], session: Session) -> list[Problem]:
@@ -34,6 +37,8 @@ def check(docs: list[dict], kubernetes: str, locations: tuple[Path, ...], sessio
 
 
 def _rules(version: str, locations: tuple[Path, ...], api_version: str, kind: str) -> Rules | None:
+    from fks_gitops.cel_rules import Rules  # noqa: PLC0415 - celpy loads only when a schema has rules
+
     path = schemas.custom_schema(version, locations, api_version, kind)
     return Rules.load(path) if path else None
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from yaml import Node
 
-from fks_gitops import render, syncwindows_file, textfile, yamlload
+from fks_gitops import render, textfile, yamlload
 from fks_gitops.checks import argocd_project
 from fks_gitops.errors import GitOpsError
 from fks_gitops.environments import FILE
@@ -147,6 +147,8 @@ def _render_path(ctx, path: str, recurse: bool, exclude: str = "") -> list[dict]
 
 
 def _sync_windows(ctx, manifests: list[Manifest]) -> list[Problem]:
+    from fks_gitops import syncwindows_file  # noqa: PLC0415 - ruamel.yaml loads only for this check
+
     # The real clock on purpose: the horizon check is about when validate runs, not about a commit.
     today = dt.datetime.now(dt.timezone.utc).date()
     return [p for m in manifests if m.doc.get("kind") == "AppProject" and m.doc["metadata"].get("name") == ctx.config.project

@@ -10,12 +10,14 @@ from __future__ import annotations
 from fks_gitops.checks.context import FILES, RepoContext
 from fks_gitops.errors import GitOpsError
 from fks_gitops.problem import Problem, in_file
-from fks_gitops.seal import detect, leaks, plaintext
+from fks_gitops.seal import plaintext
 
 ID, SCOPE = "plaintext-secrets", FILES
 
 
 def run(ctx: RepoContext) -> list[Problem]:
+    from fks_gitops.seal import detect, leaks  # noqa: PLC0415 - detect-secrets loads only for this check
+
     repo, files = ctx.config.repo, ctx.files()
     problems = plaintext.check_plaintext(repo, files)
     try:

@@ -24,7 +24,8 @@ def known(name: str) -> bool:
     """Whether `holidays` has a financial calendar called `name` (e.g. NYSE, XNYS)."""
     import holidays  # imported on first use: it costs more than the rest of a config load
 
-    return name in holidays.list_supported_financial()
+    # The registry's names, not list_supported_financial(): that imports every market's module.
+    return name in holidays.registry.EntityLoader.get_financial_codes()
 
 
 def _calendar(name: str, year: int, category: str) -> dict[dt.date, str]:

@@ -17,8 +17,6 @@ from dataclasses import dataclass
 from typing import Mapping
 
 import yaml
-from ruamel.yaml import YAML
-from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
 from fks_gitops import image_refs, yamlload
 from fks_gitops.errors import GitOpsError
@@ -154,6 +152,8 @@ def edit(text: str, changes: Mapping[str, Image], where: str) -> str:
 
 
 def _entry_nodes(text: str, where: str) -> dict[str, MappingNode]:
+    from ruamel.yaml import YAML  # noqa: PLC0415 - ruamel.yaml loads only for an edit
+    from ruamel.yaml.nodes import MappingNode, SequenceNode  # noqa: PLC0415
     root = YAML().compose(text)
     images = next((v for k, v in root.value if k.value == "images"), None) if isinstance(root, MappingNode) else None
     if not isinstance(images, SequenceNode):
@@ -182,6 +182,7 @@ def _entry_spans(text: str, entry: MappingNode, image: Image, where: str) -> lis
 
 
 def _scalar(value: str, like: ScalarNode | None = None) -> str:
+    from ruamel.yaml.nodes import ScalarNode  # noqa: PLC0415
     style = like.style if isinstance(like, ScalarNode) else None
     if style == "'":
         return "'" + value.replace("'", "''") + "'"
@@ -199,6 +200,7 @@ def _plain_safe(value: str) -> bool:
 
 
 def _insertion(text: str, entry: MappingNode, field: str, value: str, where: str) -> tuple[int, int, str]:
+    from ruamel.yaml.nodes import ScalarNode  # noqa: PLC0415
     if entry.flow_style:
         end = entry.end_mark.index - 1  # before the closing brace
         return (end, end, f", {field}: {_scalar(value)}")

@@ -19,6 +19,7 @@ from __future__ import annotations
 import bisect
 import contextlib
 import hashlib
+import importlib.metadata
 import json
 import math
 import re
@@ -26,14 +27,6 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-
-from detect_secrets.__version__ import VERSION
-from detect_secrets.core import scan as ds_scan
-from detect_secrets.plugins.base import RegexBasedDetector
-from detect_secrets.plugins.high_entropy_strings import HighEntropyStringsPlugin
-from detect_secrets.plugins.keyword import DENYLIST, KeywordDetector
-from detect_secrets.settings import get_plugins, get_settings, transient_settings
-from detect_secrets.util.code_snippet import get_code_snippet
 
 from fks_gitops.errors import GitOpsError
 
@@ -52,13 +45,16 @@ class Finding:
 class Scanner:
     def __init__(self, baseline: dict, text: str = "") -> None:
         # What a clean result depends on, for resultcache: the baseline and detect-secrets' version.
-        self.identity = hashlib.sha256(f"{VERSION}\0{text}".encode()).hexdigest()
+        # The package's version, not detect_secrets.__version__: importing that loads every plugin.
+        version = importlib.metadata.version("detect-secrets")
+        self.identity = hashlib.sha256(f"{version}\0{text}".encode()).hexdigest()
         self._lock = threading.Lock()  # detect-secrets' settings are one global: one user at a time
         self._settings = {k: baseline[k] for k in ("plugins_used", "filters_used")}
         self._known = {(f, r["hashed_secret"], r["type"]) for f, rs in baseline.get("results", {}).items()
                        for r in rs if r.get("is_secret") is not True}
         self._known_anywhere = {(h, t) for _, h, t in self._known}
-        self._triggers: list[tuple[object, re.Pattern, bool]] = []  # plugin, its pattern, on lowered text
+        self._triggers: list[tuple[object, re.Pattern, bool]] | None = None  # plugin, its pattern, on lowered text
+        self._stack: contextlib.ExitStack | None = None
 
     @classmethod
     def load(cls, repo: Path) -> Scanner:
@@ -71,12 +67,25 @@ class Scanner:
 
     @contextlib.contextmanager
     def active(self) -> Iterator[None]:
-        with self._lock, transient_settings(self._settings):
+        """detect-secrets loads on the first scan inside: none when every file and commit is
+        remembered clean (leaks.py)."""
+        with self._lock, contextlib.ExitStack() as self._stack:
+            try:
+                yield
+            finally:
+                self._stack, self._triggers = None, None
+
+    def _plugins(self) -> list[tuple[object, re.Pattern, bool]]:
+        if self._triggers is None:
+            from detect_secrets.settings import get_plugins, get_settings, transient_settings  # noqa: PLC0415
+
+            assert self._stack is not None, "scan() outside active()"
+            self._stack.enter_context(transient_settings(self._settings))
             # Files are read here, relative to the repository, and a commit's may be gone: the
             # filter that drops a name missing from the current folder must not run.
             get_settings().disable_filters("detect_secrets.filters.common.is_invalid_file")
             self._triggers = [(plugin, *_trigger(plugin)) for plugin in get_plugins()]
-            yield
+        return self._triggers
 
     def known(self, finding: Finding, anywhere: bool = False) -> bool:
         """Listed in the baseline (audited as not a secret, or simply known) for its file; with
@@ -88,6 +97,9 @@ class Scanner:
     def scan(self, rel: str, text: str, numbers: list[int] | None = None) -> list[Finding]:
         """Findings in `text` (inside active()); `numbers`: each line's number in the file, when
         `text` holds only some of its lines (a commit's added lines)."""
+        triggers = self._plugins()
+        from detect_secrets.core import scan as ds_scan  # noqa: PLC0415 - loaded by _plugins
+
         if ds_scan._is_filtered_out(required_filter_parameters=["filename"], filename=rel):
             return []
         lines = text.splitlines()
@@ -96,7 +108,7 @@ class Scanner:
             text = "\n".join(lines)
         wanted: dict[int, list] = {}
         texts = {False: _Text(text), True: _Text(text.lower())}  # lower() keeps every newline
-        for plugin, trigger, lowered in self._triggers:
+        for plugin, trigger, lowered in triggers:
             for index in texts[lowered].lines_matching(trigger):
                 wanted.setdefault(index, []).append(plugin)
         found = []
@@ -123,6 +135,10 @@ class _Text:
 def _trigger(plugin: object) -> tuple[re.Pattern, bool]:
     """What a line needs for `plugin` to report on it (any line, for a plugin this does not know),
     and whether to match it on the lowered text: a case-blind alternation is six times slower."""
+    from detect_secrets.plugins.base import RegexBasedDetector  # noqa: PLC0415 - loaded by Scanner._plugins
+    from detect_secrets.plugins.high_entropy_strings import HighEntropyStringsPlugin  # noqa: PLC0415
+    from detect_secrets.plugins.keyword import DENYLIST, KeywordDetector  # noqa: PLC0415
+
     if isinstance(plugin, RegexBasedDetector):
         return re.compile("|".join(_scoped(r) for r in plugin.denylist), re.MULTILINE), False
     if isinstance(plugin, KeywordDetector):
@@ -142,6 +158,9 @@ def _scoped(regex: re.Pattern) -> str:
 
 def _line(rel: str, lines: list[str], index: int, plugins: list) -> Iterator:
     """detect-secrets' own per-line work (core/scan.py `_process_line_based_plugins`) for one line."""
+    from detect_secrets.core import scan as ds_scan  # noqa: PLC0415 - loaded by Scanner._plugins
+    from detect_secrets.util.code_snippet import get_code_snippet  # noqa: PLC0415
+
     if not plugins or index >= len(lines):
         return
     line = lines[index].rstrip()

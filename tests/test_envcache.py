@@ -1,0 +1,76 @@
+"""envcache: an unchanged environment reuses its render and problems; a change to anything its
+render or checks read checks it again, with the problems a run without the cache finds."""
+import json
+from pathlib import Path
+
+import pytest
+
+from fks_gitops import envcache, render_inputs
+from fks_gitops.validate import validate
+
+
+@pytest.fixture
+def cached(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setenv("FKS_GITOPS_NO_CACHE", "0")
+    return monkeypatch
+
+
+def _edit(repo: Path, rel: str, old: str, new: str) -> None:
+    path = repo / rel
+    text = path.read_text()
+    assert old in text, f"{rel}: no {old!r}"
+    path.write_text(text.replace(old, new, 1))
+
+
+def test_unchanged_environments_are_reused(repo_copy, cached):
+    first = validate(repo_copy)
+    again = validate(repo_copy)
+    assert first.reused == [] and again.reused == ["dev", "staging", "prod"]
+    assert again.problems == first.problems and again.objects == first.objects
+
+
+CHANGES = {
+    "base file": ("base/execution/deployment.yaml", "runAsNonRoot: true", "runAsNonRoot: false", []),
+    "overlay patch": ("overlays/dev/execution-replicas.yaml", "maxReplicas: 1", "maxReplicas: 0", ["staging", "prod"]),
+    "generator source": ("base/prometheus/rules/orders.yaml", "for: 5m", "for: 7m", []),
+    "environments.yaml": ("environments.yaml", "soak: 24h", "soak: 25h", []),
+    "policy": ("policy/containers.rego", "package", "# changed\npackage", []),
+}
+
+
+@pytest.mark.parametrize("case", CHANGES, ids=list(CHANGES))
+def test_a_change_checks_the_environment_again(repo_copy, cached, case):
+    rel, old, new, reused = CHANGES[case]
+    validate(repo_copy)
+    _edit(repo_copy, rel, old, new)
+    after = validate(repo_copy)
+    assert after.reused == reused
+    cached.setenv("FKS_GITOPS_NO_CACHE", "1")
+    assert after.problems == validate(repo_copy).problems
+
+
+def test_off_switch_neither_reads_nor_writes(repo_copy, tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setenv("FKS_GITOPS_NO_CACHE", "1")
+    assert validate(repo_copy).reused == [] and validate(repo_copy).reused == []
+    assert not (tmp_path / "cache").exists()
+
+
+def test_key_covers_every_file_the_render_reads(repo_copy, cached):
+    problems, read = render_inputs.reached(repo_copy, "overlays/dev")
+    assert problems == []
+    assert {"overlays/dev/kustomization.yaml", "overlays/dev/execution-replicas.yaml",
+            "base/execution/kustomization.yaml", "base/prometheus/rules/orders.yaml"} <= read
+    before = envcache.key(repo_copy, "overlays/dev", None, "v5")
+    assert envcache.key(repo_copy, "overlays/dev", None, "v5.1") != before  # the kustomize version
+    _edit(repo_copy, "base/prometheus/prometheus.yml", "\n", "\n# x\n")
+    assert envcache.key(repo_copy, "overlays/dev", None, "v5") != before
+
+
+def test_documents_come_back_as_rendered():
+    import datetime as dt
+
+    for docs in ([{"kind": "ConfigMap", "data": {"a": "1"}}], [{"data": {1: "x"}}], [{"at": dt.datetime(2026, 1, 2)}]):
+        cached = envcache.load_docs(json.loads(envcache._encode(docs)))
+        assert cached == docs

@@ -1,0 +1,179 @@
+"""One environment's render and problems, remembered between runs: an unchanged environment
+reuses both, and only whole-repository checks run again (issue 15). FKS_GITOPS_NO_CACHE=1 turns
+it off.
+
+    run = envcache.Run(repo, ["overlays/dev"], renderer.version)
+    renders = render.Renders(repo, pool, render=run.render)   # an unchanged overlay: no kustomize
+    run.reused                          # overlay -> its problems from the run that checked it
+    run.store("overlays/dev", problems) # after checking a fresh render
+
+The key is content only, never a time: every file the render reads (render_inputs.reached:
+kustomizations, resources, patches, generator sources, components), the files the per-environment
+checks read beside the render (CHECK_INPUTS), the kustomize version, the checkers' binaries and
+pinned packages, and the check code (tools/fks_gitops/**/*.py and policy/). Kept beside
+resultcache's passes, in the same folder.
+"""
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import threading
+from collections.abc import Sequence
+from dataclasses import asdict
+from pathlib import Path
+
+import yaml
+
+from fks_gitops import render, render_inputs, resultcache
+from fks_gitops.errors import GitOpsError
+from fks_gitops.problem import Location, ObjectRef, Problem
+from fks_gitops.sourcemap import SourceMap
+
+CODE = Path(__file__).resolve().parent  # tools/fks_gitops
+# What per-environment checks read besides the render: the environments, secrets and
+# certificates, schemas, promtool's unit tests, the baseline, the pinned packages.
+CHECK_INPUTS = ("environments.yaml", "secrets.template.yaml", ".secrets.baseline", "requirements.lock",
+                "requirements-opa.lock", "certs", "schemas", "policy", "base/*/tests")
+BINARIES = ("promtool", "amtool")
+
+
+class Run:
+    """One validate run's use of the cache, for the overlays of its environments."""
+
+    def __init__(self, repo: Path, overlays: Sequence[str], renderer: str, extra: Sequence[str] = ()) -> None:
+        self.repo, self.renderer, self.extra, self._overlays = repo, renderer, tuple(extra), set(overlays)
+        self.reused: dict[str, list[Problem]] = {}
+        self._fresh: dict[str, tuple[str, str]] = {}  # overlay -> (key, its documents encoded)
+        self._decided = {rel: threading.Event() for rel in overlays}
+
+    def render(self, rel: str, files: frozenset[str] | None) -> tuple[list[dict], SourceMap]:
+        """render.Renders' render: the remembered output of an unchanged folder, else kustomize's
+        (any folder: Argo CD's application paths too; only the environments' come with problems)."""
+        try:
+            k = key(self.repo, rel, files, self.renderer, self.extra)
+            hit = load(k)
+            if hit:
+                docs = hit[0]
+                if rel in self._overlays:
+                    self.reused[rel] = hit[1]
+                return docs, SourceMap(self.repo, rel, docs)
+        finally:
+            if rel in self._decided:
+                self._decided[rel].set()
+        docs, sources = render.render_mapped(self.repo / rel, rel, files=files)
+        if k and rel in self._overlays:
+            self._fresh[rel] = (k, _encode(docs))  # now: a check may change the documents
+        elif k:
+            store(k, _encode(docs), [])
+        return docs, sources
+
+    def close(self) -> None:
+        """No lookup is coming (validate is done, or failed): fresh() waits no longer."""
+        for decided in self._decided.values():
+            decided.set()
+
+    def fresh(self) -> bool:
+        """Whether any overlay is checked this run (waits until each is looked up): warm-ups pay only then."""
+        for decided in self._decided.values():
+            decided.wait()
+        return len(self.reused) < len(self._decided)
+
+    def store(self, rel: str, problems: list[Problem]) -> None:
+        if rel in self._fresh:
+            k, docs = self._fresh[rel]
+            store(k, docs, problems)
+
+
+def key(repo: Path, overlay: str, files: frozenset[str] | None, renderer: str, extra: Sequence[str] = ()) -> str | None:
+    """The digest of everything `overlay`'s render and checks depend on; None when the cache is off
+    or render_inputs refuses an input (the render reports it)."""
+    if not resultcache.enabled():
+        return None
+    problems, read = render_inputs.reached(repo, overlay, files)
+    if problems:
+        return None
+    inputs = sorted(read | {p for pattern in CHECK_INPUTS for p in _files(repo, pattern)})
+    return resultcache.digest("environment", overlay, renderer, _code(), _binaries(), *extra,
+                              *(f"{rel}\0{_content(repo / rel)}" for rel in inputs))
+
+
+def folder_digest(folder: Path) -> str:
+    """The contents of every file under `folder` (validate's --schema-location)."""
+    return resultcache.digest(*(f"{p.relative_to(folder)}\0{_content(p)}" for p in sorted(folder.rglob("*")) if p.is_file()))
+
+
+def _files(repo: Path, pattern: str) -> list[str]:
+    found = []
+    for top in repo.glob(pattern):
+        paths = [p for p in top.rglob("*") if p.is_file()] if top.is_dir() else [top]
+        found += [p.relative_to(repo).as_posix() for p in paths]
+    return found
+
+
+def _content(path: Path) -> str:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:  # missing (kustomize reports it) or a folder
+        return "-"
+
+
+@functools.cache
+def _code() -> str:
+    """The check code, read once per process."""
+    return resultcache.digest(*(f"{p.relative_to(CODE)}\0{_content(p)}" for p in sorted(CODE.rglob("*.py"))))
+
+
+@functools.cache
+def _binaries() -> str:
+    from fks_gitops.proc import require  # noqa: PLC0415
+
+    parts = []
+    for name in BINARIES:
+        try:
+            parts.append(resultcache.binary_identity(require(name, "")))
+        except Exception:  # noqa: BLE001 - a missing checker is its check's to report
+            parts.append(f"{name}: none")
+    return ",".join(parts)
+
+
+def load(key: str | None) -> tuple[list[dict], list[Problem]] | None:
+    """(documents, problems) stored under `key`, or None."""
+    text = resultcache.read(f"env-{key}.json") if key else None
+    if text is None:
+        return None
+    try:
+        data = json.loads(text)
+        return load_docs(data), [_problem(p) for p in data["problems"]]
+    except (ValueError, KeyError, TypeError, GitOpsError):
+        return None  # a damaged entry is a miss
+
+
+def load_docs(data: dict) -> list[dict]:
+    """The documents of an entry (_encode's, loaded from JSON)."""
+    return data["docs"] if "docs" in data else render.parse(data["yaml"], "cache", strict=False)
+
+
+def _encode(docs: list[dict]) -> str:
+    """The documents as JSON, which reads back ten times faster than YAML; a render JSON cannot
+    hold as it is (a YAML timestamp, binary or key that is not a string) is kept as YAML."""
+    try:
+        text = json.dumps({"docs": docs})
+        if json.loads(text)["docs"] == docs:
+            return text
+    except (TypeError, ValueError):
+        pass
+    return json.dumps({"yaml": yaml.safe_dump_all(docs, sort_keys=False)})
+
+
+def store(key: str | None, encoded: str, problems: list[Problem]) -> None:
+    """`encoded`: _encode's documents."""
+    if key:
+        data = {**json.loads(encoded), "problems": [asdict(p) for p in problems]}
+        resultcache.write(f"env-{key}.json", json.dumps(data))
+
+
+def _problem(raw: dict) -> Problem:
+    location, obj = raw.get("location"), raw.get("object")
+    return Problem(raw["rule"], raw["level"], raw["message"], Location(**location) if location else None,
+                   ObjectRef(**obj) if obj else None, tuple(raw.get("environments") or ()), raw.get("pointer"))
