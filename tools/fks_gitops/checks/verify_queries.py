@@ -14,6 +14,7 @@ from pathlib import Path
 
 import yaml
 
+from fks_gitops import resultcache
 from fks_gitops.checks import monitoring
 from fks_gitops.checks.context import FILES
 from fks_gitops.environments import FILE, Environment
@@ -40,11 +41,15 @@ def run(ctx) -> list[Problem]:
     listed = list(queries.values())
     rules = [{"record": f"verify:{i}", "expr": filled} for i, (_, filled) in enumerate(listed)]
     promtool = require("promtool", monitoring.HOW_TO_GET)
+    key = resultcache.digest(ID, resultcache.binary_identity(promtool), repr(rules))
+    if resultcache.passed(key):  # keyed by every query as promtool sees it; a failure is always recomputed
+        return []
     with tempfile.TemporaryDirectory(prefix="fks-verify-") as tmp:
         path = Path(tmp) / "verify.yaml"
         path.write_text(yaml.safe_dump({"groups": [{"name": "verify", "rules": rules}]}))
         out = command([promtool, "check", "rules", "--lint=none", str(path)], check=False)
     if not out.returncode:
+        resultcache.remember(key)
         return []
     lines = (ctx.config.repo / FILE).read_text().splitlines()
     problems = []
