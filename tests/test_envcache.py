@@ -74,3 +74,43 @@ def test_documents_come_back_as_rendered():
     for docs in ([{"kind": "ConfigMap", "data": {"a": "1"}}], [{"data": {1: "x"}}], [{"at": dt.datetime(2026, 1, 2)}]):
         cached = envcache.load_docs(json.loads(envcache._encode(docs)))
         assert cached == docs
+
+
+def _spied(monkeypatch, module) -> list:
+    """Calls of a check's run from here on: the cache must skip it when nothing changed."""
+    calls, real = [], module.run
+    monkeypatch.setattr(module, "run", lambda ctx: calls.append(ctx) or real(ctx))
+    return calls
+
+
+def test_whole_repository_checks_are_reused_until_anything_they_read_changes(repo_copy, cached):
+    from fks_gitops.checks import plaintext, promotions
+    first = validate(repo_copy)
+    scans, audits = _spied(cached, plaintext), _spied(cached, promotions)
+    assert validate(repo_copy).problems == first.problems and (scans, audits) == ([], [])
+    (repo_copy / "deploy.sh").write_text("export PASSWORD=" + "Zq8x" + "pL2mW9vR4tK\n")  # untracked, not ignored
+    found = validate(repo_copy).problems
+    assert len(scans) == 1 and len(audits) == 1
+    assert any(p.location and p.location.file == "deploy.sh" for p in found)
+    cached.setenv("FKS_GITOPS_NO_CACHE", "1")
+    assert found == validate(repo_copy).problems
+
+
+def test_a_new_commit_runs_the_audit_again(repo_copy, cached):
+    from conftest import git
+    from fks_gitops.checks import promotions
+    validate(repo_copy)
+    audits = _spied(cached, promotions)
+    _edit(repo_copy, "overlays/prod/kustomization.yaml", "newTag: 1.4.2", "newTag: 1.4.3")
+    git(repo_copy, "commit", "-q", "--no-verify", "-am", "prod by hand")
+    found = validate(repo_copy).problems
+    assert len(audits) == 1 and any(p.rule.startswith("promotions.") and p.level == "error" for p in found)
+    cached.setenv("FKS_GITOPS_NO_CACHE", "1")
+    assert found == validate(repo_copy).problems
+
+
+def test_a_clocked_finding_is_never_remembered():
+    from fks_gitops.problem import Problem
+    entry = envcache.Whole("k" * 64, None)
+    entry.store([Problem("promotions.future-dated", "error", "dated in the future")])
+    assert envcache.load("k" * 64) is None

@@ -20,7 +20,7 @@ import hashlib
 import json
 import threading
 from collections.abc import Sequence
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import yaml
@@ -36,6 +36,9 @@ CODE = Path(__file__).resolve().parent  # tools/fks_gitops
 CHECK_INPUTS = ("environments.yaml", "secrets.template.yaml", ".secrets.baseline", "requirements.lock",
                 "requirements-opa.lock", "certs", "schemas", "policy", "base/*/tests")
 BINARIES = ("promtool", "amtool")
+# A result holding one of these is not remembered: a finding that depends on the clock (a commit
+# dated in the future stops being so; one that is not never becomes so), and a check that failed.
+UNSTABLE = ("promotions.future-dated", "validate.check-failed")
 
 
 class Run:
@@ -46,6 +49,7 @@ class Run:
         self.reused: dict[str, list[Problem]] = {}
         self._fresh: dict[str, tuple[str, str]] = {}  # overlay -> (key, its documents encoded)
         self._decided = {rel: threading.Event() for rel in overlays}
+        self._lock, self._tree = threading.Lock(), None  # the repository's digest, once a run
 
     def render(self, rel: str, files: frozenset[str] | None) -> tuple[list[dict], SourceMap]:
         """render.Renders' render: the remembered output of an unchanged folder, else kustomize's
@@ -83,6 +87,36 @@ class Run:
         if rel in self._fresh:
             k, docs = self._fresh[rel]
             store(k, docs, problems)
+
+    def whole(self, check: str, ctx) -> Whole:
+        """A whole-repository check's entry: its problems when nothing it can read changed."""
+        with self._lock:
+            if self._tree is None:
+                self._tree = tree_digest(ctx) if resultcache.enabled() else ""
+        k = resultcache.digest("repository", check, self.renderer, _code(), _binaries(), *self.extra,
+                               *ctx.selected, self._tree) if self._tree else None
+        hit = load(k)
+        return Whole(k, hit[1] if hit else None)
+
+
+@dataclass(frozen=True)
+class Whole:
+    key: str | None
+    problems: list[Problem] | None  # None: not remembered
+
+    def store(self, problems: list[Problem]) -> None:
+        if self.key and not any(p.rule in UNSTABLE for p in problems):
+            store(self.key, json.dumps({"docs": []}), problems)
+
+
+def tree_digest(ctx) -> str:
+    """Everything a whole-repository check can read: the content of every file git holds or would
+    add, every ref and HEAD (the history the audit and the secret scan read) and a shallow
+    clone's boundary."""
+    git = ctx.git
+    refs = git.run("show-ref", "--head", check=False).stdout
+    shallow = _content(Path(git.top) / git.out("rev-parse", "--git-path", "shallow").strip())
+    return resultcache.digest(refs, shallow, *(f"{rel}\0{_content(ctx.config.repo / rel)}" for rel in sorted(ctx.files())))
 
 
 def key(repo: Path, overlay: str, files: frozenset[str] | None, renderer: str, extra: Sequence[str] = ()) -> str | None:

@@ -76,7 +76,7 @@ def validate(
         def wanted(scope: str) -> list:
             return checks.selected(scope, only, skip)
 
-        futures: list[Future] = [check_pool.submit(_run, c.ID, c.run, whole) for c in wanted(FILES)]
+        futures: list[Future] = [check_pool.submit(_remembered, _run, c, whole, cache) for c in wanted(FILES)]
         if wanted(REPOSITORY):
             for path in checks.extra_renders(whole):
                 renders.start(path)
@@ -96,7 +96,7 @@ def validate(
                 continue
             ctx = EnvContext(config, env, env_docs, locations, session)
             checked[env.overlay] = [check_pool.submit(_run_env, c.ID, c.run, ctx, sources) for c in wanted(ENVIRONMENT)]
-        futures += [check_pool.submit(_run_whole, c.ID, c.run, whole) for c in wanted(REPOSITORY)]
+        futures += [check_pool.submit(_remembered, _run_whole, c, whole, cache) for c in wanted(REPOSITORY)]
         for future in futures:
             problems += future.result()
         for overlay, found in checked.items():
@@ -133,6 +133,16 @@ def _run(name: str, check: Callable, ctx: object) -> list[Problem]:
         message = f"check {name!r} failed: {type(exc).__name__}: {exc}; fix the schema errors first, else report a bug"
         where = f"{ctx.env.overlay}/kustomization.yaml" if isinstance(ctx, EnvContext) else environments.FILE
         return [Problem("validate.check-failed", "error", message, location=Location(where))]
+
+
+def _remembered(run: Callable, check, ctx: RepoContext, cache: envcache.Run) -> list[Problem]:
+    """A whole-repository check's problems, remembered while nothing it can read changes."""
+    entry = cache.whole(check.ID, ctx)
+    if entry.problems is not None:
+        return entry.problems
+    found = run(check.ID, check.run, ctx)
+    entry.store(found)
+    return found
 
 
 def _run_env(name: str, check: Callable, ctx: EnvContext, sources: SourceMap) -> list[Problem]:
