@@ -109,8 +109,19 @@ def test_a_new_commit_runs_the_audit_again(repo_copy, cached):
     assert found == validate(repo_copy).problems
 
 
-def test_a_clocked_finding_is_never_remembered():
+def test_a_clocked_finding_is_never_remembered(cached):
     from fks_gitops.problem import Problem
-    entry = envcache.Whole("k" * 64, None)
-    entry.store([Problem("promotions.future-dated", "error", "dated in the future")])
-    assert envcache.load("k" * 64) is None
+    kept, clocked = envcache.Whole("a" * 64, None), envcache.Whole("b" * 64, None)
+    kept.store([Problem("promotions.hand-edit", "error", "edited by hand")])
+    clocked.store([Problem("promotions.future-dated", "error", "dated in the future")])
+    assert envcache.load("a" * 64)[1][0].rule == "promotions.hand-edit"  # the store itself works
+    assert envcache.load("b" * 64) is None
+
+
+def test_the_next_day_checks_everything_again(repo_copy, cached):
+    """A certificate's expiry and the sync windows' horizon depend on the date, not only on content."""
+    from fks_gitops.checks import argocd
+    validate(repo_copy)
+    apps = _spied(cached, argocd)
+    cached.setattr(envcache, "today", lambda: "2999-01-01")
+    assert validate(repo_copy).reused == [] and len(apps) == 1

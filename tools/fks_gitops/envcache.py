@@ -1,13 +1,13 @@
 """One environment's render and problems, remembered between runs: an unchanged environment
-reuses both, and only whole-repository checks run again (issue 15). FKS_GITOPS_NO_CACHE=1 turns
-it off.
+reuses both; a whole-repository check reuses its problems while nothing git holds or points at
+changed (Run.whole). FKS_GITOPS_NO_CACHE=1 turns it off.
 
     run = envcache.Run(repo, ["overlays/dev"], renderer.version)
     renders = render.Renders(repo, pool, render=run.render)   # an unchanged overlay: no kustomize
     run.reused                          # overlay -> its problems from the run that checked it
     run.store("overlays/dev", problems) # after checking a fresh render
 
-The key is content only, never a time: every file the render reads (render_inputs.reached:
+The key is content, and the UTC day for the checks that read the clock (today()): every file the render reads (render_inputs.reached:
 kustomizations, resources, patches, generator sources, components), the files the per-environment
 checks read beside the render (CHECK_INPUTS), the kustomize version, the checkers' binaries and
 pinned packages, and the check code (tools/fks_gitops/**/*.py and policy/). Kept beside
@@ -15,6 +15,7 @@ resultcache's passes, in the same folder.
 """
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import hashlib
 import json
@@ -93,7 +94,7 @@ class Run:
         with self._lock:
             if self._tree is None:
                 self._tree = tree_digest(ctx) if resultcache.enabled() else ""
-        k = resultcache.digest("repository", check, self.renderer, _code(), _binaries(), *self.extra,
+        k = resultcache.digest("repository", check, today(), self.renderer, _code(), _binaries(), *self.extra,
                                *ctx.selected, self._tree) if self._tree else None
         hit = load(k)
         return Whole(k, hit[1] if hit else None)
@@ -128,8 +129,15 @@ def key(repo: Path, overlay: str, files: frozenset[str] | None, renderer: str, e
     if problems:
         return None
     inputs = sorted(read | {p for pattern in CHECK_INPUTS for p in _files(repo, pattern)})
-    return resultcache.digest("environment", overlay, renderer, _code(), _binaries(), *extra,
+    return resultcache.digest("environment", overlay, today(), renderer, _code(), _binaries(), *extra,
                               *(f"{rel}\0{_content(repo / rel)}" for rel in inputs))
+
+
+def today() -> str:
+    """The UTC day, an input of every key: two checks read the clock (a certificate's expiry, the
+    sync windows' horizon), so their answer is recomputed at least each day. Not an expiry: the
+    content decides a hit, and a day's entries stay valid for that day only."""
+    return dt.datetime.now(dt.timezone.utc).date().isoformat()
 
 
 def folder_digest(folder: Path) -> str:

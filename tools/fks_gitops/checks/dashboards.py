@@ -11,21 +11,15 @@ from __future__ import annotations
 
 import json
 import re
-import tempfile
 from pathlib import Path
 
-import yaml
-
-from fks_gitops import resultcache
-from fks_gitops.checks import monitoring
+from fks_gitops.checks import monitoring, promql
 from fks_gitops.problem import Location, Problem
-from fks_gitops.proc import require, run as command
 
 RULE = "wiring.dashboard-query"
 _NUMBERS = {"__range_s": "300", "__range_ms": "300000", "__interval_ms": "60000"}
 _RANGE = re.compile(r"(\[|:)\s*\$\{?(\w+)(?::\w+)?\}?\s*(?=[\]:])")
 _VARIABLE = re.compile(r"\$\{(\w+)(?::\w+)?\}|\$(\w+)|\[\[(\w+)\]\]")
-_FAILED = re.compile(r'rule (\d+), "panel:\d+": (?:could not parse expression: )?(.+)$')
 
 
 def check(repo: Path, data: dict[str, str]) -> list[Problem]:
@@ -54,28 +48,15 @@ def _board(repo: Path, key: str, text: str) -> object:
 
 def _parsed(repo: Path, panels: list[tuple[str, str, str, str]]) -> list[Problem]:
     """One promtool run over every panel's query."""
-    rules = [{"record": f"panel:{i}", "expr": _filled(expr)} for i, (_, _, _, expr) in enumerate(panels)]
-    promtool = require("promtool", monitoring.HOW_TO_GET)
-    key = resultcache.digest("dashboards", resultcache.binary_identity(promtool), repr(rules))
-    if resultcache.passed(key):  # keyed by every query as promtool sees it; a failure is always recomputed
-        return []
-    with tempfile.TemporaryDirectory(prefix="fks-dashboards-") as tmp:
-        path = Path(tmp) / "panels.yaml"
-        path.write_text(yaml.safe_dump({"groups": [{"name": "dashboards", "rules": rules}]}))
-        out = command([promtool, "check", "rules", "--lint=none", str(path)], check=False)
-    if not out.returncode:
-        resultcache.remember(key)
-        return []
+    failed, other = promql.unparsed([_filled(expr) for *_, expr in panels], "panel")
     problems = []
-    for line in (out.stdout + out.stderr).splitlines():
-        found = _FAILED.search(line)
-        if found and 0 < int(found[1]) <= len(panels):
-            key, text, title, expr = panels[int(found[1]) - 1]
-            where = monitoring.source_line(repo, key, text, json.dumps(expr, ensure_ascii=False)[1:-1])
-            problems.append(Problem(RULE, "error", f"panel {title!r}: the query does not parse: {found[2].strip()}",
-                                    location=where))
-    return problems or [Problem(RULE, "error", f"promtool could not check the dashboards' queries: "
-                                               f"{(out.stderr or out.stdout).strip().splitlines()[-1]}")]
+    for index, reason in failed:
+        key, text, title, expr = panels[index]
+        where = monitoring.source_line(repo, key, text, json.dumps(expr, ensure_ascii=False)[1:-1])
+        problems.append(Problem(RULE, "error", f"panel {title!r}: the query does not parse: {reason}", location=where))
+    if other:
+        problems.append(Problem(RULE, "error", f"promtool could not check the dashboards' queries: {other}"))
+    return problems
 
 
 def _queries(board: object) -> list[tuple[str, str]]:

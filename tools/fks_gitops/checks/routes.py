@@ -43,32 +43,29 @@ def check(repo: Path, config: str, rules: list[str]) -> list[Problem]:
     if not (repo / cases_file).is_file():
         return [Problem(RULE, "error", f"no {cases_file} beside alertmanager.yml: add a routes case per severity "
                                        "and an inhibitions case per inhibit rule", location=source)]
-    try:
-        for text in (config, *rules):
-            yaml.load(text, Loader=yamldepth.CSafeLoader)
-    except yamldepth.TooDeep:
-        return []  # the encoding check names the file and line
-    except yaml.YAMLError:
-        return []  # amtool's and promtool's checks report the broken file
     text = (repo / cases_file).read_text()
     cases = (yamlload.load_all(text, cases_file) or [{}])[0]
     amtool = require("amtool", monitoring.HOW_TO_GET)
     key = resultcache.digest("routes", resultcache.binary_identity(amtool), config, text, *rules)
     if resultcache.passed(key):  # keyed by the config, the cases and the rules; a failure is always recomputed
         return []
+    try:
+        loaded = [yaml.load(t, Loader=yamldepth.CSafeLoader) or {} for t in (config, *rules)]
+    except yaml.YAMLError:  # amtool's and promtool's checks report a broken file, the encoding check a deep one
+        return []
     lines = _lines(text)
-    problems = _uncovered(cases, rules, Location(cases_file))
+    problems = _uncovered(cases, loaded[1:], Location(cases_file))
     problems += _routed(amtool, config, cases.get("routes") or [], cases_file, lines)
-    problems += _inhibitions(config, cases.get("inhibitions") or [], cases_file, lines, source)
+    problems += _inhibitions(loaded[0], cases.get("inhibitions") or [], cases_file, lines, source)
     if not problems:
         resultcache.remember(key)
     return problems
 
 
-def _uncovered(cases: dict, rules: list[str], where: Location) -> list[Problem]:
+def _uncovered(cases: dict, rules: list[dict], where: Location) -> list[Problem]:
     used = set()
-    for text in rules:
-        for group in (yaml.load(text, Loader=yamldepth.CSafeLoader) or {}).get("groups") or []:
+    for loaded in rules:
+        for group in loaded.get("groups") or []:
             used |= {str(r["labels"]["severity"]) for r in group.get("rules") or []
                      if "alert" in r and isinstance(r.get("labels"), dict) and "severity" in r["labels"]}
     covered = {str((c.get("labels") or {}).get("severity")) for c in cases.get("routes") or []}
@@ -95,8 +92,8 @@ def _routed(amtool: str, config: str, routes: list[dict], cases_file: str, lines
             for i, (case, verdict) in enumerate(zip(routes, verdicts)) if verdict]
 
 
-def _inhibitions(config: str, cases: list[dict], cases_file: str, lines: list[tuple[str, int]], source: Location) -> list[Problem]:
-    rules = (yaml.load(config, Loader=yamldepth.CSafeLoader) or {}).get("inhibit_rules") or []
+def _inhibitions(config: dict, cases: list[dict], cases_file: str, lines: list[tuple[str, int]], source: Location) -> list[Problem]:
+    rules = config.get("inhibit_rules") or []
     problems = []
     for i, case in enumerate(cases):
         src, tgt = case.get("source") or {}, case.get("target") or {}

@@ -8,22 +8,13 @@ Placeholders are filled with values of their kind first (the environment's names
 """
 from __future__ import annotations
 
-import re
-import tempfile
-from pathlib import Path
-
-import yaml
-
-from fks_gitops import resultcache
-from fks_gitops.checks import monitoring
+from fks_gitops.checks import promql
 from fks_gitops.checks.context import FILES
 from fks_gitops.environments import FILE, Environment
 from fks_gitops.environments_verify import Check, fill
 from fks_gitops.problem import Problem, in_file
-from fks_gitops.proc import require, run as command
 
 ID, SCOPE = "verify-queries", FILES
-_FAILED = re.compile(r'rule (\d+), "verify:\d+": (?:could not parse expression: )?(.+)$')  # as dashboards.py reads it
 
 
 def _values(env: Environment) -> dict[str, str]:
@@ -39,27 +30,15 @@ def run(ctx) -> list[Problem]:
     if not queries:
         return []
     listed = list(queries.values())
-    rules = [{"record": f"verify:{i}", "expr": filled} for i, (_, filled) in enumerate(listed)]
-    promtool = require("promtool", monitoring.HOW_TO_GET)
-    key = resultcache.digest(ID, resultcache.binary_identity(promtool), repr(rules))
-    if resultcache.passed(key):  # keyed by every query as promtool sees it; a failure is always recomputed
-        return []
-    with tempfile.TemporaryDirectory(prefix="fks-verify-") as tmp:
-        path = Path(tmp) / "verify.yaml"
-        path.write_text(yaml.safe_dump({"groups": [{"name": "verify", "rules": rules}]}))
-        out = command([promtool, "check", "rules", "--lint=none", str(path)], check=False)
-    if not out.returncode:
-        resultcache.remember(key)
-        return []
-    lines = (ctx.config.repo / FILE).read_text().splitlines()
+    failed, other = promql.unparsed([filled for _, filled in listed], "verify")
+    lines = (ctx.config.repo / FILE).read_text().splitlines() if failed else []
     problems = []
-    for text in (out.stdout + out.stderr).splitlines():
-        found = _FAILED.search(text)
-        if found and 0 < int(found[1]) <= len(listed):
-            check = listed[int(found[1]) - 1][0]
-            line = next((n for n, t in enumerate(lines, 1) if t.strip() == f"- name: {check.name}"
-                         or t.strip().startswith(f"- name: {check.name} ")), None)
-            problems.append(in_file(FILE, f"{ID}.parse", "error", f"verify check {check.name!r}: the query does "
-                                    f"not parse: {found[2].strip()}", line, 1))
-    return problems or [Problem(f"{ID}.parse", "error", f"promtool could not check the verify queries: "
-                                                        f"{(out.stderr or out.stdout).strip().splitlines()[-1]}")]
+    for index, reason in failed:
+        check = listed[index][0]
+        line = next((n for n, t in enumerate(lines, 1) if t.strip() == f"- name: {check.name}"
+                     or t.strip().startswith(f"- name: {check.name} ")), None)
+        problems.append(in_file(FILE, f"{ID}.parse", "error", f"verify check {check.name!r}: the query does "
+                                f"not parse: {reason}", line, 1))
+    if other:
+        problems.append(Problem(f"{ID}.parse", "error", f"promtool could not check the verify queries: {other}"))
+    return problems
