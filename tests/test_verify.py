@@ -159,14 +159,93 @@ def test_a_prometheus_that_never_answers_is_refused_within_the_timeout(tmp_path)
     assert took < 5
 
 
-def test_the_audit_does_not_replay_verification(tmp_path, prometheus):
-    work = staged(tmp_path, prometheus, SHORT_RUN)
-    assert to_prod(work, promoted(SHORT_RUN), break_glass="known flaky pods").commit
+def audited(work, now):
+    """The audit of prod, by the working tree's environments.yaml, at `now`: (rule, level, message)."""
     config = environments.load(work.path)
     read = ledger.read(Git.open(work.path), [e.overlay for e in config.environments])
-    found = audit.audit(config, read, [config.get("prod")], utc(2026, 4, 1))
-    assert [(f.rule, f.level) for f in found] == [("break-glass", "warning")]  # no gate-verify: it cannot be replayed
+    return [(f.rule, f.level, f.message) for f in audit.audit(config, read, [config.get("prod")], now)]
+
+
+def by_hand(work, when, trailers):
+    """A promotion to prod written by hand: the right diff, Promoted-From and Image trailers."""
+    staging = work.head()
+    work.set_tag("prod", "fks-execution", "1.4.3")
+    work.commit("promote(prod): fks-execution 1.4.2 -> 1.4.3\n\n"
+                + "\n".join([f"Promoted-From: staging@{staging}", f"Image: {EXEC}:1.4.3", *trailers]) + "\n", when)
+    return work.git("rev-parse", "--short=7", "HEAD")
+
+
+def test_a_tool_made_verified_promotion_passes_the_audit_and_its_replay(tmp_path, prometheus):
+    work = staged(tmp_path, prometheus, HEALTHY)
+    assert to_prod(work, promoted(HEALTHY)).commit
+    assert audited(work, promoted(HEALTHY) + HOUR) == []  # asked again, Prometheus agrees
+
+
+def test_a_hand_made_promotion_without_verified_trailers_is_an_error(tmp_path, prometheus):
+    work = staged(tmp_path, prometheus, HEALTHY)
+    sha = by_hand(work, promoted(HEALTHY), [])
+    assert audited(work, promoted(HEALTHY) + HOUR) == [(
+        "verify", "error", f"{sha} (Test) promote(prod): fks-execution 1.4.2 -> 1.4.3: no Verified trailer for "
+        "staging/ready-pods, staging/no-critical-alerts, staging/argocd-synced-healthy and 1 more: staging's verify "
+        "checks are not on record as passed; revert it and use tools/promote.py --to prod")]
+
+
+def test_forged_verified_trailers_are_contradicted_by_prometheus(tmp_path, prometheus):
+    work = staged(tmp_path, prometheus, SHORT_RUN)  # the version ran 10 of the 24 hours
+    sha = by_hand(work, promoted(SHORT_RUN), VERIFIED)
+    assert audited(work, promoted(SHORT_RUN) + HOUR) == [(
+        "verify-replayed", "error", f"{sha} (Test) promote(prod): fks-execution 1.4.2 -> 1.4.3: Verified: "
+        "staging/ready-pods, but staging's Prometheus at 2026-03-14 14:00:00 UTC answers 0; expected >= 2")]
+
+
+def test_a_recorded_expectation_other_than_the_checks_is_an_error(tmp_path, prometheus):
+    work = staged(tmp_path, prometheus, HEALTHY)
+    lax = [t.replace("(< 0.01)", "(< 0.5)") for t in VERIFIED]
+    by_hand(work, promoted(HEALTHY), lax)
+    ((rule, level, message),) = audited(work, promoted(HEALTHY) + HOUR)
+    assert (rule, level) == ("verify", "error")
+    assert message.endswith("Verified: staging/order-error-ratio (< 0.5) records another expectation than the "
+                            "environments.yaml it was promoted under (< 0.01)")
+
+
+def test_unverified_without_break_glass_is_an_error(tmp_path, prometheus):
+    work = staged(tmp_path, prometheus, HEALTHY)
+    by_hand(work, promoted(HEALTHY), [*VERIFIED[1:], "Unverified: staging/ready-pods: 0; expected >= 2"])
+    assert [(r, lv) for r, lv, _ in audited(work, promoted(HEALTHY) + HOUR)] == [("verify", "error"), ("verify", "error")]
+
+
+def test_break_glass_past_a_failed_check_is_a_warning_and_its_passes_are_asked_again(tmp_path, prometheus):
+    work = staged(tmp_path, prometheus, SHORT_RUN)
+    assert to_prod(work, promoted(SHORT_RUN), break_glass="known flaky pods").commit
     assert "Unverified: staging/ready-pods: 0; expected >= 2" in trailers(work)
+    ((rule, level, message),) = audited(work, promoted(SHORT_RUN) + HOUR)  # the other three hold when asked again
+    assert (rule, level) == ("break-glass", "warning") and "overriding verify: known flaky pods" in message
+
+
+def test_a_prometheus_the_audit_cannot_ask_is_a_warning_never_a_silent_pass(tmp_path, prometheus):
+    work = staged(tmp_path, prometheus, HEALTHY)
+    assert to_prod(work, promoted(HEALTHY)).commit
+    dead = f"http://127.0.0.1:{free_port()}"
+    path = work.path / "environments.yaml"
+    path.write_text(path.read_text().replace(prometheus, dead))  # as from a CI runner that cannot reach it
+    ((rule, level, message),) = audited(work, promoted(HEALTHY) + HOUR)
+    assert (rule, level) == ("verify-not-replayed", "warning")
+    assert f"its Verified trailers are not re-derived: Prometheus {dead} is unreachable" in message
+    assert message.endswith("CI must reach staging's Prometheus (README: Verification)")
+    assert audited(work, promoted(HEALTHY) + 8 * 24 * HOUR) == []  # older than REPLAY: the record alone is audited
+
+
+def test_promotions_from_before_the_checks_existed_need_no_record(tmp_path):
+    work = make(tmp_path, when=HEALTHY - 3 * HOUR)
+    work.set_tag("dev", "fks-execution", "1.4.3")
+    work.commit("dev 1.4.3", HEALTHY - HOUR)
+    work.set_tag("staging", "fks-execution", "1.4.3")
+    work.commit("staging 1.4.3", HEALTHY)
+    work.push()
+    assert to_prod(work, promoted(HEALTHY)).commit  # staging had no verify: no Verified trailers
+    shutil.copy(fixture_with(tmp_path, "http://127.0.0.1:9") / "environments.yaml", work.path / "environments.yaml")
+    work.commit("staging gets verify checks", promoted(HEALTHY) + HOUR)
+    assert audited(work, promoted(HEALTHY) + 2 * HOUR) == []
 
 
 def test_dry_run_shows_the_checks_and_their_results(tmp_path, prometheus, capsys):

@@ -10,9 +10,10 @@ that failed without Break-Glass, promotion commits that touch other files, back-
 forward-dated commits, and uncommitted edits of gated images in the working tree. Break-glass
 uses are warnings, shown on every run. History the audit cannot see is an error, never a skip.
 
-Verification is not replayed: it asked the source environment's Prometheus at the promotion's
-time, which a later run cannot ask again (retention ends, series change). The commit records it:
-a `Verified` trailer per passing check, an `Unverified` one per failure that Break-Glass let through.
+Verification asked the source environment's Prometheus at the promotion's time. The commit
+records it (a `Verified` trailer per passing check, an `Unverified` one per failure Break-Glass
+let through); promotions_verify.py checks that record against the checks of the time, and asks
+Prometheus again for recent promotions, while its retention still holds their soak.
 """
 from __future__ import annotations
 
@@ -35,6 +36,7 @@ from fks_gitops.promote.ledger import Commit, Ledger
 from fks_gitops.promote.plan import Change
 from fks_gitops.problem import Location, Problem
 from fks_gitops.checks.context import FILES
+from fks_gitops.checks import promotions_verify as recorded
 
 ID = "promotions"
 REPLAYED = tuple(g for g in GATES if g.replayable)
@@ -76,7 +78,7 @@ def audit(config: Config, ledger: Ledger, gated: list[Environment], now: dt.date
         commit = ledger.commits[i]
         findings = list(_dates(commit, ledger.commits[i - 1], now))
         for env in gated:
-            findings += _environment(config, env, history, i)
+            findings += _environment(config, env, history, i, now)
         reason = _accepted(config, commit)
         for where, rule, level, message in findings:
             if reason and level == "error":
@@ -148,7 +150,8 @@ def _dates(commit: Commit, parent: Commit, now: dt.datetime) -> Iterator[tuple[s
                f"{commit.describe()} is dated {_utc(commit.committed)}, in the future; recommit it without a forged date")
 
 
-def _environment(config: Config, env: Environment, history: History, i: int) -> list[tuple[str, str, str, str]]:
+def _environment(config: Config, env: Environment, history: History, i: int,
+                 now: dt.datetime) -> list[tuple[str, str, str, str]]:
     commit, parent = history.ledger.commits[i], history.ledger.commits[i - 1]
     path = f"{env.overlay}/kustomization.yaml"
     old, new = parent.images.get(env.overlay), commit.images.get(env.overlay)
@@ -167,6 +170,8 @@ def _environment(config: Config, env: Environment, history: History, i: int) -> 
         return found + [(path, "rollback", "error", f"{commit.describe()}: {m}") for m in _rollback(facts, env)]
     found += [(path, "trailer", "error", f"{commit.describe()}: {m}") for m in _claims(commit, facts, history)]
     glass = " ".join(commit.trailer("Break-Glass"))
+    found += [(path, rule, level, f"{commit.describe()}: {m}")
+              for rule, level, m in recorded.audited(history.ledger, parent, commit, facts, glass, now)]
     downgrade = commit.trailer("Allow-Downgrade")
     overrides = {name for name, given in ((BREAK_GLASS, glass), (ALLOW_DOWNGRADE, downgrade)) if given}
     verdict = evaluate(REPLAYED, facts, commit.when, overrides)
@@ -174,7 +179,8 @@ def _environment(config: Config, env: Environment, history: History, i: int) -> 
               for r in verdict.blocking]
     if glass:
         gates = [r.gate for r in verdict.overridden if r.override == BREAK_GLASS]
-        gates += ["verify"] if commit.trailer("Unverified") else []  # not replayed: the trailers say it
+        unverified = commit.trailer("Unverified") or recorded.unrecorded(history.ledger, parent, facts, commit)
+        gates += ["verify"] if unverified else []  # what the trailers record, not a replay
         overrode = ", ".join(dict.fromkeys(gates)) or "nothing"
         found.append((path, "break-glass", "warning",
                       f"{commit.describe()}: break-glass by {commit.author}, overriding {overrode}: {glass}"))

@@ -8,8 +8,9 @@
 A gate takes facts and a time and returns refusals. An override names the gates it lets through:
 `--break-glass` soak, freeze, the rolled-back hold and verification; `--allow-downgrade` the
 downgrade gate; nothing ever overrides order, drift or validation. Verification asks the source
-environment's Prometheus (verify.py), which history cannot answer for a past time, so the audit
-skips it: the commit's Verified trailers (and Unverified ones, under Break-Glass) record it.
+environment's Prometheus (verify.py), which history alone cannot answer, so it is not replayed
+here: the audit checks the commit's Verified trailers and asks Prometheus again for recent
+promotions (checks/promotions_verify.py).
 """
 from __future__ import annotations
 

@@ -30,6 +30,7 @@ _FORMAT = "%H%x00%P%x00%ct%x00%aN%x00%aE%x00%s%x00%(trailers:unfold,only)"
 _FIELDS = 7
 _RAW = re.compile(r"^:\d+ \d+ [0-9a-f]+ (?P<blob>[0-9a-f]+) (?P<status>[A-Z])\d*$")
 _NULL_BLOB = re.compile(r"^0+$")
+CONFIG = "environments.yaml"
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,7 @@ class Commit:
     # A merge on the first-parent line brings its second parent's change: that commit's subject
     # and trailers are what the merge claims (a `--branch` promotion merged as a pull request).
     brought: tuple[str, tuple[tuple[str, str], ...]] | None = None
+    config: str | None = None  # the blob of environments.yaml here (None: the file is not there)
 
     @property
     def claim(self) -> tuple[str, tuple[tuple[str, str], ...]]:
@@ -71,6 +73,11 @@ class Commit:
 class Ledger:
     commits: tuple[Commit, ...]  # oldest first
     shallow: bool
+    configs: dict[str, bytes] = field(default_factory=dict)  # environments.yaml blob -> its text
+
+    def config_text(self, commit: Commit) -> bytes | None:
+        """environments.yaml as `commit` held it (the gates a promotion from there ran under)."""
+        return self.configs.get(commit.config) if commit.config else None
 
     def index(self, sha: str) -> int | None:
         if self.commits and len(sha) == len(self.commits[0].sha):
@@ -92,11 +99,16 @@ def read(git: Git, overlays: Sequence[str], rev: str = "HEAD") -> Ledger:
                   "-z", f"--format={_FORMAT}", rev)
     rows = list(reversed(_parse(out)))
     paths = {f"{o}/kustomization.yaml": o for o in overlays}
-    blobs = _blobs(git, {b for _, _, changed in rows for p, b in changed.items() if p in paths and b})
+    configs = {b for _, _, changed in rows for p, b in changed.items() if p == CONFIG and b}
+    kustomizations = {b for _, _, changed in rows for p, b in changed.items() if p in paths and b}
+    raw = _blobs(git, kustomizations | configs)
+    blobs = {b: _split(raw[b]) for b in kustomizations}
     brought = _brought(git, [h[1][1] for h, _, _ in rows if len(h[1]) > 1])
     commits: list[Commit] = []
     current: dict[str, str | None] = {}
+    config: str | None = None
     for header, files, changed in rows:
+        config = changed.get(CONFIG) if CONFIG in changed else config
         for path, overlay in paths.items():
             if path in changed:
                 current[overlay] = changed[path]
@@ -107,8 +119,8 @@ def read(git: Git, overlays: Sequence[str], rev: str = "HEAD") -> Ledger:
         commits.append(Commit(sha, parents[0] if parents else None, committed, when, author, subject,
                               _trailers(trailers), files,
                               {o: p[0] for o, p in parsed.items()}, {o: p[1] for o, p in parsed.items()},
-                              brought.get(parents[1]) if len(parents) > 1 else None))
-    return Ledger(tuple(commits), git.shallow())
+                              brought.get(parents[1]) if len(parents) > 1 else None, config))
+    return Ledger(tuple(commits), git.shallow(), {b: raw[b] for b in configs})
 
 
 def _parse(out: str) -> list[tuple[tuple, tuple[str, ...], dict[str, str | None]]]:
@@ -149,8 +161,8 @@ def _trailers(text: str) -> tuple[tuple[str, str], ...]:
     return tuple((k.strip(" \t"), v.strip(" \t")) for k, v in pairs)
 
 
-def _blobs(git: Git, wanted: set[str]) -> dict[str, tuple[dict[str, Image] | None, str | None]]:
-    """Each kustomization blob -> (its images, the rest of the file as canonical text), one cat-file."""
+def _blobs(git: Git, wanted: set[str]) -> dict[str, bytes]:
+    """Each blob's bytes, in one cat-file."""
     if not wanted:
         return {}
     order = sorted(wanted)
@@ -159,12 +171,13 @@ def _blobs(git: Git, wanted: set[str]) -> dict[str, tuple[dict[str, Image] | Non
     for blob in order:
         eol = out.index(b"\n", at)
         size = int(out[at:eol].split()[2])
-        found[blob] = _split(out[eol + 1:eol + 1 + size])
+        found[blob] = out[eol + 1:eol + 1 + size]
         at = eol + 1 + size + 1
     return found
 
 
 def _split(data: bytes) -> tuple[dict[str, Image] | None, str | None]:
+    """A kustomization's images, and the rest of the file as canonical text."""
     try:
         doc = yaml.load(data.decode(), Loader=yamldepth.CBaseLoader)
     except (UnicodeDecodeError, yaml.YAMLError):

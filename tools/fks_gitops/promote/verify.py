@@ -15,19 +15,20 @@ from __future__ import annotations
 import datetime as dt
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor, TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from fks_gitops.environments import Environment
-from fks_gitops.environments_verify import Expectation, Verify, fill
+from fks_gitops.environments_verify import Check, Expectation, Verify, fill
 from fks_gitops.prometheus import Client, QueryFailed, Sample, Unreachable
 from fks_gitops.promote import soak
 from fks_gitops.promote.durations import promql
 
 if TYPE_CHECKING:
     from fks_gitops.promote.history import History
+    from fks_gitops.promote.images import Image
     from fks_gitops.promote.plan import Change
 
 
@@ -134,18 +135,25 @@ class Verification:
         entered = {c.new.name: self.history.entered(source.overlay, c.new) for c in self.changes}
         since = {name: int((commit.when if commit else now).timestamp()) for name, commit in entered.items()}
         items = []
-        for check in source.verify.checks:
-            moved = [c.new for c in self.changes if not check.components or c.new.component in check.components]
-            label = f"{source.name}/{check.name}"
-            if moved and not check.per_image:  # {since}: when the last of the moved versions arrived
-                values = {**base, "since": str(max(since[image.name] for image in moved))}
-                items.append(Item(label, fill(check.query, values), check.expect))
-            for image in moved if check.per_image else ():
-                values = {**base, "component": image.component, "version": image.version, "image": image.ref,
-                          "since": str(since[image.name])}
-                suffix = f"[{image.component}]" if len(moved) > 1 else ""
-                items.append(Item(label + suffix, fill(check.query, values), check.expect))
+        for label, check, moved in planned(source.name, source.verify.checks, self.changes):
+            values = {**base, "since": str(max(since[image.name] for image in moved))}  # the last to arrive
+            if check.per_image:
+                (image,) = moved
+                values |= {"component": image.component, "version": image.version, "image": image.ref}
+            items.append(Item(label, fill(check.query, values), check.expect))
         return items
+
+
+def planned(source: str, checks: Sequence[Check], changes: Sequence[Change]) -> Iterator[tuple[str, Check, list[Image]]]:
+    """(label, check, the moved images it runs for) of each query a promotion runs: a check once
+    for the images it applies to, or once per image when its query names one."""
+    for check in checks:
+        moved = [c.new for c in changes if not check.components or c.new.component in check.components]
+        label = f"{source}/{check.name}"
+        if moved and not check.per_image:
+            yield label, check, moved
+        for image in moved if check.per_image else ():
+            yield label + (f"[{image.component}]" if len(moved) > 1 else ""), check, [image]
 
 
 def trailers(outcome: Outcome) -> list[tuple[str, str]]:
