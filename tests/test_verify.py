@@ -198,6 +198,23 @@ def test_forged_verified_trailers_are_contradicted_by_prometheus(tmp_path, prome
         "staging/ready-pods, but staging's Prometheus at 2026-03-14 14:00:00 UTC answers 0; expected >= 2")]
 
 
+def test_a_pull_requests_promotions_are_asked_again_whatever_date_they_carry(tmp_path, prometheus):
+    work = staged(tmp_path, prometheus, SHORT_RUN)
+    sha = by_hand(work, promoted(SHORT_RUN), VERIFIED)  # reviewed a week later: its date is the committer's
+    later = promoted(SHORT_RUN) + 8 * 24 * HOUR
+    assert audited(work, later) == []  # older than REPLAY: the record alone is audited
+    git = Git.open(work.path)
+    fresh = audit.brought_by_pull_request(git, "main")  # the commit is not on origin/main yet
+    assert fresh == {work.git("rev-parse", "HEAD")}
+    config = environments.load(work.path)
+    read = ledger.read(git, [e.overlay for e in config.environments])
+    (finding,) = audit.audit(config, read, [config.get("prod")], later, fresh=fresh)
+    assert (finding.rule, finding.level) == ("verify-replayed", "error") and sha in finding.message
+    missing = audit.brought_by_pull_request(git, "release")
+    assert (missing.rule, missing.level) == ("history", "error")
+    assert missing.message.startswith("the pull request's base origin/release is not here")
+
+
 def test_a_recorded_expectation_other_than_the_checks_is_an_error(tmp_path, prometheus):
     work = staged(tmp_path, prometheus, HEALTHY)
     lax = [t.replace("(< 0.01)", "(< 0.5)") for t in VERIFIED]

@@ -19,6 +19,7 @@ import datetime as dt
 import functools
 import hashlib
 import json
+import os
 import threading
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
@@ -95,8 +96,9 @@ class Run:
         with self._lock:
             if self._tree is None:
                 self._tree = tree_digest(ctx) if resultcache.enabled() else ""
+        base = os.environ.get("GITHUB_BASE_REF", "")  # the audit asks Prometheus about what a pull request brings
         k = resultcache.digest("repository", check, today(), self.renderer, _code(), _binaries(), *self.extra,
-                               *ctx.selected, self._tree) if self._tree else None
+                               *ctx.selected, base, self._tree) if self._tree else None
         hit = load(k)
         return Whole(k, hit[1] if hit else None)
 

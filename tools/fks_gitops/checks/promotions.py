@@ -18,6 +18,7 @@ Prometheus again for recent promotions, while its retention still holds their so
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -62,11 +63,27 @@ def check(ctx) -> list[Problem]:
     config = ctx.config
     ledger = ledger_module.read(ctx.git, [e.overlay for e in config.environments])
     gated = [e for e in config.select(list(ctx.selected) or None) if e.order > 0]
-    return [f.problem() for f in audit(config, ledger, gated)]
+    fresh = brought_by_pull_request(ctx.git, os.environ.get("GITHUB_BASE_REF", ""))
+    if isinstance(fresh, Finding):
+        return [fresh.problem()]
+    return [f.problem() for f in audit(config, ledger, gated, fresh=fresh)]
 
 
-def audit(config: Config, ledger: Ledger, gated: list[Environment], now: dt.datetime | None = None) -> list[Finding]:
-    """Every finding, oldest commit first; `now` is the real clock unless a test says otherwise."""
+def brought_by_pull_request(git, base: str) -> frozenset[str] | Finding:
+    """In a pull request's CI (GITHUB_BASE_REF names its base branch), the commits it brings:
+    their verification is asked again whatever date they carry."""
+    if not base:
+        return frozenset()
+    if not git.exists(f"origin/{base}"):
+        return Finding(FILE, "history", "error", f"the pull request's base origin/{base} is not here, so the audit "
+                                                 f"cannot tell which promotions it brings; {FETCH}")
+    return frozenset(git.out("rev-list", f"origin/{base}..HEAD").split())
+
+
+def audit(config: Config, ledger: Ledger, gated: list[Environment], now: dt.datetime | None = None,
+          fresh: frozenset[str] = frozenset()) -> list[Finding]:
+    """Every finding, oldest commit first; `now` is the real clock unless a test says otherwise;
+    `fresh`: the commits under review, whose verification is asked again whatever their date."""
     now = now or dt.datetime.now(dt.timezone.utc)
     start = _start(config, ledger)
     if isinstance(start, tuple):
@@ -78,7 +95,7 @@ def audit(config: Config, ledger: Ledger, gated: list[Environment], now: dt.date
         commit = ledger.commits[i]
         findings = list(_dates(commit, ledger.commits[i - 1], now))
         for env in gated:
-            findings += _environment(config, env, history, i, now)
+            findings += _environment(config, env, history, i, now, commit.sha in fresh)
         reason = _accepted(config, commit)
         for where, rule, level, message in findings:
             if reason and level == "error":
@@ -150,8 +167,8 @@ def _dates(commit: Commit, parent: Commit, now: dt.datetime) -> Iterator[tuple[s
                f"{commit.describe()} is dated {_utc(commit.committed)}, in the future; recommit it without a forged date")
 
 
-def _environment(config: Config, env: Environment, history: History, i: int,
-                 now: dt.datetime) -> list[tuple[str, str, str, str]]:
+def _environment(config: Config, env: Environment, history: History, i: int, now: dt.datetime,
+                 fresh: bool) -> list[tuple[str, str, str, str]]:
     commit, parent = history.ledger.commits[i], history.ledger.commits[i - 1]
     path = f"{env.overlay}/kustomization.yaml"
     old, new = parent.images.get(env.overlay), commit.images.get(env.overlay)
@@ -170,8 +187,9 @@ def _environment(config: Config, env: Environment, history: History, i: int,
         return found + [(path, "rollback", "error", f"{commit.describe()}: {m}") for m in _rollback(facts, env)]
     found += [(path, "trailer", "error", f"{commit.describe()}: {m}") for m in _claims(commit, facts, history)]
     glass = " ".join(commit.trailer("Break-Glass"))
+    replay = recorded.replayed(commit, now, fresh, SKEW)
     found += [(path, rule, level, f"{commit.describe()}: {m}")
-              for rule, level, m in recorded.audited(history.ledger, parent, commit, facts, glass, now)]
+              for rule, level, m in recorded.audited(history.ledger, parent, commit, facts, glass, replay)]
     downgrade = commit.trailer("Allow-Downgrade")
     overrides = {name for name, given in ((BREAK_GLASS, glass), (ALLOW_DOWNGRADE, downgrade)) if given}
     verdict = evaluate(REPLAYED, facts, commit.when, overrides)

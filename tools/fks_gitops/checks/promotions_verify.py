@@ -1,14 +1,16 @@
 """The promotion audit's view of verification: a promotion from an environment with `verify:`
 checks must carry the record promote writes, and CI asks the source's Prometheus again.
 
-    for rule, level, message in audited(ledger, parent, commit, facts, glass, now): ...
+    replay = replayed(commit, now, fresh=sha in pull_request, skew=SKEW)
+    for rule, level, message in audited(ledger, parent, commit, facts, glass, replay): ...
 
 The record is checked against environments.yaml as the promotion's parent held it (the checks
 promote ran under): one `Verified: staging/ready-pods (>= 2)` per check it ran, with the
 expectation written there; `Unverified` ones only with Break-Glass. Trailers are claims, so
-for promotions of the last REPLAY the checks run again against the source's Prometheus at the
-commit's trusted time; one it contradicts is an error. When that Prometheus cannot be asked (no
-credentials, unreachable) the audit says so as a warning, never silently.
+for promotions of the last REPLAY, and every one a pull request brings whatever its date, the
+checks run again against the source's Prometheus at the commit's trusted time; one it
+contradicts is an error. When that Prometheus cannot be asked (no credentials, unreachable) the
+audit says so as a warning, never silently.
 """
 from __future__ import annotations
 
@@ -33,9 +35,9 @@ _RECORD = re.compile(r"^(?P<label>\S+) \((?P<expect>.*)\)$")
 
 
 def audited(ledger: Ledger, parent: Commit, commit: Commit, facts: Facts, glass: str,
-            now: dt.datetime) -> Iterator[tuple[str, str, str]]:
+            replay: bool) -> Iterator[tuple[str, str, str]]:
     """(rule, level, message) about the promotion's verification record; nothing when its source
-    had no checks for what moved."""
+    had no checks for what moved. `replay`: ask Prometheus again (replayed() says when)."""
     source, target = facts.source, facts.target
     wanted = expected(ledger, parent, facts)
     recorded = dict(_record(value) for value in commit.trailer("Verified"))
@@ -53,8 +55,15 @@ def audited(ledger: Ledger, parent: Commit, commit: Commit, facts: Facts, glass:
             yield ("verify", "error", f"Unverified: {value}, without Break-Glass: a failed check lets a promotion "
                                       f"through only with --break-glass")
     claimed = [label for label in recorded if label in wanted]
-    if claimed and source.verify and now - REPLAY <= commit.when <= now:
+    if claimed and source.verify and replay:
         yield from _replayed(facts, commit, claimed)
+
+
+def replayed(commit: Commit, now: dt.datetime, fresh: bool, skew: dt.timedelta) -> bool:
+    """Whether the audit asks Prometheus again: a promotion of the last REPLAY, or one under review
+    (`fresh`: a pull request's) whatever its date, since a date is the committer's to set; never
+    one dated beyond `now` and `skew` (the audit reports it)."""
+    return (fresh or now - REPLAY <= commit.when) and commit.when <= now + skew
 
 
 def expected(ledger: Ledger, parent: Commit, facts: Facts) -> dict[str, str]:
