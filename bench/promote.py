@@ -9,7 +9,8 @@ land (a benchmark, not a test).
 Copies the repository's overlays and bases into a scratch git repository (with a bare origin),
 puts a new fks-execution version in dev and staging a week back, then times `--to prod` (plan,
 gates, two renders, drift check, write, validate, commit) against `validate(repo, ["prod"])`.
-Each promotion starts from the same commit. The issue's target: ratio <= 1.5.
+Each promotion starts from the same commit, so the result caches are off (FKS_GITOPS_NO_CACHE=1):
+a real promotion validates a render nobody has validated. The issue's target: ratio <= 1.5.
 
 Verified against unverified: the same promotion from two copies, one whose staging `verify:`
 (the repository's four checks) points at a Prometheus 3.5.3 on a loopback port serving a week of
@@ -25,6 +26,7 @@ from __future__ import annotations
 import argparse
 import copy
 import datetime as dt
+import os
 import re
 import statistics
 import subprocess
@@ -77,6 +79,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-cli", action="store_true", help="skip the command-line timings")
     parser.add_argument("--concurrent", type=int, default=8, metavar="N", help="promotions at once (0: skip)")
     args = parser.parse_args(argv)
+    # Every run validates a render nobody validated before (a new version), so the caches are off
+    # for both sides: each timed run here starts from the same commit and would hit them.
+    os.environ["FKS_GITOPS_NO_CACHE"] = "1"
     if args.concurrent:
         concurrent(args.concurrent)
 
