@@ -290,6 +290,19 @@ def test_the_command_line_verifies_the_real_repository_at_the_process_clock(tmp_
     assert [t for t in trailers(work) if t.startswith("Verified")] == VERIFIED
 
 
+def test_validate_asks_prometheus_again_in_ci_and_not_in_a_pre_commit_run(tmp_path, prometheus):
+    """The real repository; a hand-written prod promotion carries staging's Verified trailers
+    though the version ran 10 of the 24 hours."""
+    work = copy_real(tmp_path, REPO, when=SHORT_RUN, prometheus=prometheus)  # staging runs 1.4.3 from here
+    by_hand(work, promoted(SHORT_RUN), VERIFIED)
+    argv = [sys.executable, str(REPO / "tools" / "validate.py"), "--repo", str(work.path)]
+    local = {k: v for k, v in faketime_env(promoted(SHORT_RUN) + HOUR).items() if k not in ("CI", "GITHUB_BASE_REF")}
+    for env, replayed in ((local, False), ({**local, "CI": "true"}, True), (local, False)):  # the cache tells them apart
+        proc = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=300)
+        assert ("(promotions.verify-replayed)" in proc.stdout) == replayed, proc.stdout
+        assert proc.returncode == (1 if replayed else 0), proc.stdout + proc.stderr
+
+
 def test_a_check_naming_an_image_runs_once_per_moved_image_it_applies_to(tmp_path):
     work = staged(tmp_path, "http://127.0.0.1:9", HEALTHY)
     source = environments.load(work.path).get("staging")

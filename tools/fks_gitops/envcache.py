@@ -96,7 +96,8 @@ class Run:
         with self._lock:
             if self._tree is None:
                 self._tree = tree_digest(ctx) if resultcache.enabled() else ""
-        base = os.environ.get("GITHUB_BASE_REF", "")  # the audit asks Prometheus about what a pull request brings
+        # In CI the audit asks Prometheus again about recent promotions, and about what a pull request brings.
+        base = f"{bool(os.environ.get('CI'))} {os.environ.get('GITHUB_BASE_REF', '')}"
         k = resultcache.digest("repository", check, today(), self.renderer, _code(), _binaries(), *self.extra,
                                *ctx.selected, base, self._tree) if self._tree else None
         hit = load(k)

@@ -66,7 +66,13 @@ def check(ctx) -> list[Problem]:
     fresh = brought_by_pull_request(ctx.git, os.environ.get("GITHUB_BASE_REF", ""))
     if isinstance(fresh, Finding):
         return [fresh.problem()]
-    return [f.problem() for f in audit(config, ledger, gated, fresh=fresh)]
+    return [f.problem() for f in audit(config, ledger, gated, fresh=fresh, ask=asks_prometheus())]
+
+
+def asks_prometheus() -> bool:
+    """Whether this run asks Prometheus again about recent promotions: in CI (CI or
+    GITHUB_BASE_REF set), where the change lands; a pre-commit run never waits on a network."""
+    return bool(os.environ.get("CI") or os.environ.get("GITHUB_BASE_REF"))
 
 
 def brought_by_pull_request(git, base: str) -> frozenset[str] | Finding:
@@ -81,9 +87,10 @@ def brought_by_pull_request(git, base: str) -> frozenset[str] | Finding:
 
 
 def audit(config: Config, ledger: Ledger, gated: list[Environment], now: dt.datetime | None = None,
-          fresh: frozenset[str] = frozenset()) -> list[Finding]:
+          fresh: frozenset[str] = frozenset(), ask: bool = True) -> list[Finding]:
     """Every finding, oldest commit first; `now` is the real clock unless a test says otherwise;
-    `fresh`: the commits under review, whose verification is asked again whatever their date."""
+    `fresh`: the commits under review, whose verification is asked again whatever their date;
+    `ask`: ask the source's Prometheus again at all (promotions_verify.py)."""
     now = now or dt.datetime.now(dt.timezone.utc)
     start = _start(config, ledger)
     if isinstance(start, tuple):
@@ -95,7 +102,8 @@ def audit(config: Config, ledger: Ledger, gated: list[Environment], now: dt.date
         commit = ledger.commits[i]
         findings = list(_dates(commit, ledger.commits[i - 1], now))
         for env in gated:
-            findings += _environment(config, env, history, i, now, commit.sha in fresh)
+            replay = ask and recorded.replayed(commit, now, commit.sha in fresh, SKEW)
+            findings += _environment(config, env, history, i, replay)
         reason = _accepted(config, commit)
         for where, rule, level, message in findings:
             if reason and level == "error":
@@ -167,8 +175,8 @@ def _dates(commit: Commit, parent: Commit, now: dt.datetime) -> Iterator[tuple[s
                f"{commit.describe()} is dated {_utc(commit.committed)}, in the future; recommit it without a forged date")
 
 
-def _environment(config: Config, env: Environment, history: History, i: int, now: dt.datetime,
-                 fresh: bool) -> list[tuple[str, str, str, str]]:
+def _environment(config: Config, env: Environment, history: History, i: int,
+                 replay: bool) -> list[tuple[str, str, str, str]]:
     commit, parent = history.ledger.commits[i], history.ledger.commits[i - 1]
     path = f"{env.overlay}/kustomization.yaml"
     old, new = parent.images.get(env.overlay), commit.images.get(env.overlay)
@@ -187,7 +195,6 @@ def _environment(config: Config, env: Environment, history: History, i: int, now
         return found + [(path, "rollback", "error", f"{commit.describe()}: {m}") for m in _rollback(facts, env)]
     found += [(path, "trailer", "error", f"{commit.describe()}: {m}") for m in _claims(commit, facts, history)]
     glass = " ".join(commit.trailer("Break-Glass"))
-    replay = recorded.replayed(commit, now, fresh, SKEW)
     found += [(path, rule, level, f"{commit.describe()}: {m}")
               for rule, level, m in recorded.audited(history.ledger, parent, commit, facts, glass, replay)]
     downgrade = commit.trailer("Allow-Downgrade")

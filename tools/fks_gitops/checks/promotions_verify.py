@@ -6,10 +6,10 @@ checks must carry the record promote writes, and CI asks the source's Prometheus
 
 The record is checked against environments.yaml as the promotion's parent held it (the checks
 promote ran under): one `Verified: staging/ready-pods (>= 2)` per check it ran, with the
-expectation written there; `Unverified` ones only with Break-Glass. Trailers are claims, so
-for promotions of the last REPLAY, and every one a pull request brings whatever its date, the
-checks run again against the source's Prometheus at the commit's trusted time; one it
-contradicts is an error. When that Prometheus cannot be asked (no credentials, unreachable) the
+expectation written there; `Unverified` ones only with Break-Glass. Trailers are claims, so in
+CI (promotions.asks_prometheus), for promotions of the last REPLAY and every one a pull request
+brings whatever its date, the checks run again against the source's Prometheus at the commit's
+trusted time; one it contradicts is an error. When that Prometheus cannot be asked (no credentials, unreachable) the
 audit says so as a warning, never silently.
 """
 from __future__ import annotations
