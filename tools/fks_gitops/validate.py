@@ -118,7 +118,7 @@ def validate(
         seconds=time.perf_counter() - started,
         renderer=renderer.version,
         notes=notes,
-        policy_engine=policy.engine() if checks.policies in checks.selected(ENVIRONMENT, only, skip) else None,
+        policy_engine=policy.engine() if checks.POLICIES in checks.selected(ENVIRONMENT, only, skip) else None,
         rendered=docs,
         reused=[e.name for e in selected if e.overlay in cache.reused],
     )
