@@ -137,7 +137,7 @@ def _run(name: str, check: Callable, ctx: object) -> list[Problem]:
 
 def _remembered(run: Callable, check, ctx: RepoContext, cache: envcache.Run) -> list[Problem]:
     """A whole-repository check's problems, remembered while nothing it can read changes."""
-    entry = cache.whole(check.ID, ctx)
+    entry = cache.whole(check, ctx)
     if entry.problems is not None:
         return entry.problems
     found = run(check.ID, check.run, ctx)

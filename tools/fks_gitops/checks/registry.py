@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from types import ModuleType
 
-from fks_gitops import policy
+from fks_gitops import environments, policy
 from fks_gitops.checks.context import ENVIRONMENT, FILES, REPOSITORY
 
 
@@ -22,6 +22,9 @@ class Check:
     module: str  # checks/<module>.py
     ID: str
     SCOPE: str
+    # A whole-repository check's inputs beside git's history, when not every file: envcache
+    # reuses its problems while these are unchanged (tests/test_envcache.py).
+    reads: Callable[[object], list[str]] | None = None
 
     def load(self) -> ModuleType:
         return importlib.import_module(f"fks_gitops.checks.{self.module}")
@@ -52,7 +55,7 @@ CHECKS = (
     Check("parity", "parity", REPOSITORY),
     Check("plaintext", "plaintext-secrets", FILES),
     Check("ciphertexts", "ciphertexts", FILES),
-    Check("promotions", "promotions", FILES),
+    Check("promotions", "promotions", FILES, reads=lambda ctx: _audited(ctx.config)),
     Check("verify_queries", "verify-queries", FILES),
     Check("duplicate_keys", "duplicate-keys", FILES),
     Check("kustomize_version", "kustomize-version", FILES),
@@ -61,6 +64,13 @@ CHECKS = (
 _BY_MODULE = {c.module: c for c in CHECKS}
 SECRETS = ("secret-references", "sealed-secrets", "plaintext-secrets", "env-secrets", "ciphertexts")  # what seal.py --verify checks
 POLICIES, MONITORING = _BY_MODULE["policies"], _BY_MODULE["monitoring"]
+
+
+
+def _audited(config) -> list[str]:
+    """What the promotion audit reads beside git: environments.yaml, and each environment's
+    kustomization.yaml, for its uncommitted image edits and the lines of findings."""
+    return [environments.FILE, *(f"{e.overlay}/kustomization.yaml" for e in config.environments)]
 
 
 def selected(scope: str, only: tuple[str, ...] = (), skip: tuple[str, ...] = ()) -> list:
