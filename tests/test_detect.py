@@ -3,7 +3,11 @@ every line), though it runs the plugins only on the lines seal/triggers.py lets 
 secret here is put together at test time, so this file holds none."""
 import base64
 import hashlib
+import json
+import math
+import os
 import subprocess
+import sys
 
 import pytest
 
@@ -62,3 +66,32 @@ def test_scan_of_the_repository_matches_the_plugins_line_by_line(scanner):
         assert set(scanner.scan(rel, text)) == _reference(rel, text), rel
         checked += 1
     assert checked > 100
+
+
+def test_a_scan_no_trigger_matches_loads_no_detect_secrets_once_the_triggers_are_kept(tmp_path):
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache"), "FKS_GITOPS_NO_CACHE": "0"}
+    code = ("import json, sys; from pathlib import Path; from fks_gitops.seal import detect; "
+            f"s = detect.Scanner.load(Path({str(REPO)!r})); text = sys.argv[1]\n"
+            "with s.active(): found = s.scan('base/app/configmap.yaml', text)\n"
+            "print(json.dumps([len(found), 'detect_secrets' in sys.modules]))")
+    run = lambda text: json.loads(subprocess.run([sys.executable, "-c", code, text], cwd=REPO / "tools", env=env,  # noqa: E731
+                                                 capture_output=True, text=True, check=True).stdout)
+    plain = "kind: ConfigMap\ndata:\n  LOG_LEVEL: info\n"
+    assert run(plain) == [0, True]  # the first run keeps the triggers
+    assert run(plain) == [0, False]
+    assert run(plain + f"  password: {PASSWORD}\n") == [1, True]
+
+
+def test_kept_triggers_follow_the_baseline(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setenv("FKS_GITOPS_NO_CACHE", "0")
+    baseline = json.loads((REPO / detect.BASELINE).read_text())
+    for limit in (4.5, 3.5, 3.5):  # the last: read back from the cache
+        for plugin in baseline["plugins_used"]:
+            if plugin["name"] == "Base64HighEntropyString":
+                plugin["limit"] = limit
+        scanner = detect.Scanner(baseline, json.dumps(baseline))
+        with scanner.active():
+            kept = [(t.pattern, lowered) for t, lowered in scanner._triggers_only()]
+            assert kept == [(t.pattern, lowered) for _, t, lowered in scanner._plugins()]
+            assert any(f"{{{math.ceil(2 ** limit)},}}" in pattern for pattern, _ in kept)

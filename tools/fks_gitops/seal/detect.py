@@ -28,6 +28,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from fks_gitops import resultcache
 from fks_gitops.errors import GitOpsError
 from fks_gitops.seal import triggers
 
@@ -55,6 +56,7 @@ class Scanner:
                        for r in rs if r.get("is_secret") is not True}
         self._known_anywhere = {(h, t) for _, h, t in self._known}
         self._triggers: list[tuple[object, re.Pattern, bool]] | None = None  # plugin, its pattern, on lowered text
+        self._patterns: list[tuple[re.Pattern, bool]] | None = None  # the same patterns, maybe remembered
         self._stack: contextlib.ExitStack | None = None
 
     @classmethod
@@ -68,8 +70,8 @@ class Scanner:
 
     @contextlib.contextmanager
     def active(self) -> Iterator[None]:
-        """detect-secrets loads on the first scan inside: none when every file and commit is
-        remembered clean (leaks.py)."""
+        """detect-secrets loads on the first scan inside that a trigger matches: none when every
+        file and commit is remembered clean (leaks.py) or holds nothing secret-like."""
         with self._lock, contextlib.ExitStack() as self._stack:
             try:
                 yield
@@ -88,6 +90,23 @@ class Scanner:
             self._triggers = [(plugin, *triggers.trigger(plugin)) for plugin in get_plugins()]
         return self._triggers
 
+    def _triggers_only(self) -> list[tuple[re.Pattern, bool]]:
+        """Each plugin's trigger (pattern, on lowered text), in the plugins' order, remembered by
+        the baseline, detect-secrets' version and seal/triggers.py: a scan none of them matches
+        (an edited file with nothing secret-like) loads no detect-secrets, whose imports cost
+        more than the scan."""
+        if self._patterns is None:
+            key = resultcache.digest("detect-secrets triggers", self.identity, triggers.digest())
+            try:
+                kept = json.loads(resultcache.read(f"triggers-{key}.json") or "null")
+                self._patterns = [(re.compile(p, f), lowered) for p, f, lowered in kept] if kept else None
+            except (ValueError, TypeError, re.error):
+                self._patterns = None  # a damaged entry is a miss
+            if self._patterns is None:
+                self._patterns = [(t, lowered) for _, t, lowered in self._plugins()]
+                resultcache.write(f"triggers-{key}.json", json.dumps([(t.pattern, t.flags, lowered) for t, lowered in self._patterns]))
+        return self._patterns
+
     def known(self, finding: Finding, anywhere: bool = False) -> bool:
         """Listed in the baseline (audited as not a secret, or simply known) for its file; with
         `anywhere`, for any file (a commit's finding, whose file may be gone)."""
@@ -98,18 +117,24 @@ class Scanner:
     def scan(self, rel: str, text: str, numbers: list[int] | None = None) -> list[Finding]:
         """Findings in `text` (inside active()); `numbers`: each line's number in the file, when
         `text` holds only some of its lines (a commit's added lines)."""
+        lines = plugin_lines(rel, text)
+        if rel.endswith((".yaml", ".yml")):
+            text = "\n".join(lines)
+        texts = {False: _Text(text), True: _Text(text.lower())}  # lower() keeps every newline
+        patterns = self._triggers_only()
+        picked = [texts[lowered].lines_matching(trigger) for trigger, lowered in patterns]
+        if not any(picked):
+            return []  # no plugin can report here, and detect-secrets' filters only drop findings
         plugins = self._plugins()
+        if [(t.pattern, t.flags, lowered) for _, t, lowered in plugins] != [(t.pattern, t.flags, lowered) for t, lowered in patterns]:
+            picked = [texts[lowered].lines_matching(trigger) for _, trigger, lowered in plugins]  # not what was kept
         from detect_secrets.core import scan as ds_scan  # noqa: PLC0415 - loaded by _plugins
 
         if ds_scan._is_filtered_out(required_filter_parameters=["filename"], filename=rel):
             return []
-        lines = plugin_lines(rel, text)
-        if rel.endswith((".yaml", ".yml")):
-            text = "\n".join(lines)
         wanted: dict[int, list] = {}
-        texts = {False: _Text(text), True: _Text(text.lower())}  # lower() keeps every newline
-        for plugin, trigger, lowered in plugins:
-            for index in texts[lowered].lines_matching(trigger):
+        for (plugin, _, _), indexes in zip(plugins, picked):
+            for index in indexes:
                 wanted.setdefault(index, []).append(plugin)
         found = []
         for index, plugins in sorted(wanted.items()):
