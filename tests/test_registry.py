@@ -35,4 +35,4 @@ def test_a_run_where_everything_is_remembered_loads_no_check(repo_copy, tmp_path
     reused, modules = json.loads(subprocess.run(argv, cwd=REPO / "tools", env=env, capture_output=True, check=True).stdout)
     assert reused == ["dev", "staging", "prod"]
     loaded = {m.removeprefix("fks_gitops.checks.") for m in modules} & {c.module for c in checks.CHECKS}
-    assert loaded == {"argocd"}  # it lists the folders Applications deploy, rendered from the cache
+    assert loaded == set()  # nor argocd's, which lists the folders Applications deploy: none is rendered

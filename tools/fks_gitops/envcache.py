@@ -52,6 +52,7 @@ class Run:
         self._fresh: dict[str, tuple[str, str]] = {}  # overlay -> (key, its documents encoded)
         self._decided = {rel: threading.Event() for rel in overlays}
         self._lock, self._git, self._tree = threading.Lock(), None, None  # git's and every file's digest, once a run
+        self._whole: dict[str, Whole] = {}  # check ID -> its entry
 
     def render(self, rel: str, files: frozenset[str] | None) -> tuple[list[dict], SourceMap]:
         """render.Renders' render: the remembered output of an unchanged folder, else kustomize's
@@ -95,16 +96,18 @@ class Run:
         it can read changed; that is every file unless `check.reads` names the files it reads."""
         if not resultcache.enabled():
             return Whole(None, None)
-        with self._lock:
-            if self._git is None:
-                self._git = git_digest(ctx)
-            if self._tree is None and check.reads is None:
-                self._tree = files_digest(ctx.config.repo, ctx.files())
-        read = self._tree if check.reads is None else files_digest(ctx.config.repo, check.reads(ctx))
-        k = resultcache.digest("repository", check.ID, today(), self.renderer, _code(), _binaries(), *self.extra,
-                               *ctx.selected, self._git, read)
-        hit = load(k)
-        return Whole(k, hit[1] if hit else None)
+        with self._lock:  # looked up once a run: validate asks first whether the extra renders pay
+            if check.ID not in self._whole:
+                if self._git is None:
+                    self._git = git_digest(ctx)
+                if self._tree is None and check.reads is None:
+                    self._tree = files_digest(ctx.config.repo, ctx.files())
+                read = self._tree if check.reads is None else files_digest(ctx.config.repo, check.reads(ctx))
+                k = resultcache.digest("repository", check.ID, today(), self.renderer, _code(), _binaries(),
+                                       *self.extra, *ctx.selected, self._git, read)
+                hit = load(k)
+                self._whole[check.ID] = Whole(k, hit[1] if hit else None)
+            return self._whole[check.ID]
 
 
 @dataclass(frozen=True)

@@ -77,7 +77,7 @@ def validate(
             return checks.selected(scope, only, skip)
 
         futures: list[Future] = [check_pool.submit(_remembered, _run, c, whole, cache) for c in wanted(FILES)]
-        if wanted(REPOSITORY):
+        if any(cache.whole(c, whole).problems is None for c in wanted(REPOSITORY)):  # else none reads them
             for path in checks.extra_renders(whole):
                 renders.start(path)
         if len(known) < len(selected):  # a head start pays only while kustomize runs
