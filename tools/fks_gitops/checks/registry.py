@@ -93,8 +93,10 @@ def warm_ups(config, session, wanted: list) -> list[Callable[[], object]]:
     """Work to start before the overlays are rendered, for the checks in `wanted`: promtool's unit
     tests are the longest single step (their inputs sit in the bases' files, and every environment
     shares the result); OPA loads its library and compiles the policies once per process; the
-    libraries only some checks use load beside kustomize."""
+    libraries only some checks use load beside kustomize, and so do the checks' own modules (an
+    environment's checks start when its render is done)."""
     work = [lambda name=name: importlib.import_module(name) for m, name in _LIBRARIES if _BY_MODULE[m] in wanted]
+    work.append(lambda: [c.load() for c in wanted])
     if MONITORING in wanted:
         work.append(lambda: _monitoring_docs(MONITORING.load(), config, session))
     if POLICIES in wanted:
