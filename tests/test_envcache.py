@@ -90,8 +90,32 @@ def test_whole_repository_checks_are_reused_until_anything_they_read_changes(rep
     assert validate(repo_copy).problems == first.problems and (scans, audits) == ([], [])
     (repo_copy / "deploy.sh").write_text("export PASSWORD=" + "Zq8x" + "pL2mW9vR4tK\n")  # untracked, not ignored
     found = validate(repo_copy).problems
-    assert len(scans) == 1 and len(audits) == 1
+    assert len(scans) == 1 and audits == []  # the audit reads no deploy.sh (registry: reads)
     assert any(p.location and p.location.file == "deploy.sh" for p in found)
+    cached.setenv("FKS_GITOPS_NO_CACHE", "1")
+    assert found == validate(repo_copy).problems
+
+
+AUDITED = {  # what the promotion audit reads beside git's history, and a file it does not
+    "overlay kustomization": ("overlays/prod/kustomization.yaml", "newTag: 1.4.2", "newTag: 1.4.3", 1),
+    "environments.yaml": ("environments.yaml", "soak: 24h", "soak: 25h", 1),
+    "mailmap": (".mailmap", None, "Someone Else <a@b.c> <ci@example.com>\n", 1),
+    "overlay patch": ("overlays/dev/prometheus-retention.yaml", "retention.time=3d", "retention.time=4d", 0),
+}
+
+
+@pytest.mark.parametrize("case", AUDITED, ids=list(AUDITED))
+def test_the_audit_runs_again_when_a_file_it_reads_changes(repo_copy, cached, case):
+    from fks_gitops.checks import promotions
+    rel, old, new, runs = AUDITED[case]
+    validate(repo_copy)
+    audits = _spied(cached, promotions)
+    if old is None:
+        (repo_copy / rel).write_text(new)
+    else:
+        _edit(repo_copy, rel, old, new)
+    found = validate(repo_copy).problems
+    assert len(audits) == runs
     cached.setenv("FKS_GITOPS_NO_CACHE", "1")
     assert found == validate(repo_copy).problems
 

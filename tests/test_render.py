@@ -1,3 +1,5 @@
+import shutil
+
 import pytest
 
 from fks_gitops import render
@@ -45,3 +47,19 @@ def test_render_all_keeps_failures_apart(repo, tmp_path):
 def test_object_id():
     assert render.object_id({"kind": "Deployment", "metadata": {"name": "a", "namespace": "ns"}}) == "Deployment/ns/a"
     assert render.object_id({"kind": "ClusterIssuer", "metadata": {"name": "le"}}) == "ClusterIssuer/le"
+
+
+def test_a_version_query_is_asked_again_when_the_binary_changes(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setenv("FKS_GITOPS_NO_CACHE", "0")
+    binary = tmp_path / "bin" / "tool"
+    binary.parent.mkdir()
+    shutil.copy2(shutil.which("git"), binary)
+    first = render.version_output([str(binary), "--version"])
+    assert first.startswith("git version") and render.version_output([str(binary), "--version"]) == first
+    assert len(list((tmp_path / "cache" / "fks-gitops").glob("version-*"))) == 1  # remembered
+    shutil.copy(shutil.which("true"), binary)  # another binary at the same path: its own answer
+    assert render.version_output([str(binary), "--version"]) != first
+    warm = render.renderer(), render.renderer()
+    monkeypatch.setenv("FKS_GITOPS_NO_CACHE", "1")
+    assert warm[0] == warm[1] == render.renderer()

@@ -1,6 +1,7 @@
 """One environment's render and problems, remembered between runs: an unchanged environment
-reuses both; a whole-repository check reuses its problems while nothing git holds or points at
-changed (Run.whole). FKS_GITOPS_NO_CACHE=1 turns it off.
+reuses both; a whole-repository check reuses its problems while neither git's history nor the
+files it reads changed (Run.whole: every file git holds or would add, unless the registry names
+the check's inputs). FKS_GITOPS_NO_CACHE=1 turns it off.
 
     run = envcache.Run(repo, ["overlays/dev"], renderer.version)
     renders = render.Renders(repo, pool, render=run.render)   # an unchanged overlay: no kustomize
@@ -52,7 +53,8 @@ class Run:
         self.reused: dict[str, list[Problem]] = {}
         self._fresh: dict[str, tuple[str, str]] = {}  # overlay -> (key, its documents encoded)
         self._decided = {rel: threading.Event() for rel in overlays}
-        self._lock, self._tree = threading.Lock(), None  # the repository's digest, once a run
+        self._lock, self._git, self._tree = threading.Lock(), None, None  # git's and every file's digest, once a run
+        self._whole: dict[str, Whole] = {}  # check ID -> its entry
 
     def render(self, rel: str, files: frozenset[str] | None) -> tuple[list[dict], SourceMap]:
         """render.Renders' render: the remembered output of an unchanged folder, else kustomize's
@@ -91,17 +93,25 @@ class Run:
             k, docs = self._fresh[rel]
             store(k, docs, problems)
 
-    def whole(self, check: str, ctx) -> Whole:
-        """A whole-repository check's entry: its problems when nothing it can read changed."""
-        with self._lock:
-            if self._tree is None:
-                self._tree = tree_digest(ctx) if resultcache.enabled() else ""
-        # In CI the audit asks Prometheus again about recent promotions, and about what a pull request brings.
-        base = f"{bool(os.environ.get('CI'))} {os.environ.get('GITHUB_BASE_REF', '')}"
-        k = resultcache.digest("repository", check, today(), self.renderer, _code(), _binaries(), *self.extra,
-                               *ctx.selected, base, self._tree) if self._tree else None
-        hit = load(k)
-        return Whole(k, hit[1] if hit else None)
+    def whole(self, check, ctx) -> Whole:
+        """A whole-repository check's entry (checks/registry.py's Check): its problems when nothing
+        it can read changed; that is every file unless `check.reads` names the files it reads."""
+        if not resultcache.enabled():
+            return Whole(None, None)
+        with self._lock:  # looked up once a run: validate asks first whether the extra renders pay
+            if check.ID not in self._whole:
+                if self._git is None:
+                    self._git = git_digest(ctx)
+                if self._tree is None and check.reads is None:
+                    self._tree = files_digest(ctx.config.repo, ctx.files())
+                read = self._tree if check.reads is None else files_digest(ctx.config.repo, check.reads(ctx))
+                # In CI the audit asks Prometheus again about recent promotions and what a pull request brings.
+                ci = f"{bool(os.environ.get('CI'))} {os.environ.get('GITHUB_BASE_REF', '')}"
+                k = resultcache.digest("repository", check.ID, today(), self.renderer, _code(), _binaries(),
+                                       *self.extra, *ctx.selected, ci, self._git, read)
+                hit = load(k)
+                self._whole[check.ID] = Whole(k, hit[1] if hit else None)
+            return self._whole[check.ID]
 
 
 @dataclass(frozen=True)
@@ -114,14 +124,19 @@ class Whole:
             store(self.key, json.dumps({"docs": []}), problems)
 
 
-def tree_digest(ctx) -> str:
-    """Everything a whole-repository check can read: the content of every file git holds or would
-    add, every ref and HEAD (the history the audit and the secret scan read) and a shallow
-    clone's boundary."""
+def git_digest(ctx) -> str:
+    """The history a whole-repository check can read (the audit, the secret scan): every ref and
+    HEAD, a shallow clone's boundary, and .mailmap, which names the authors git log prints."""
     git = ctx.git
     refs = git.run("show-ref", "--head", check=False).stdout
     shallow = _content(Path(git.top) / git.out("rev-parse", "--git-path", "shallow").strip())
-    return resultcache.digest(refs, shallow, *(f"{rel}\0{_content(ctx.config.repo / rel)}" for rel in sorted(ctx.files())))
+    return resultcache.digest(refs, shallow, _content(Path(git.top) / ".mailmap"))
+
+
+def files_digest(repo: Path, files) -> str:
+    """The content of each of `files` (every file git holds or would add, for a check that does
+    not say what it reads)."""
+    return resultcache.digest(*(f"{rel}\0{_content(repo / rel)}" for rel in sorted(set(files))))
 
 
 def key(repo: Path, overlay: str, files: frozenset[str] | None, renderer: str, extra: Sequence[str] = ()) -> str | None:

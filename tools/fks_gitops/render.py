@@ -21,7 +21,7 @@ from pathlib import Path
 
 import yaml
 
-from fks_gitops import kustomize_errors, render_inputs, yamldepth, yamlload
+from fks_gitops import kustomize_errors, render_inputs, resultcache, yamldepth, yamlload
 from fks_gitops.errors import GitOpsError, Refused
 from fks_gitops.problem import Location, Problem
 from fks_gitops.sourcemap import SourceMap
@@ -68,16 +68,30 @@ def renderer() -> Renderer:
     """kustomize on PATH, else kubectl's embedded kustomize (PATH, then this virtualenv)."""
     kustomize = shutil.which("kustomize")
     if kustomize:
-        version = run([kustomize, "version"]).stdout.strip()
+        version = version_output([kustomize, "version"], check=True).strip()
         if _major(version) >= 5:
             return Renderer((kustomize, "build"), version)
     venv_bin = str(Path(sys.prefix) / "bin")
     for kubectl in filter(None, (shutil.which("kubectl"), shutil.which("kubectl", path=venv_bin))):
-        out = run([kubectl, "version", "--client"], check=False).stdout
+        out = version_output([kubectl, "version", "--client"])
         match = re.search(r"Kustomize Version:\s*(\S+)", out)
         if match and _major(match.group(1)) >= 5:
             return Renderer((kubectl, "kustomize"), match.group(1))
     raise GitOpsError(f"no kustomize >= 5 found; {HOW_TO_GET}")
+
+
+def version_output(argv: list[str], check: bool = False) -> str:
+    """The output of a version query (`kubectl version --client`), remembered per binary
+    (resultcache.binary_identity: an upgrade asks again): kubectl takes 60 ms to answer, on
+    every run, before any render can start. A failed query is not remembered."""
+    key = resultcache.digest("version", resultcache.binary_identity(argv[0]), *argv[1:])
+    out = resultcache.read(f"version-{key}")
+    if out is None:
+        done = run(argv, check=check)
+        out = done.stdout
+        if done.returncode == 0:
+            resultcache.write(f"version-{key}", out)
+    return out
 
 
 def parse(text: str, where: str, strict: bool = True) -> list[dict]:

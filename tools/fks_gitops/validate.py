@@ -77,7 +77,7 @@ def validate(
             return checks.selected(scope, only, skip)
 
         futures: list[Future] = [check_pool.submit(_remembered, _run, c, whole, cache) for c in wanted(FILES)]
-        if wanted(REPOSITORY):
+        if any(cache.whole(c, whole).problems is None for c in wanted(REPOSITORY)):  # else none reads them
             for path in checks.extra_renders(whole):
                 renders.start(path)
         if len(known) < len(selected):  # a head start pays only while kustomize runs
@@ -118,7 +118,7 @@ def validate(
         seconds=time.perf_counter() - started,
         renderer=renderer.version,
         notes=notes,
-        policy_engine=policy.engine() if checks.policies in checks.selected(ENVIRONMENT, only, skip) else None,
+        policy_engine=policy.engine() if checks.POLICIES in checks.selected(ENVIRONMENT, only, skip) else None,
         rendered=docs,
         reused=[e.name for e in selected if e.overlay in cache.reused],
     )
@@ -137,7 +137,7 @@ def _run(name: str, check: Callable, ctx: object) -> list[Problem]:
 
 def _remembered(run: Callable, check, ctx: RepoContext, cache: envcache.Run) -> list[Problem]:
     """A whole-repository check's problems, remembered while nothing it can read changes."""
-    entry = cache.whole(check.ID, ctx)
+    entry = cache.whole(check, ctx)
     if entry.problems is not None:
         return entry.problems
     found = run(check.ID, check.run, ctx)

@@ -1,72 +1,76 @@
 """Every check validate runs, in one place (yamllint's _RULES); `fks_gitops.checks` hands it out.
 
-Each is a module with `ID`, `SCOPE` (checks/context.py) and `run(ctx) -> list[Problem]`.
-To add one: write `checks/<name>.py` in that shape and list it here; `tools/seal.py --verify`
-runs the ones in SECRETS.
+Each is a module with `ID`, `SCOPE` (checks/context.py) and `run(ctx) -> list[Problem]`, listed
+here by module name with its ID and scope (tests/test_registry.py holds them equal to the
+module's): a module loads on its check's first run, so a run whose results are all remembered
+(envcache.py) imports none of them. To add one: write `checks/<name>.py` in that shape and list
+it here; `tools/seal.py --verify` runs the ones in SECRETS.
 """
 from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
+from dataclasses import dataclass
+from types import ModuleType
 
-from fks_gitops import policy
-from fks_gitops.checks import (
-    api_cel,
-    api_names,
-    api_objects,
-    api_pods,
-    argocd,
-    checker_versions,
-    ciphertexts,
-    duplicate_keys,
-    encoding,
-    env_secrets,
-    image_references,
-    kustomize_version,
-    monitoring,
-    object_size,
-    parity,
-    plaintext,
-    policies,
-    policies_outside,
-    promotions,
-    references,
-    schemas,
-    sealed_secrets,
-    secret_references,
-    verify_queries,
-    wiring,
-)
+from fks_gitops import environments, policy
+from fks_gitops.checks.context import ENVIRONMENT, FILES, REPOSITORY
+
+
+@dataclass(frozen=True)
+class Check:
+    module: str  # checks/<module>.py
+    ID: str
+    SCOPE: str
+    # A whole-repository check's inputs beside git's history, when not every file: envcache
+    # reuses its problems while these are unchanged (tests/test_envcache.py).
+    reads: Callable[[object], list[str]] | None = None
+
+    def load(self) -> ModuleType:
+        return importlib.import_module(f"fks_gitops.checks.{self.module}")
+
+    def run(self, ctx) -> list:
+        return self.load().run(ctx)
+
 
 # Slowest first within a scope: they start while the quick ones queue.
 CHECKS = (
-    monitoring,
-    wiring,
-    schemas,
-    policies,
-    references,
-    api_pods,
-    api_objects,
-    api_names,
-    api_cel,
-    image_references,
-    checker_versions,
-    secret_references,
-    sealed_secrets,
-    env_secrets,
-    object_size,
-    argocd,
-    policies_outside,
-    parity,
-    plaintext,
-    ciphertexts,
-    promotions,
-    verify_queries,
-    duplicate_keys,
-    kustomize_version,
-    encoding,
+    Check("monitoring", "monitoring", ENVIRONMENT),
+    Check("wiring", "wiring", ENVIRONMENT),
+    Check("schemas", "schemas", ENVIRONMENT),
+    Check("policies", "policies", ENVIRONMENT),
+    Check("references", "references", ENVIRONMENT),
+    Check("api_pods", "api-pods", ENVIRONMENT),
+    Check("api_objects", "api-objects", ENVIRONMENT),
+    Check("api_names", "api-names", ENVIRONMENT),
+    Check("api_cel", "api-cel", ENVIRONMENT),
+    Check("image_references", "image-references", ENVIRONMENT),
+    Check("checker_versions", "checker-versions", ENVIRONMENT),
+    Check("secret_references", "secret-references", ENVIRONMENT),
+    Check("sealed_secrets", "sealed-secrets", ENVIRONMENT),
+    Check("env_secrets", "env-secrets", ENVIRONMENT),
+    Check("object_size", "object-size", ENVIRONMENT),
+    Check("argocd", "argocd", REPOSITORY),
+    Check("policies_outside", "policies-argocd", REPOSITORY),
+    Check("parity", "parity", REPOSITORY),
+    Check("plaintext", "plaintext-secrets", FILES),
+    Check("ciphertexts", "ciphertexts", FILES),
+    Check("promotions", "promotions", FILES, reads=lambda ctx: _audited(ctx.config)),
+    Check("verify_queries", "verify-queries", FILES),
+    Check("duplicate_keys", "duplicate-keys", FILES),
+    Check("kustomize_version", "kustomize-version", FILES),
+    Check("encoding", "encoding", FILES),
 )
-SECRETS = (secret_references.ID, sealed_secrets.ID, plaintext.ID, env_secrets.ID, ciphertexts.ID)  # what seal.py --verify checks
+_BY_MODULE = {c.module: c for c in CHECKS}
+SECRETS = ("secret-references", "sealed-secrets", "plaintext-secrets", "env-secrets", "ciphertexts")  # what seal.py --verify checks
+POLICIES, MONITORING = _BY_MODULE["policies"], _BY_MODULE["monitoring"]
+
+
+
+def _audited(config) -> list[str]:
+    """What the promotion audit reads beside git: environments.yaml, and each environment's
+    kustomization.yaml, for its uncommitted image edits and the lines of findings."""
+    return [environments.FILE, *(f"{e.overlay}/kustomization.yaml" for e in config.environments)]
 
 
 def selected(scope: str, only: tuple[str, ...] = (), skip: tuple[str, ...] = ()) -> list:
@@ -77,23 +81,29 @@ def selected(scope: str, only: tuple[str, ...] = (), skip: tuple[str, ...] = ())
 def extra_renders(ctx) -> list[str]:
     """Folders beyond the overlays that whole-repository checks render (only on a full run:
     `--env` narrows the Argo CD check to the named environments' Applications)."""
-    return argocd.app_paths(ctx) if ctx.everything else []
+    return _BY_MODULE["argocd"].load().app_paths(ctx) if ctx.everything else []
 
 
 # What a check imports on its first run (cryptography, ruamel.yaml, celpy): loaded by a warm-up.
-_LIBRARIES = ((sealed_secrets, "fks_gitops.seal.verify"), (api_cel, "fks_gitops.cel_rules"),
-              (argocd, "fks_gitops.syncwindows_file"))
+_LIBRARIES = (("sealed_secrets", "fks_gitops.seal.verify"), ("api_cel", "fks_gitops.cel_rules"),
+              ("argocd", "fks_gitops.syncwindows_file"))
 
 
 def warm_ups(config, session, wanted: list) -> list[Callable[[], object]]:
     """Work to start before the overlays are rendered, for the checks in `wanted`: promtool's unit
     tests are the longest single step (their inputs sit in the bases' files, and every environment
     shares the result); OPA loads its library and compiles the policies once per process; the
-    libraries only some checks use load beside kustomize."""
-    work = [lambda name=name: importlib.import_module(name) for c, name in _LIBRARIES if c in wanted]
-    if monitoring in wanted:
-        work.append(lambda: monitoring.check_docs(config.repo, monitoring.source_configmaps(config.repo), session))
-    if policies in wanted:
+    libraries only some checks use load beside kustomize, and so do the checks' own modules (an
+    environment's checks start when its render is done)."""
+    work = [lambda name=name: importlib.import_module(name) for m, name in _LIBRARIES if _BY_MODULE[m] in wanted]
+    work.append(lambda: [c.load() for c in wanted])
+    if MONITORING in wanted:
+        work.append(lambda: _monitoring_docs(MONITORING.load(), config, session))
+    if POLICIES in wanted:
         first = config.environments[0]
         work.append(lambda: policy.warm_up(config.repo / "policy", first.name, first.namespace))
     return work
+
+
+def _monitoring_docs(monitoring: ModuleType, config, session) -> object:
+    return monitoring.check_docs(config.repo, monitoring.source_configmaps(config.repo), session)

@@ -11,7 +11,12 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import hashlib
+import importlib.util
 import re
+from pathlib import Path
+
+from fks_gitops import resultcache
 
 # `holidays` names NYSE half days like "Christmas Eve (markets close at 1:00pm)".
 _CLOSE = re.compile(r"close at (\d{1,2})(?::(\d{2}))?\s*([ap])\.?m", re.IGNORECASE)
@@ -21,11 +26,29 @@ REGULAR_HOURS = {name: ("America/New_York", dt.time(9, 30), dt.time(16, 0)) for 
 
 
 def known(name: str) -> bool:
-    """Whether `holidays` has a financial calendar called `name` (e.g. NYSE, XNYS)."""
-    import holidays  # imported on first use: it costs more than the rest of a config load
+    """Whether `holidays` has a financial calendar called `name` (e.g. NYSE, XNYS). A yes is
+    remembered (resultcache) by the content of the package's registry, where the names live:
+    loading the environments then imports no `holidays`, which costs more than the rest of the load."""
+    key = resultcache.digest("financial calendar", name, _registry()) if resultcache.enabled() else None
+    if key and resultcache.passed(key):
+        return True
+    import holidays  # imported on first use
 
     # The registry's names, not list_supported_financial(): that imports every market's module.
-    return name in holidays.registry.EntityLoader.get_financial_codes()
+    found = name in holidays.registry.EntityLoader.get_financial_codes()
+    if found and key:
+        resultcache.remember(key)
+    return found
+
+
+def _registry() -> str:
+    """The digest of holidays/registry.py, found without importing the package."""
+    spec = importlib.util.find_spec("holidays")
+    origin = Path(spec.origin).with_name("registry.py") if spec and spec.origin else None
+    try:
+        return hashlib.sha256(origin.read_bytes()).hexdigest() if origin else "-"
+    except OSError:
+        return "-"
 
 
 def _calendar(name: str, year: int, category: str) -> dict[dt.date, str]:

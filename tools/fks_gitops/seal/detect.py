@@ -8,8 +8,9 @@
 Each plugin only reports a line its own pattern matches (a regex plugin's patterns, a keyword
 of the keyword plugin, a quoted string long enough to pass an entropy limit), so one pass of all
 of them over the whole text picks the few lines worth detect-secrets' per-line work, and there
-only the plugins whose pattern matched run: line by line with every plugin, detect-secrets takes
-seconds over this repository. In YAML, values are quoted and comment lines left out first, as
+only the plugins whose pattern matched and whose own matching finds something in the line run
+(seal/triggers.py): line by line with every plugin, detect-secrets takes seconds over this
+repository. In YAML, values are quoted and comment lines left out first, as
 detect-secrets' YAML transformer does (so the entropy plugins see values, and results match
 `detect-secrets scan`, which writes the baseline). Regenerate the baseline with the tool itself:
 `detect-secrets scan --baseline .secrets.baseline` (README: Plaintext secrets).
@@ -21,14 +22,15 @@ import contextlib
 import hashlib
 import importlib.metadata
 import json
-import math
 import re
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from fks_gitops import resultcache
 from fks_gitops.errors import GitOpsError
+from fks_gitops.seal import triggers
 
 BASELINE = ".secrets.baseline"
 _YAML_VALUE = re.compile(r"^(\s*(?:-\s+)?[^\s:#'\"][^:#]*:\s+)([^\s'\"#|>&*!{\[][^#]*?)\s*$")
@@ -54,6 +56,7 @@ class Scanner:
                        for r in rs if r.get("is_secret") is not True}
         self._known_anywhere = {(h, t) for _, h, t in self._known}
         self._triggers: list[tuple[object, re.Pattern, bool]] | None = None  # plugin, its pattern, on lowered text
+        self._patterns: list[tuple[re.Pattern, bool]] | None = None  # the same patterns, maybe remembered
         self._stack: contextlib.ExitStack | None = None
 
     @classmethod
@@ -67,8 +70,8 @@ class Scanner:
 
     @contextlib.contextmanager
     def active(self) -> Iterator[None]:
-        """detect-secrets loads on the first scan inside: none when every file and commit is
-        remembered clean (leaks.py)."""
+        """detect-secrets loads on the first scan inside that a trigger matches: none when every
+        file and commit is remembered clean (leaks.py) or holds nothing secret-like."""
         with self._lock, contextlib.ExitStack() as self._stack:
             try:
                 yield
@@ -84,8 +87,25 @@ class Scanner:
             # Files are read here, relative to the repository, and a commit's may be gone: the
             # filter that drops a name missing from the current folder must not run.
             get_settings().disable_filters("detect_secrets.filters.common.is_invalid_file")
-            self._triggers = [(plugin, *_trigger(plugin)) for plugin in get_plugins()]
+            self._triggers = [(plugin, *triggers.trigger(plugin)) for plugin in get_plugins()]
         return self._triggers
+
+    def _triggers_only(self) -> list[tuple[re.Pattern, bool]]:
+        """Each plugin's trigger (pattern, on lowered text), in the plugins' order, remembered by
+        the baseline, detect-secrets' version and seal/triggers.py: a scan none of them matches
+        (an edited file with nothing secret-like) loads no detect-secrets, whose imports cost
+        more than the scan."""
+        if self._patterns is None:
+            key = resultcache.digest("detect-secrets triggers", self.identity, triggers.digest())
+            try:
+                kept = json.loads(resultcache.read(f"triggers-{key}.json") or "null")
+                self._patterns = [(re.compile(p, f), lowered) for p, f, lowered in kept] if kept else None
+            except (ValueError, TypeError, re.error):
+                self._patterns = None  # a damaged entry is a miss
+            if self._patterns is None:
+                self._patterns = [(t, lowered) for _, t, lowered in self._plugins()]
+                resultcache.write(f"triggers-{key}.json", json.dumps([(t.pattern, t.flags, lowered) for t, lowered in self._patterns]))
+        return self._patterns
 
     def known(self, finding: Finding, anywhere: bool = False) -> bool:
         """Listed in the baseline (audited as not a secret, or simply known) for its file; with
@@ -97,25 +117,38 @@ class Scanner:
     def scan(self, rel: str, text: str, numbers: list[int] | None = None) -> list[Finding]:
         """Findings in `text` (inside active()); `numbers`: each line's number in the file, when
         `text` holds only some of its lines (a commit's added lines)."""
-        triggers = self._plugins()
+        lines = plugin_lines(rel, text)
+        if rel.endswith((".yaml", ".yml")):
+            text = "\n".join(lines)
+        texts = {False: _Text(text), True: _Text(text.lower())}  # lower() keeps every newline
+        patterns = self._triggers_only()
+        picked = [texts[lowered].lines_matching(trigger) for trigger, lowered in patterns]
+        if not any(picked):
+            return []  # no plugin can report here, and detect-secrets' filters only drop findings
+        plugins = self._plugins()
+        if [(t.pattern, t.flags, lowered) for _, t, lowered in plugins] != [(t.pattern, t.flags, lowered) for t, lowered in patterns]:
+            picked = [texts[lowered].lines_matching(trigger) for _, trigger, lowered in plugins]  # not what was kept
         from detect_secrets.core import scan as ds_scan  # noqa: PLC0415 - loaded by _plugins
 
         if ds_scan._is_filtered_out(required_filter_parameters=["filename"], filename=rel):
             return []
-        lines = text.splitlines()
-        if rel.endswith((".yaml", ".yml")):
-            lines = ["" if ln.lstrip().startswith("#") else _YAML_VALUE.sub(r'\1"\2"', ln) for ln in lines]
-            text = "\n".join(lines)
         wanted: dict[int, list] = {}
-        texts = {False: _Text(text), True: _Text(text.lower())}  # lower() keeps every newline
-        for plugin, trigger, lowered in triggers:
-            for index in texts[lowered].lines_matching(trigger):
+        for (plugin, _, _), indexes in zip(plugins, picked):
+            for index in indexes:
                 wanted.setdefault(index, []).append(plugin)
         found = []
         for index, plugins in sorted(wanted.items()):
             number = numbers[index] if numbers else index + 1
             found += [Finding(rel, number, s.type, s.secret_hash) for s in _line(rel, lines, index, plugins)]
         return list(dict.fromkeys(found))
+
+
+def plugin_lines(rel: str, text: str) -> list[str]:
+    """The lines of `text` as the plugins see them: in YAML, comments blank and values quoted."""
+    lines = text.splitlines()
+    if rel.endswith((".yaml", ".yml")):
+        lines = ["" if ln.lstrip().startswith("#") else _YAML_VALUE.sub(r'\1"\2"', ln) for ln in lines]
+    return lines
 
 
 class _Text:
@@ -132,38 +165,17 @@ class _Text:
         return found
 
 
-def _trigger(plugin: object) -> tuple[re.Pattern, bool]:
-    """What a line needs for `plugin` to report on it (any line, for a plugin this does not know),
-    and whether to match it on the lowered text: a case-blind alternation is six times slower."""
-    from detect_secrets.plugins.base import RegexBasedDetector  # noqa: PLC0415 - loaded by Scanner._plugins
-    from detect_secrets.plugins.high_entropy_strings import HighEntropyStringsPlugin  # noqa: PLC0415
-    from detect_secrets.plugins.keyword import DENYLIST, KeywordDetector  # noqa: PLC0415
-
-    if isinstance(plugin, RegexBasedDetector):
-        return re.compile("|".join(_scoped(r) for r in plugin.denylist), re.MULTILINE), False
-    if isinstance(plugin, KeywordDetector):
-        return re.compile("|".join(DENYLIST)), True
-    if isinstance(plugin, HighEntropyStringsPlugin):  # n characters hold at most log2(n) bits each
-        shortest = math.ceil(2 ** plugin.entropy_limit)
-        return re.compile(rf"(['\"])[{re.escape(plugin.charset)}]{{{shortest},}}\1"), False
-    return re.compile("^", re.MULTILINE), False
-
-
-def _scoped(regex: re.Pattern) -> str:
-    """`regex` with its flags inside, so patterns with different flags can be joined; a
-    pattern's numbered groups and backreferences would not survive that (none has any)."""
-    flags = "".join(f for f, bit in (("i", re.I), ("x", re.X), ("s", re.S)) if regex.flags & bit)
-    return f"(?{flags}:{regex.pattern})" if flags else f"(?:{regex.pattern})"
-
-
 def _line(rel: str, lines: list[str], index: int, plugins: list) -> Iterator:
     """detect-secrets' own per-line work (core/scan.py `_process_line_based_plugins`) for one line."""
     from detect_secrets.core import scan as ds_scan  # noqa: PLC0415 - loaded by Scanner._plugins
     from detect_secrets.util.code_snippet import get_code_snippet  # noqa: PLC0415
 
-    if not plugins or index >= len(lines):
+    if index >= len(lines):
         return
     line = lines[index].rstrip()
+    plugins = [p for p in plugins if triggers.can_report(p, rel, line)]
+    if not plugins:
+        return
     context = get_code_snippet(lines=lines, line_number=index + 1)
     if ds_scan._is_filtered_out(required_filter_parameters=["line"], filename=rel, line=line, context=context):
         return
