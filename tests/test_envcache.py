@@ -149,3 +149,36 @@ def test_the_next_day_checks_everything_again(repo_copy, cached):
     apps = _spied(cached, argocd)
     cached.setattr(envcache, "today", lambda: "2999-01-01")
     assert validate(repo_copy).reused == [] and len(apps) == 1
+
+
+def test_a_file_that_scanned_clean_is_scanned_again_when_its_content_or_name_changes(tmp_path, cached):
+    from fks_gitops.seal.plaintext import check_plaintext
+
+    secret = "apiVersion: v1\nkind: Secret\nmetadata: {name: db}\nstringData: {password: hunter2-but-longer}\n"
+    (tmp_path / "notes.txt").write_text(secret)  # not a manifest's name: clean, and remembered so
+    (tmp_path / "db.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: db}\n")
+    assert check_plaintext(tmp_path, ["notes.txt", "db.yaml"]) == []
+    assert len(list((tmp_path / "cache" / "fks-gitops").iterdir())) == 2
+    (tmp_path / "db.yaml").write_text(secret)  # the same path, a Secret now
+    (tmp_path / "copy.yaml").write_text(secret)  # the content of a remembered file, under a manifest's name
+    found = check_plaintext(tmp_path, ["notes.txt", "db.yaml", "copy.yaml"])
+    assert sorted({p.location.file for p in found}) == ["copy.yaml", "db.yaml"]
+    cached.setenv("FKS_GITOPS_NO_CACHE", "1")
+    assert check_plaintext(tmp_path, ["notes.txt", "db.yaml", "copy.yaml"]) == found
+
+
+@pytest.mark.parametrize("module", ["verify_queries", "kustomize_version"])
+def test_checks_of_environments_yaml_alone_run_again_only_when_it_changes(repo_copy, cached, module):
+    import importlib
+    check = importlib.import_module(f"fks_gitops.checks.{module}")
+    validate(repo_copy)
+    calls = _spied(cached, check)
+    _edit(repo_copy, "overlays/dev/prometheus-retention.yaml", "retention.time=3d}", "retention.time=4d}")
+    validate(repo_copy)
+    assert calls == []
+    _edit(repo_copy, "environments.yaml", "argocd_version: v3.3", "argocd_version: v3.2")
+    _edit(repo_copy, "environments.yaml", "expect: empty", "expect: nonempty")
+    found = validate(repo_copy).problems
+    assert len(calls) == 1
+    cached.setenv("FKS_GITOPS_NO_CACHE", "1")
+    assert found == validate(repo_copy).problems

@@ -107,7 +107,7 @@ class Run:
                 read = self._tree if check.reads is None else files_digest(ctx.config.repo, check.reads(ctx))
                 # In CI the audit asks Prometheus again about recent promotions and what a pull request brings.
                 ci = f"{bool(os.environ.get('CI'))} {os.environ.get('GITHUB_BASE_REF', '')}"
-                k = resultcache.digest("repository", check.ID, today(), self.renderer, _code(), _binaries(),
+                k = resultcache.digest("repository", check.ID, today(), self.renderer, code(), _binaries(),
                                        *self.extra, *ctx.selected, ci, self._git, read)
                 hit = load(k)
                 self._whole[check.ID] = Whole(k, hit[1] if hit else None)
@@ -148,7 +148,7 @@ def key(repo: Path, overlay: str, files: frozenset[str] | None, renderer: str, e
     if problems:
         return None
     inputs = sorted(read | {p for pattern in CHECK_INPUTS for p in _files(repo, pattern)})
-    return resultcache.digest("environment", overlay, today(), renderer, _code(), _binaries(), *extra,
+    return resultcache.digest("environment", overlay, today(), renderer, code(), _binaries(), *extra,
                               *(f"{rel}\0{_content(repo / rel)}" for rel in inputs))
 
 
@@ -180,7 +180,7 @@ def _content(path: Path) -> str:
 
 
 @functools.cache
-def _code() -> str:
+def code() -> str:
     """The check code, read once per process."""
     return resultcache.digest(*(f"{p.relative_to(CODE)}\0{_content(p)}" for p in sorted(CODE.rglob("*.py"))))
 

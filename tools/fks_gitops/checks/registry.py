@@ -56,9 +56,9 @@ CHECKS = (
     Check("plaintext", "plaintext-secrets", FILES),
     Check("ciphertexts", "ciphertexts", FILES),
     Check("promotions", "promotions", FILES, reads=lambda ctx: _audited(ctx.config)),
-    Check("verify_queries", "verify-queries", FILES),
+    Check("verify_queries", "verify-queries", FILES, reads=lambda ctx: [environments.FILE]),
     Check("duplicate_keys", "duplicate-keys", FILES),
-    Check("kustomize_version", "kustomize-version", FILES),
+    Check("kustomize_version", "kustomize-version", FILES, reads=lambda ctx: [environments.FILE]),
     Check("encoding", "encoding", FILES),
 )
 _BY_MODULE = {c.module: c for c in CHECKS}

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import re
 from pathlib import Path
 
 import yaml
 
-from fks_gitops import yamldepth, yamlload
+from fks_gitops import resultcache, yamldepth, yamlload
 from fks_gitops.problem import Problem, in_file
 
 # Larger files are data, not something a person typed a Secret or dotenv into: only the cheap
@@ -36,20 +37,32 @@ _SHELL_NAME = re.compile(r"\.(?:sh|bash|zsh|ksh)$")
 SECRET_NAME = re.compile(r"(?i)pass(?:word|wd)?(?:$|_)|pwd|secret|token|api_?key|private_?key|credential|access_?key")
 
 def check_plaintext(repo: Path, files: list[str]) -> list[Problem]:
-    """Check 4 over `files`: what git tracks, plus untracked files it does not ignore (RepoContext.files)."""
+    """Check 4 over `files`: what git tracks, plus untracked files it does not ignore (RepoContext.files).
+    A file that scanned clean is remembered by its path and content and the check code (resultcache)."""
+    from fks_gitops import envcache  # noqa: PLC0415 - the code digest its keys share
+
     problems = []
     for rel in files:
-        text = _text(repo / rel)
-        if text is not None:
-            problems += _scan(rel, text, parse=(repo / rel).stat().st_size <= MAX_SCAN)
+        data = _data(repo / rel)
+        text = _decoded(data)
+        if text is None:
+            continue
+        key = resultcache.digest("plaintext file", envcache.code(), rel, hashlib.sha256(data).hexdigest())
+        if resultcache.passed(key):
+            continue
+        found = _scan(rel, text, parse=len(data) <= MAX_SCAN)
+        if not found:
+            resultcache.remember(key)
+        problems += found
     return problems
 
 
-def _text(path: Path) -> str | None:
-    if path.is_symlink() or not path.is_file():
-        return None
-    data = path.read_bytes()
-    if b"\0" in data[:8192]:
+def _data(path: Path) -> bytes | None:
+    return None if path.is_symlink() or not path.is_file() else path.read_bytes()
+
+
+def _decoded(data: bytes | None) -> str | None:
+    if data is None or b"\0" in data[:8192]:
         return None
     try:
         return data.decode()
