@@ -12,6 +12,7 @@ shows up in `git status`; the keys hold no repository path, so clones share it.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 from pathlib import Path
@@ -37,11 +38,18 @@ def binary_identity(path: str) -> str:
 
 
 def _folder() -> Path:
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "fks-gitops"
+    return Path(_root(os.environ.get("XDG_CACHE_HOME") or "", os.environ.get("HOME") or ""))
+
+
+@functools.lru_cache(maxsize=8)
+def _root(xdg: str, home: str) -> str:
+    """The cache folder for these variables, worked out once (a scan asks for each file it reads)."""
+    return os.path.join(xdg or os.path.join(str(Path.home()), ".cache"), "fks-gitops")
 
 
 def passed(key: str) -> bool:
-    return enabled() and (_folder() / key).is_file()
+    return enabled() and os.path.isfile(os.path.join(_root(os.environ.get("XDG_CACHE_HOME") or "",
+                                                           os.environ.get("HOME") or ""), key))
 
 
 def read(name: str) -> str | None:
