@@ -182,3 +182,16 @@ def test_checks_of_environments_yaml_alone_run_again_only_when_it_changes(repo_c
     assert len(calls) == 1
     cached.setenv("FKS_GITOPS_NO_CACHE", "1")
     assert found == validate(repo_copy).problems
+
+
+def test_the_per_file_scans_find_what_a_file_gained_since_it_scanned_clean(repo_copy, cached):
+    checks = ("duplicate-keys", "encoding", "plaintext-secrets")
+    assert validate(repo_copy, only=checks).problems == []  # every file remembered clean
+    _edit(repo_copy, "overlays/dev/kustomization.yaml", "namespace:", "namespace: twice\nnamespace:")
+    path = repo_copy / "base" / "execution" / "notes.md"
+    path.write_bytes(b"caf\xe9\n")  # Latin-1, untracked
+    (repo_copy / "base" / "execution" / ".env").write_text("API_TOKEN=" + "Zq8x" + "pL2mW9vR4tK\n")
+    found = validate(repo_copy, only=checks).problems
+    assert {p.rule for p in found} >= {"yaml.duplicate-key", "encoding.utf8", "secrets.plaintext"}
+    cached.setenv("FKS_GITOPS_NO_CACHE", "1")
+    assert found == validate(repo_copy, only=checks).problems

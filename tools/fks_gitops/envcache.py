@@ -22,7 +22,7 @@ import hashlib
 import json
 import os
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -150,6 +150,18 @@ def key(repo: Path, overlay: str, files: frozenset[str] | None, renderer: str, e
     inputs = sorted(read | {p for pattern in CHECK_INPUTS for p in _files(repo, pattern)})
     return resultcache.digest("environment", overlay, today(), renderer, code(), _binaries(), *extra,
                               *(f"{rel}\0{_content(repo / rel)}" for rel in inputs))
+
+
+def per_file(kind: str, rel: str, data: bytes, scan: Callable[[], list]) -> list:
+    """`scan()`'s findings in one file, or none when a scan of the same `kind` found none in this
+    path and content with this check code: a repository-wide scan pays only for what changed."""
+    k = resultcache.digest("file", kind, code(), rel, hashlib.sha256(data).hexdigest())
+    if resultcache.passed(k):
+        return []
+    found = scan()
+    if not found:
+        resultcache.remember(k)
+    return found
 
 
 def today() -> str:

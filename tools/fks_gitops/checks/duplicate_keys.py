@@ -12,10 +12,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fks_gitops import yamlload
+from fks_gitops import envcache, yamlload
 from fks_gitops.problem import Problem, in_file
 from fks_gitops.checks.context import FILES, RepoContext
 
+ID, SCOPE = "duplicate-keys", FILES
 RULE = "yaml.duplicate-key"
 SKIPPED = ("tests/",)
 
@@ -28,12 +29,16 @@ def check(repo: Path, files: list[str]) -> list[Problem]:
             continue
         path = repo / rel
         if path.is_file() and not path.is_symlink():
-            text = path.read_text(errors="replace")
-            problems += [in_file(rel, RULE, "error", d.message, d.line, d.col) for d in yamlload.duplicates(text)]
+            data = path.read_bytes()
+            problems += envcache.per_file(ID, rel, data, lambda: [
+                in_file(rel, RULE, "error", d.message, d.line, d.col)
+                for d in yamlload.duplicates(_text(data))])
     return problems
 
 
-ID, SCOPE = "duplicate-keys", FILES
+def _text(data: bytes) -> str:
+    """As Path.read_text(errors="replace") reads it: universal newlines."""
+    return data.decode(errors="replace").replace("\r\n", "\n").replace("\r", "\n")
 
 
 def run(ctx: RepoContext) -> list[Problem]:

@@ -7,7 +7,7 @@ say more than that it could not read it.
 """
 from __future__ import annotations
 
-from fks_gitops import textfile, yamldepth
+from fks_gitops import envcache, textfile, yamldepth
 from fks_gitops.checks.context import FILES, RepoContext
 from fks_gitops.problem import Problem, in_file
 
@@ -26,10 +26,15 @@ def run(ctx: RepoContext) -> list[Problem]:
         if not rel.endswith(TEXT) or rel.startswith(SKIPPED) or path.is_symlink() or not path.is_file():
             continue
         data = path.read_bytes()
-        found = textfile.first_invalid(data)
-        if found:
-            problems.append(in_file(rel, textfile.RULE, "error", textfile.message(found), found[0], found[1]))
-        elif rel.endswith(STRUCTURED) and (deep := yamldepth.too_deep(data.decode())):
-            problems.append(in_file(rel, DEPTH_RULE, "error", f"nested more than {yamldepth.MAX_DEPTH} levels deep, "
-                                    "which no reader here can take (a C parser would crash): flatten it", deep[0], deep[1]))
+        problems += envcache.per_file(ID, rel, data, lambda: _file(rel, data))
     return problems
+
+
+def _file(rel: str, data: bytes) -> list[Problem]:
+    found = textfile.first_invalid(data)
+    if found:
+        return [in_file(rel, textfile.RULE, "error", textfile.message(found), found[0], found[1])]
+    if rel.endswith(STRUCTURED) and (deep := yamldepth.too_deep(data.decode())):
+        return [in_file(rel, DEPTH_RULE, "error", f"nested more than {yamldepth.MAX_DEPTH} levels deep, "
+                        "which no reader here can take (a C parser would crash): flatten it", deep[0], deep[1])]
+    return []

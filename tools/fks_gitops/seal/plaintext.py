@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 import re
 from pathlib import Path
 
 import yaml
 
-from fks_gitops import resultcache, yamldepth, yamlload
+from fks_gitops import yamldepth, yamlload
 from fks_gitops.problem import Problem, in_file
 
 # Larger files are data, not something a person typed a Secret or dotenv into: only the cheap
@@ -38,8 +37,8 @@ SECRET_NAME = re.compile(r"(?i)pass(?:word|wd)?(?:$|_)|pwd|secret|token|api_?key
 
 def check_plaintext(repo: Path, files: list[str]) -> list[Problem]:
     """Check 4 over `files`: what git tracks, plus untracked files it does not ignore (RepoContext.files).
-    A file that scanned clean is remembered by its path and content and the check code (resultcache)."""
-    from fks_gitops import envcache  # noqa: PLC0415 - the code digest its keys share
+    A file that scanned clean is remembered by its path and content and the check code (envcache.per_file)."""
+    from fks_gitops import envcache  # noqa: PLC0415 - envcache imports the render machinery
 
     problems = []
     for rel in files:
@@ -47,13 +46,7 @@ def check_plaintext(repo: Path, files: list[str]) -> list[Problem]:
         text = _decoded(data)
         if text is None:
             continue
-        key = resultcache.digest("plaintext file", envcache.code(), rel, hashlib.sha256(data).hexdigest())
-        if resultcache.passed(key):
-            continue
-        found = _scan(rel, text, parse=len(data) <= MAX_SCAN)
-        if not found:
-            resultcache.remember(key)
-        problems += found
+        problems += envcache.per_file("plaintext", rel, data, lambda: _scan(rel, text, parse=len(data) <= MAX_SCAN))
     return problems
 
 
