@@ -123,3 +123,21 @@ def test_a_key_given_twice_is_refused_with_its_line(tmp_path):
     with pytest.raises(GitOpsError) as err:
         environments.load(tmp_path)
     assert str(err.value) == "environments.yaml:5:5: duplicate key 'soak' (first at line 4); remove one"
+
+
+def test_a_remembered_schema_pass_never_hides_a_change(tmp_path, repo, monkeypatch):
+    import sys
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setenv("FKS_GITOPS_NO_CACHE", "0")
+    environments.load(repo)
+    monkeypatch.delitem(sys.modules, "jsonschema_rs", raising=False)
+    environments.environments_schema._validator.cache_clear()
+    environments.load(repo)  # the same document: remembered, the validator never loads
+    assert "jsonschema_rs" not in sys.modules
+    (tmp_path / "repo").mkdir()
+    (tmp_path / "repo" / "environments.yaml").write_text(
+        (repo / "environments.yaml").read_text().replace("days: [mon,", "days: [monday,", 1))
+    with pytest.raises(GitOpsError, match="monday"):
+        environments.load(tmp_path / "repo")
+    environments.environments_schema._validator.cache_clear()  # monkeypatch puts the first module back

@@ -4,13 +4,18 @@ A typo there must stop the tools with one line, not switch a gate off: `days: [m
 otherwise silently disable prod's market-hours freeze.
 
     check(raw)  # raises GitOpsError naming the field
+
+A document that fitted is remembered (resultcache, keyed by the document, the schema and the
+validator's binary), so a run whose environments.yaml has not changed never loads jsonschema_rs
+(about 16 ms of imports on every run).
 """
 from __future__ import annotations
 
 import functools
+import importlib.util
+import json
 
-import jsonschema_rs
-
+from fks_gitops import resultcache
 from fks_gitops.errors import GitOpsError
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -140,12 +145,40 @@ SCHEMA = {
 
 
 @functools.cache
-def _validator() -> jsonschema_rs.Validator:
+def _validator():
+    import jsonschema_rs  # noqa: PLC0415 - only for a document not remembered
+
     return jsonschema_rs.validator_for(SCHEMA)
 
 
 def check(raw: object, file: str) -> None:
     """Raise a GitOpsError for the first place `raw` does not fit the schema."""
+    key = _key(raw)
+    if key and resultcache.passed(key):
+        return
     for error in _validator().iter_errors(raw):
         where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.instance_path).lstrip(".")
         raise GitOpsError(f"{file}: {where or 'top level'}: {error.message}")
+    if key:
+        resultcache.remember(key)
+
+
+def _key(raw: object) -> str | None:
+    spec = importlib.util.find_spec("jsonschema_rs")  # found, not imported
+    binary = next(iter(spec.submodule_search_locations or []), None) if spec else None
+    if binary is None:
+        return None
+    try:
+        document = json.dumps(raw, sort_keys=True)
+    except (TypeError, ValueError):
+        return None  # not plain data: validated every time
+    return resultcache.digest("environments schema", json.dumps(SCHEMA, sort_keys=True),
+                              _identity(binary), document)
+
+
+@functools.cache
+def _identity(folder: str) -> str:
+    """The validator package's files by size and time (resultcache.binary_identity), as the checkers' binaries."""
+    from pathlib import Path  # noqa: PLC0415
+
+    return ";".join(resultcache.binary_identity(str(p)) for p in sorted(Path(folder).iterdir()) if p.is_file())
