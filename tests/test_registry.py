@@ -36,3 +36,5 @@ def test_a_run_where_everything_is_remembered_loads_no_check(repo_copy, tmp_path
     assert reused == ["dev", "staging", "prod"]
     loaded = {m.removeprefix("fks_gitops.checks.") for m in modules} & {c.module for c in checks.CHECKS}
     assert loaded == set()  # nor argocd's, which lists the folders Applications deploy: none is rendered
+    engines = {"fks_gitops.policy", "opa_bindings", "jsonschema_rs", "detect_secrets", "cryptography"} & set(modules)
+    assert engines == set()  # the policy engine, the schema validator, the secret scanner, the certificates

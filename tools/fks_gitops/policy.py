@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from fks_gitops import policy_pointer, problem, rego
+from fks_gitops.policy_engine import engine  # noqa: F401 - policy.engine(), as callers know it
 from fks_gitops.problem import Location, ObjectRef, Problem
 from fks_gitops.proc import run
 from fks_gitops.render import object_id
@@ -113,15 +114,6 @@ def test_run(policy_dir: Path) -> tuple[list[Problem], float | None]:
         return _invalid(error), None
     # Labels are policy_dir's name and the file below it (rego.py).
     return [_test_failed(policy_dir.parent / file, file, name, reason) for file, name, reason in run.failing], run.coverage
-
-
-def engine() -> str:
-    """The engine check() and run_tests() use, with its version."""
-    conftest = shutil.which("conftest")
-    if not conftest:
-        return rego.ENGINE
-    out = run([conftest, "--version"], check=False).stdout
-    return "conftest " + ", ".join(" ".join(line.split()) for line in out.splitlines() if line.strip())
 
 
 # conftest --------------------------------------------------------------------------------

@@ -21,9 +21,9 @@ from opa_bindings import OpaEngine, OpaError
 
 from fks_gitops import rego_explain
 from fks_gitops.errors import Refused
+from fks_gitops.policy_engine import ENGINE  # noqa: F401 - rego.ENGINE: the embedded OPA
 from fks_gitops.problem import Location
 
-ENGINE = "OPA v1.20.2"  # what opa-golib-python-bindings 0.4.4 embeds (tests/test_rego.py reads its build info)
 FAILURE = re.compile(r"^(deny|violation)(_[a-zA-Z0-9]+)*$")
 WARNING = re.compile(r"^warn(_[a-zA-Z0-9]+)*$")
 PREFIXES = ("violation_", "deny_", "warn_")

@@ -16,7 +16,7 @@ from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from fks_gitops import envcache, environments, policy, render
+from fks_gitops import envcache, environments, policy_engine, render
 from fks_gitops.checks.context import FILES, ENVIRONMENT, REPOSITORY, EnvContext, RepoContext, Session
 from fks_gitops.environments import Environment
 from fks_gitops.errors import GitOpsError
@@ -118,7 +118,7 @@ def validate(
         seconds=time.perf_counter() - started,
         renderer=renderer.version,
         notes=notes,
-        policy_engine=policy.engine() if checks.POLICIES in checks.selected(ENVIRONMENT, only, skip) else None,
+        policy_engine=policy_engine.engine() if checks.POLICIES in checks.selected(ENVIRONMENT, only, skip) else None,
         rendered=docs,
         reused=[e.name for e in selected if e.overlay in cache.reused],
     )

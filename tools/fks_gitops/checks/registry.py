@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from types import ModuleType
 
-from fks_gitops import environments, policy
+from fks_gitops import environments
 from fks_gitops.checks.context import ENVIRONMENT, FILES, REPOSITORY
 
 
@@ -89,6 +89,12 @@ _LIBRARIES = (("sealed_secrets", "fks_gitops.seal.verify"), ("api_cel", "fks_git
               ("argocd", "fks_gitops.syncwindows_file"))
 
 
+def _policy():
+    from fks_gitops import policy  # noqa: PLC0415 - the policy engine loads when policies run
+
+    return policy
+
+
 def warm_ups(config, session, wanted: list) -> list[Callable[[], object]]:
     """Work to start before the overlays are rendered, for the checks in `wanted`: promtool's unit
     tests are the longest single step (their inputs sit in the bases' files, and every environment
@@ -101,7 +107,7 @@ def warm_ups(config, session, wanted: list) -> list[Callable[[], object]]:
         work.append(lambda: _monitoring_docs(MONITORING.load(), config, session))
     if POLICIES in wanted:
         first = config.environments[0]
-        work.append(lambda: policy.warm_up(config.repo / "policy", first.name, first.namespace))
+        work.append(lambda: _policy().warm_up(config.repo / "policy", first.name, first.namespace))
     return work
 
 
