@@ -27,3 +27,21 @@ def test_without_the_cache_nothing_is_kept(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     monkeypatch.setenv("FKS_GITOPS_NO_CACHE", "1")
     assert exchange.known("NYSE") and not (tmp_path / "cache").exists()
+
+
+def test_a_remembered_calendar_is_the_one_holidays_builds_and_a_damaged_one_is_built_again(tmp_path, monkeypatch):
+    import datetime as dt
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setenv("FKS_GITOPS_NO_CACHE", "0")
+    built = {d: str(n) for d, n in holidays.financial_holidays("NYSE", years=2026, categories=("public",)).items()}
+    assert exchange._calendar("NYSE", 2026, "public") == built  # built, and kept
+    (entry,) = (tmp_path / "cache" / "fks-gitops").iterdir()
+    assert exchange._calendar("NYSE", 2026, "public") == built  # read back
+    assert built[dt.date(2026, 12, 25)] == "Christmas Day"
+    entry.write_text("{not json")
+    assert exchange._calendar("NYSE", 2026, "public") == built
+    # Another release of the package is another key: its calendar is built again.
+    monkeypatch.setattr(exchange, "_package", lambda: "holidays-9.9.dist-info another registry")
+    assert exchange._calendar("NYSE", 2026, "public") == built
+    assert len(list((tmp_path / "cache" / "fks-gitops").iterdir())) == 2

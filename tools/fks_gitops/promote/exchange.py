@@ -5,7 +5,8 @@
     REGULAR_HOURS["NYSE"]                              # ("America/New_York", 09:30, 16:00)
 
 Both are cached per calendar and year: the promotion audit asks about thousands of commits,
-and building one year of the calendar costs tens of milliseconds.
+and building one year of the calendar costs tens of milliseconds; across runs too (resultcache,
+keyed by the installed package), since importing `holidays` costs more than the rest of a run.
 """
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import datetime as dt
 import functools
 import hashlib
 import importlib.util
+import json
 import re
 from pathlib import Path
 
@@ -52,12 +54,36 @@ def _registry() -> str:
 
 
 def _calendar(name: str, year: int, category: str) -> dict[dt.date, str]:
+    """One year of one category, remembered (resultcache) by the installed package's version and
+    registry: a validate whose sync windows and audit ask about known years imports no `holidays`."""
+    package = _package()
+    key = resultcache.digest("exchange calendar", name, str(year), category, package) if package else None
+    kept = resultcache.read(key) if key else None
+    if kept is not None:
+        try:
+            return {dt.date.fromisoformat(day): label for day, label in json.loads(kept).items()}
+        except (ValueError, TypeError, AttributeError):
+            pass  # a damaged entry: built again below
     import holidays
 
     try:
-        return dict(holidays.financial_holidays(name, years=year, categories=(category,)))
+        found = dict(holidays.financial_holidays(name, years=year, categories=(category,)))
     except (NotImplementedError, ValueError):  # a market without that category, e.g. no half days
-        return {}
+        found = {}
+    if key:
+        resultcache.write(key, json.dumps({day.isoformat(): str(label) for day, label in found.items()}))
+    return found
+
+
+@functools.cache
+def _package() -> str | None:
+    """The installed `holidays`: its dist-info folder (named with the version) and its registry;
+    None when it cannot be told without importing it (nothing is then remembered)."""
+    spec = importlib.util.find_spec("holidays")
+    if not spec or not spec.origin:
+        return None
+    versions = sorted(p.name for p in Path(spec.origin).parent.parent.glob("holidays-*.dist-info"))
+    return f"{' '.join(versions)} {_registry()}" if versions else None
 
 
 @functools.cache
