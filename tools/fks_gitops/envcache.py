@@ -95,7 +95,8 @@ class Run:
 
     def whole(self, check, ctx) -> Whole:
         """A whole-repository check's entry (checks/registry.py's Check): its problems when nothing
-        it can read changed; that is every file unless `check.reads` names the files it reads."""
+        it can read changed; that is every file unless `check.reads` names the files it reads, and
+        the environment variables `check.environ` names."""
         if not resultcache.enabled():
             return Whole(None, None)
         with self._lock:  # looked up once a run: validate asks first whether the extra renders pay
@@ -105,10 +106,9 @@ class Run:
                 if self._tree is None and check.reads is None:
                     self._tree = files_digest(ctx.config.repo, ctx.files())
                 read = self._tree if check.reads is None else files_digest(ctx.config.repo, check.reads(ctx))
-                # In CI the audit asks Prometheus again about recent promotions and what a pull request brings.
-                ci = f"{bool(os.environ.get('CI'))} {os.environ.get('GITHUB_BASE_REF', '')}"
+                environ = [f"{name}={os.environ.get(name, '')}" for name in check.environ]
                 k = resultcache.digest("repository", check.ID, today(), self.renderer, code(), _binaries(),
-                                       *self.extra, *ctx.selected, ci, self._git, read)
+                                       *self.extra, *ctx.selected, *environ, self._git, read)
                 hit = load(k)
                 self._whole[check.ID] = Whole(k, hit[1] if hit else None)
             return self._whole[check.ID]

@@ -6,13 +6,12 @@ otherwise silently disable prod's market-hours freeze.
     check(raw)  # raises GitOpsError naming the field
 
 A document that fitted is remembered (resultcache, keyed by the document, the schema and the
-validator's binary), so a run whose environments.yaml has not changed never loads jsonschema_rs
+installed validator), so a run whose environments.yaml has not changed never loads jsonschema_rs
 (about 16 ms of imports on every run).
 """
 from __future__ import annotations
 
 import functools
-import importlib.util
 import json
 
 from fks_gitops import resultcache
@@ -164,21 +163,16 @@ def check(raw: object, file: str) -> None:
 
 
 def _key(raw: object) -> str | None:
-    spec = importlib.util.find_spec("jsonschema_rs")  # found, not imported
-    binary = next(iter(spec.submodule_search_locations or []), None) if spec else None
-    if binary is None:
+    package = _package()
+    if package is None:
         return None
     try:
         document = json.dumps(raw, sort_keys=True)
     except (TypeError, ValueError):
         return None  # not plain data: validated every time
-    return resultcache.digest("environments schema", json.dumps(SCHEMA, sort_keys=True),
-                              _identity(binary), document)
+    return resultcache.digest("environments schema", json.dumps(SCHEMA, sort_keys=True), package, document)
 
 
 @functools.cache
-def _identity(folder: str) -> str:
-    """The validator package's files by size and time (resultcache.binary_identity), as the checkers' binaries."""
-    from pathlib import Path  # noqa: PLC0415
-
-    return ";".join(resultcache.binary_identity(str(p)) for p in sorted(Path(folder).iterdir()) if p.is_file())
+def _package() -> str | None:
+    return resultcache.package_identity("jsonschema_rs")

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import importlib.util
 import os
 from pathlib import Path
 
@@ -37,6 +38,18 @@ def binary_identity(path: str) -> str:
     return f"{os.path.realpath(path)}:{st.st_size}:{st.st_mtime_ns}"
 
 
+def package_identity(name: str) -> str | None:
+    """An installed package, found without importing it: its dist-info folders (named with the
+    version) and its top-level files by binary_identity; None when it is not found."""
+    spec = importlib.util.find_spec(name)
+    folder = next(iter(spec.submodule_search_locations or []), None) if spec else None
+    if folder is None:
+        return None
+    root = Path(folder)
+    versions = sorted(p.name for p in root.parent.glob(f"{name}-*.dist-info"))
+    return ";".join([*versions, *(binary_identity(str(p)) for p in sorted(root.iterdir()) if p.is_file())])
+
+
 def _folder() -> Path:
     return Path(_root(os.environ.get("XDG_CACHE_HOME") or "", os.environ.get("HOME") or ""))
 
@@ -48,8 +61,7 @@ def _root(xdg: str, home: str) -> str:
 
 
 def passed(key: str) -> bool:
-    return enabled() and os.path.isfile(os.path.join(_root(os.environ.get("XDG_CACHE_HOME") or "",
-                                                           os.environ.get("HOME") or ""), key))
+    return enabled() and os.path.isfile(os.path.join(_folder(), key))
 
 
 def read(name: str) -> str | None:

@@ -29,16 +29,10 @@ def check(repo: Path, files: list[str]) -> list[Problem]:
             continue
         path = repo / rel
         if path.is_file() and not path.is_symlink():
-            data = path.read_bytes()
-            problems += envcache.per_file(ID, rel, data, lambda: [
-                in_file(rel, RULE, "error", d.message, d.line, d.col)
-                for d in yamlload.duplicates(_text(data))])
+            text = path.read_text(errors="replace")
+            problems += envcache.per_file(ID, rel, text.encode(), lambda: [
+                in_file(rel, RULE, "error", d.message, d.line, d.col) for d in yamlload.duplicates(text)])
     return problems
-
-
-def _text(data: bytes) -> str:
-    """As Path.read_text(errors="replace") reads it: universal newlines."""
-    return data.decode(errors="replace").replace("\r\n", "\n").replace("\r", "\n")
 
 
 def run(ctx: RepoContext) -> list[Problem]:

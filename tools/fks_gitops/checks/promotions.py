@@ -101,8 +101,8 @@ def audit(config: Config, ledger: Ledger, gated: list[Environment], now: dt.date
     for i in range(max(start, 1), len(ledger.commits)):
         commit = ledger.commits[i]
         findings = list(_dates(commit, ledger.commits[i - 1], now))
+        replay = ask and recorded.replayed(commit, now, commit.sha in fresh, SKEW)
         for env in gated:
-            replay = ask and recorded.replayed(commit, now, commit.sha in fresh, SKEW)
             findings += _environment(config, env, history, i, replay)
         reason = _accepted(config, commit)
         for where, rule, level, message in findings:

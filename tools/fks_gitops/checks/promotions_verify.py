@@ -9,8 +9,8 @@ promote ran under): one `Verified: staging/ready-pods (>= 2)` per check it ran, 
 expectation written there; `Unverified` ones only with Break-Glass. Trailers are claims, so in
 CI (promotions.asks_prometheus), for promotions of the last REPLAY and every one a pull request
 brings whatever its date, the checks run again against the source's Prometheus at the commit's
-trusted time; one it contradicts is an error. When that Prometheus cannot be asked (no credentials, unreachable) the
-audit says so as a warning, never silently.
+trusted time; one it contradicts is an error. When that Prometheus cannot be asked (no
+credentials, unreachable) the audit says so as a warning, never silently.
 """
 from __future__ import annotations
 
@@ -39,9 +39,8 @@ def audited(ledger: Ledger, parent: Commit, commit: Commit, facts: Facts, glass:
     """(rule, level, message) about the promotion's verification record; nothing when its source
     had no checks for what moved. `replay`: ask Prometheus again (replayed() says when)."""
     source, target = facts.source, facts.target
-    wanted = expected(ledger, parent, facts)
-    recorded = dict(_record(value) for value in commit.trailer("Verified"))
-    missing = unrecorded(ledger, parent, facts, commit)
+    wanted, recorded = expected(ledger, parent, facts), _records(commit)
+    missing = [label for label in wanted if label not in recorded]
     if missing and not glass:
         more = f" and {len(missing) - 3} more" if len(missing) > 3 else ""
         yield ("verify", "error", f"no Verified trailer for {', '.join(missing[:3])}{more}: {source.name}'s verify "
@@ -74,7 +73,7 @@ def expected(ledger: Ledger, parent: Commit, facts: Facts) -> dict[str, str]:
 
 def unrecorded(ledger: Ledger, parent: Commit, facts: Facts, commit: Commit) -> list[str]:
     """The labels of the checks the commit records no pass of."""
-    recorded = dict(_record(value) for value in commit.trailer("Verified"))
+    recorded = _records(commit)
     return [label for label in expected(ledger, parent, facts) if label not in recorded]
 
 
@@ -92,9 +91,14 @@ def _replayed(facts: Facts, commit: Commit, claimed: Sequence[str]) -> Iterator[
                                                f"{at} answers {result.shown}; expected {result.item.expect.text}")
 
 
-def _record(value: str) -> tuple[str, str]:
-    match = _RECORD.match(value.strip())
-    return (match["label"], " ".join(match["expect"].split())) if match else (value.strip(), "")
+def _records(commit: Commit) -> dict[str, str]:
+    """label -> expectation of each `Verified: staging/ready-pods (>= 2)` trailer."""
+    found = {}
+    for value in commit.trailer("Verified"):
+        match = _RECORD.match(value.strip())
+        label, expect = (match["label"], " ".join(match["expect"].split())) if match else (value.strip(), "")
+        found[label] = expect
+    return found
 
 
 def _held(ledger: Ledger, parent: Commit, source) -> tuple[Check, ...]:

@@ -25,6 +25,7 @@ class Check:
     # A whole-repository check's inputs beside git's history, when not every file: envcache
     # reuses its problems while these are unchanged (tests/test_envcache.py).
     reads: Callable[[object], list[str]] | None = None
+    environ: tuple[str, ...] = ()  # environment variables its result depends on: in its key too
 
     def load(self) -> ModuleType:
         return importlib.import_module(f"fks_gitops.checks.{self.module}")
@@ -55,7 +56,8 @@ CHECKS = (
     Check("parity", "parity", REPOSITORY),
     Check("plaintext", "plaintext-secrets", FILES),
     Check("ciphertexts", "ciphertexts", FILES),
-    Check("promotions", "promotions", FILES, reads=lambda ctx: _audited(ctx.config)),
+    # In CI the audit asks Prometheus again about recent promotions and what a pull request brings.
+    Check("promotions", "promotions", FILES, reads=lambda ctx: _audited(ctx.config), environ=("CI", "GITHUB_BASE_REF")),
     Check("verify_queries", "verify-queries", FILES, reads=lambda ctx: [environments.FILE]),
     Check("duplicate_keys", "duplicate-keys", FILES),
     Check("kustomize_version", "kustomize-version", FILES, reads=lambda ctx: [environments.FILE]),
@@ -64,7 +66,6 @@ CHECKS = (
 _BY_MODULE = {c.module: c for c in CHECKS}
 SECRETS = ("secret-references", "sealed-secrets", "plaintext-secrets", "env-secrets", "ciphertexts")  # what seal.py --verify checks
 POLICIES, MONITORING = _BY_MODULE["policies"], _BY_MODULE["monitoring"]
-
 
 
 def _audited(config) -> list[str]:

@@ -77,13 +77,10 @@ def _calendar(name: str, year: int, category: str) -> dict[dt.date, str]:
 
 @functools.cache
 def _package() -> str | None:
-    """The installed `holidays`: its dist-info folder (named with the version) and its registry;
-    None when it cannot be told without importing it (nothing is then remembered)."""
-    spec = importlib.util.find_spec("holidays")
-    if not spec or not spec.origin:
-        return None
-    versions = sorted(p.name for p in Path(spec.origin).parent.parent.glob("holidays-*.dist-info"))
-    return f"{' '.join(versions)} {_registry()}" if versions else None
+    """The installed `holidays` (resultcache.package_identity: its version and top-level files,
+    registry.py among them); None when it cannot be told without importing it (nothing is then
+    remembered)."""
+    return resultcache.package_identity("holidays")
 
 
 @functools.cache

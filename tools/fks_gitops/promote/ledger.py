@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 import yaml
 
 from fks_gitops import yamldepth
+from fks_gitops.environments import FILE as CONFIG
 from fks_gitops.errors import ToolFailed
 from fks_gitops.promote.images import Image
 from fks_gitops.repo_git import Git
@@ -30,7 +31,6 @@ _FORMAT = "%H%x00%P%x00%ct%x00%aN%x00%aE%x00%s%x00%(trailers:unfold,only)"
 _FIELDS = 7
 _RAW = re.compile(r"^:\d+ \d+ [0-9a-f]+ (?P<blob>[0-9a-f]+) (?P<status>[A-Z])\d*$")
 _NULL_BLOB = re.compile(r"^0+$")
-CONFIG = "environments.yaml"
 
 
 @dataclass(frozen=True)
