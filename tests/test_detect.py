@@ -92,6 +92,6 @@ def test_kept_triggers_follow_the_baseline(tmp_path, monkeypatch):
                 plugin["limit"] = limit
         scanner = detect.Scanner(baseline, json.dumps(baseline))
         with scanner.active():
-            kept = [(t.pattern, lowered) for t, lowered in scanner._triggers_only()]
-            assert kept == [(t.pattern, lowered) for _, t, lowered in scanner._plugins()]
+            kept = [(t.pattern, folded) for t, folded, _ in scanner._triggers_only()]
+            assert kept == [(t.pattern, folded) for _, t, folded in scanner._plugins()]
             assert any(f"{{{math.ceil(2 ** limit)},}}" in pattern for pattern, _ in kept)

@@ -22,15 +22,16 @@ import contextlib
 import hashlib
 import importlib.metadata
 import json
+import os
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from fks_gitops import resultcache
 from fks_gitops.errors import GitOpsError
-from fks_gitops.seal import triggers
+from fks_gitops.seal import needles, triggers
 
 BASELINE = ".secrets.baseline"
 _YAML_VALUE = re.compile(r"^(\s*(?:-\s+)?[^\s:#'\"][^:#]*:\s+)([^\s'\"#|>&*!{\[][^#]*?)\s*$")
@@ -55,9 +56,10 @@ class Scanner:
         self._known = {(f, r["hashed_secret"], r["type"]) for f, rs in baseline.get("results", {}).items()
                        for r in rs if r.get("is_secret") is not True}
         self._known_anywhere = {(h, t) for _, h, t in self._known}
-        self._triggers: list[tuple[object, re.Pattern, bool]] | None = None  # plugin, its pattern, on lowered text
-        self._patterns: list[tuple[re.Pattern, bool]] | None = None  # the same patterns, maybe remembered
+        self._triggers: list[tuple[object, re.Pattern, bool]] | None = None  # plugin, its pattern, on folded text
+        self._patterns: list[tuple[re.Pattern, bool, tuple | None]] | None = None  # those, maybe remembered, and their needles
         self._stack: contextlib.ExitStack | None = None
+        self._can: dict[tuple[int, str, str], bool] = {}  # (plugin, file type, line) -> can_report's answer
 
     @classmethod
     def load(cls, repo: Path) -> Scanner:
@@ -76,7 +78,7 @@ class Scanner:
             try:
                 yield
             finally:
-                self._stack, self._triggers = None, None
+                self._stack, self._triggers, self._can = None, None, {}
 
     def _plugins(self) -> list[tuple[object, re.Pattern, bool]]:
         if self._triggers is None:
@@ -90,22 +92,32 @@ class Scanner:
             self._triggers = [(plugin, *triggers.trigger(plugin)) for plugin in get_plugins()]
         return self._triggers
 
-    def _triggers_only(self) -> list[tuple[re.Pattern, bool]]:
-        """Each plugin's trigger (pattern, on lowered text), in the plugins' order, remembered by
-        the baseline, detect-secrets' version and seal/triggers.py: a scan none of them matches
-        (an edited file with nothing secret-like) loads no detect-secrets, whose imports cost
-        more than the scan."""
+    def _triggers_only(self) -> list[tuple[re.Pattern, bool, tuple | None]]:
+        """Each plugin's trigger (pattern, on folded text, its needles), in the plugins' order,
+        remembered by the baseline, detect-secrets' version and seal/triggers.py: a scan none of
+        them matches (an edited file with nothing secret-like) loads no detect-secrets, whose
+        imports cost more than the scan."""
         if self._patterns is None:
             key = resultcache.digest("detect-secrets triggers", self.identity, triggers.digest())
             try:
                 kept = json.loads(resultcache.read(f"triggers-{key}.json") or "null")
-                self._patterns = [(re.compile(p, f), lowered) for p, f, lowered in kept] if kept else None
+                self._patterns = [(re.compile(p, f), folded, tuple(map(tuple, n)) if n is not None else None)
+                                  for p, f, folded, n in kept] if kept else None
             except (ValueError, TypeError, re.error):
                 self._patterns = None  # a damaged entry is a miss
             if self._patterns is None:
-                self._patterns = [(t, lowered) for _, t, lowered in self._plugins()]
-                resultcache.write(f"triggers-{key}.json", json.dumps([(t.pattern, t.flags, lowered) for t, lowered in self._patterns]))
+                self._patterns = [(t, folded, needles.needles(t.pattern, t.flags, folded)) for _, t, folded in self._plugins()]
+                resultcache.write(f"triggers-{key}.json", json.dumps([(t.pattern, t.flags, folded, n)
+                                                                      for t, folded, n in self._patterns]))
         return self._patterns
+
+    def _can_report(self, plugin: object, rel: str, line: str) -> bool:
+        """triggers.can_report, once a run per plugin, file type (detect-secrets' is the name's
+        extension) and line: history adds the lines the tree holds, and overlays repeat lines."""
+        key = (id(plugin), os.path.splitext(rel)[1], line)
+        if key not in self._can:
+            self._can[key] = triggers.can_report(plugin, rel, line)
+        return self._can[key]
 
     def known(self, finding: Finding, anywhere: bool = False) -> bool:
         """Listed in the baseline (audited as not a secret, or simply known) for its file; with
@@ -120,14 +132,16 @@ class Scanner:
         lines = plugin_lines(rel, text)
         if rel.endswith((".yaml", ".yml")):
             text = "\n".join(lines)
-        texts = {False: _Text(text), True: _Text(text.lower())}  # lower() keeps every newline
+        folded = needles.fold(text)  # one character for one: every newline where it was
+        texts = {False: _Text(text), True: _Text(folded)}
         patterns = self._triggers_only()
-        picked = [texts[lowered].lines_matching(trigger) for trigger, lowered in patterns]
+        picked = [texts[on_folded].lines_matching(trigger) if needles.may_match(found, text, folded) else set()
+                  for trigger, on_folded, found in patterns]
         if not any(picked):
             return []  # no plugin can report here, and detect-secrets' filters only drop findings
         plugins = self._plugins()
-        if [(t.pattern, t.flags, lowered) for _, t, lowered in plugins] != [(t.pattern, t.flags, lowered) for t, lowered in patterns]:
-            picked = [texts[lowered].lines_matching(trigger) for _, trigger, lowered in plugins]  # not what was kept
+        if [(t.pattern, t.flags, f) for _, t, f in plugins] != [(t.pattern, t.flags, f) for t, f, _ in patterns]:
+            picked = [texts[on_folded].lines_matching(trigger) for _, trigger, on_folded in plugins]  # not what was kept
         from detect_secrets.core import scan as ds_scan  # noqa: PLC0415 - loaded by _plugins
 
         if ds_scan._is_filtered_out(required_filter_parameters=["filename"], filename=rel):
@@ -139,7 +153,7 @@ class Scanner:
         found = []
         for index, plugins in sorted(wanted.items()):
             number = numbers[index] if numbers else index + 1
-            found += [Finding(rel, number, s.type, s.secret_hash) for s in _line(rel, lines, index, plugins)]
+            found += [Finding(rel, number, s.type, s.secret_hash) for s in _line(rel, lines, index, plugins, self._can_report)]
         return list(dict.fromkeys(found))
 
 
@@ -165,7 +179,7 @@ class _Text:
         return found
 
 
-def _line(rel: str, lines: list[str], index: int, plugins: list) -> Iterator:
+def _line(rel: str, lines: list[str], index: int, plugins: list, can_report: Callable[[object, str, str], bool]) -> Iterator:
     """detect-secrets' own per-line work (core/scan.py `_process_line_based_plugins`) for one line."""
     from detect_secrets.core import scan as ds_scan  # noqa: PLC0415 - loaded by Scanner._plugins
     from detect_secrets.util.code_snippet import get_code_snippet  # noqa: PLC0415
@@ -173,7 +187,7 @@ def _line(rel: str, lines: list[str], index: int, plugins: list) -> Iterator:
     if index >= len(lines):
         return
     line = lines[index].rstrip()
-    plugins = [p for p in plugins if triggers.can_report(p, rel, line)]
+    plugins = [p for p in plugins if can_report(p, rel, line)]
     if not plugins:
         return
     context = get_code_snippet(lines=lines, line_number=index + 1)

@@ -1,7 +1,7 @@
 """What a detect-secrets plugin needs to see before it can report: a pattern over a whole text
 that picks its candidate lines, and a test of one candidate line with the plugin's own matching.
 
-    pattern, lowered = trigger(plugin)      # match on text.lower() when `lowered`
+    pattern, folded = trigger(plugin)       # match on needles.fold(text) when `folded`
     can_report(plugin, "base/x.yaml", line) # False: the plugin yields nothing for this line
 
 The trigger is loose (a keyword anywhere, a quoted string long enough to pass an entropy limit),
@@ -20,13 +20,15 @@ from pathlib import Path
 
 
 def digest() -> str:
-    """This module's code: what the triggers of a set of plugins depend on besides the plugins."""
-    return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
+    """This module's code and needles.py's: what the triggers of a set of plugins, and the needles
+    kept with them, depend on besides the plugins."""
+    return hashlib.sha256(b"".join(Path(__file__).with_name(n).read_bytes() for n in ("triggers.py", "needles.py"))).hexdigest()
 
 
 def trigger(plugin: object) -> tuple[re.Pattern, bool]:
     """What a line needs for `plugin` to report on it (any line, for a plugin this does not know),
-    and whether to match it on the lowered text: a case-blind alternation is six times slower."""
+    and whether to match it on needles.fold(text), lowered as case-blind matching sees it: a
+    case-blind alternation is six times slower."""
     from detect_secrets.plugins.base import RegexBasedDetector  # noqa: PLC0415 - loaded by Scanner._plugins
     from detect_secrets.plugins.high_entropy_strings import HighEntropyStringsPlugin  # noqa: PLC0415
     from detect_secrets.plugins.keyword import DENYLIST, KeywordDetector  # noqa: PLC0415
