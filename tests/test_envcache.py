@@ -195,3 +195,28 @@ def test_the_per_file_scans_find_what_a_file_gained_since_it_scanned_clean(repo_
     assert {p.rule for p in found} >= {"yaml.duplicate-key", "encoding.utf8", "secrets.plaintext"}
     cached.setenv("FKS_GITOPS_NO_CACHE", "1")
     assert found == validate(repo_copy, only=checks).problems
+
+
+def test_a_symlink_remembered_clean_is_scanned_again_once_it_is_a_file_with_that_content(tmp_path, cached):
+    """The scans skip symlinks, so a symlink's digest is not its target's: a hit on it cannot
+    hide the same bytes written as a file."""
+    from fks_gitops.checks import duplicate_keys
+
+    (tmp_path / "outside").mkdir()
+    (tmp_path / "outside" / "dup.yaml").write_text("a: 1\na: 2\n")
+    (tmp_path / "link.yaml").symlink_to(tmp_path / "outside" / "dup.yaml")
+    assert duplicate_keys.check(tmp_path, ["link.yaml"]) == []
+    (tmp_path / "link.yaml").unlink()
+    (tmp_path / "link.yaml").write_text("a: 1\na: 2\n")
+    found = duplicate_keys.check(tmp_path, ["link.yaml"])
+    assert [(p.rule, p.location.file, p.location.line) for p in found] == [("yaml.duplicate-key", "link.yaml", 2)]
+
+
+def test_contents_reads_a_file_once_a_run(tmp_path, monkeypatch):
+    reads = []
+    original = Path.read_bytes
+    monkeypatch.setattr(Path, "read_bytes", lambda self: reads.append(self.name) or original(self))
+    (tmp_path / "a.yaml").write_text("a: 1\n")
+    contents = envcache.Contents(tmp_path)
+    assert contents.data("a.yaml") == b"a: 1\n" and contents("a.yaml") == contents("a.yaml") == envcache._content(tmp_path / "a.yaml")
+    assert contents.data("a.yaml") == b"a: 1\n" and reads == ["a.yaml", "a.yaml"]  # once for data, once in _content above

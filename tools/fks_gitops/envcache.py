@@ -48,19 +48,21 @@ UNSTABLE = ("promotions.future-dated", "promotions.verify-not-replayed", "valida
 class Run:
     """One validate run's use of the cache, for the overlays of its environments."""
 
-    def __init__(self, repo: Path, overlays: Sequence[str], renderer: str, extra: Sequence[str] = ()) -> None:
+    def __init__(self, repo: Path, overlays: Sequence[str], renderer: str, extra: Sequence[str] = (),
+                 contents: Contents | None = None) -> None:
         self.repo, self.renderer, self.extra, self._overlays = repo, renderer, tuple(extra), set(overlays)
         self.reused: dict[str, list[Problem]] = {}
         self._fresh: dict[str, tuple[str, str]] = {}  # overlay -> (key, its documents encoded)
         self._decided = {rel: threading.Event() for rel in overlays}
         self._lock, self._git, self._tree = threading.Lock(), None, None  # git's and every file's digest, once a run
+        self._contents = contents or Contents(repo)  # each file hashed once a run
         self._whole: dict[str, Whole] = {}  # check ID -> its entry
 
     def render(self, rel: str, files: frozenset[str] | None) -> tuple[list[dict], SourceMap]:
         """render.Renders' render: the remembered output of an unchanged folder, else kustomize's
         (any folder: Argo CD's application paths too; only the environments' come with problems)."""
         try:
-            k = key(self.repo, rel, files, self.renderer, self.extra)
+            k = key(self.repo, rel, files, self.renderer, self.extra, self._contents)
             hit = load(k)
             if hit:
                 docs = hit[0]
@@ -104,8 +106,8 @@ class Run:
                 if self._git is None:
                     self._git = git_digest(ctx)
                 if self._tree is None and check.reads is None:
-                    self._tree = files_digest(ctx.config.repo, ctx.files())
-                read = self._tree if check.reads is None else files_digest(ctx.config.repo, check.reads(ctx))
+                    self._tree = files_digest(ctx.config.repo, ctx.files(), self._contents)
+                read = self._tree if check.reads is None else files_digest(ctx.config.repo, check.reads(ctx), self._contents)
                 environ = [f"{name}={os.environ.get(name, '')}" for name in check.environ]
                 k = resultcache.digest("repository", check.ID, today(), self.renderer, code(), _binaries(),
                                        *self.extra, *ctx.selected, *environ, self._git, read)
@@ -133,13 +135,62 @@ def git_digest(ctx) -> str:
     return resultcache.digest(refs, shallow, _content(Path(git.top) / ".mailmap"))
 
 
-def files_digest(repo: Path, files) -> str:
+class Contents:
+    """Each file's content digest, and its bytes, read once a run (a file edited during the run is
+    judged as first read): the keys share environments.yaml and the bases, and the file scans ask
+    for the digest first and read the bytes only when it is not remembered clean (per_file).
+
+        contents = envcache.contents(ctx)    # the run's, shared by every check (RepoContext)
+        contents("base/x.yaml")              # sha256 hex of what the path reads, "-" when it reads nothing
+        contents.data("base/x.yaml")         # bytes; None for a symlink or anything but a file
+    """
+
+    KEEP = 1 << 20  # bytes kept for the next reader, per file: larger files are read again
+
+    def __init__(self, repo: Path) -> None:
+        self.repo, self._digests, self._data, self._inputs = repo, {}, {}, None
+
+    def __call__(self, rel: str) -> str:
+        found = self._digests.get(rel)
+        if found is None:  # a symlink's differs from its target's: the scans skip symlinks
+            path = self.repo / rel
+            found = self._digests[rel] = ("link:" if path.is_symlink() else "") + _content(path)
+        return found
+
+    def data(self, rel: str) -> bytes | None:
+        if rel in self._data:
+            return self._data[rel]
+        path = self.repo / rel
+        try:
+            data = None if path.is_symlink() or not path.is_file() else path.read_bytes()
+        except OSError:
+            data = None
+        if data is not None:
+            self._digests.setdefault(rel, hashlib.sha256(data).hexdigest())
+        if data is None or len(data) <= self.KEEP:
+            self._data[rel] = data
+        return data
+
+    def check_inputs(self) -> set[str]:
+        if self._inputs is None:
+            self._inputs = {p for pattern in CHECK_INPUTS for p in _files(self.repo, pattern)}
+        return self._inputs
+
+
+def contents(ctx) -> Contents:
+    """The run's Contents (a RepoContext's session; validate shares it with the cache's keys)."""
+    return ctx.session.once("contents", lambda: Contents(ctx.config.repo))
+
+
+def files_digest(repo: Path, files, contents: Contents | None = None) -> str:
     """The content of each of `files` (every file git holds or would add, for a check that does
     not say what it reads)."""
-    return resultcache.digest(*(f"{rel}\0{_content(repo / rel)}" for rel in sorted(set(files))))
+    contents = contents or Contents(repo)
+    return resultcache.digest(*(f"{rel}\0{contents(rel)}" for rel in sorted(set(files))))
 
 
-def key(repo: Path, overlay: str, files: frozenset[str] | None, renderer: str, extra: Sequence[str] = ()) -> str | None:
+def key(repo: Path, overlay: str, files: frozenset[str] | None, renderer: str, extra: Sequence[str] = (),
+        contents: Contents | None = None) -> str | None:
     """The digest of everything `overlay`'s render and checks depend on; None when the cache is off
     or render_inputs refuses an input (the render reports it)."""
     if not resultcache.enabled():
@@ -147,15 +198,16 @@ def key(repo: Path, overlay: str, files: frozenset[str] | None, renderer: str, e
     problems, read = render_inputs.reached(repo, overlay, files)
     if problems:
         return None
-    inputs = sorted(read | {p for pattern in CHECK_INPUTS for p in _files(repo, pattern)})
+    contents = contents or Contents(repo)
     return resultcache.digest("environment", overlay, today(), renderer, code(), _binaries(), *extra,
-                              *(f"{rel}\0{_content(repo / rel)}" for rel in inputs))
+                              *(f"{rel}\0{contents(rel)}" for rel in sorted(read | contents.check_inputs())))
 
 
-def per_file(kind: str, rel: str, data: bytes, scan: Callable[[], list]) -> list:
+def per_file(kind: str, rel: str, digest: str, scan: Callable[[], list]) -> list:
     """`scan()`'s findings in one file, or none when a scan of the same `kind` found none in this
-    path and content with this check code: a repository-wide scan pays only for what changed."""
-    k = resultcache.digest("file", kind, code(), rel, hashlib.sha256(data).hexdigest())
+    path and content (`digest`: Contents') with this check code: a repository-wide scan reads and
+    scans only what changed."""
+    k = resultcache.digest("file", kind, code(), rel, digest)
     if resultcache.passed(k):
         return []
     found = scan()

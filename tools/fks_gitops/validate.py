@@ -59,13 +59,15 @@ def validate(
     renderer = render.renderer()  # found once, before threads race to find it
     only, skip = tuple(only), tuple(skip)
     fresh = [e.overlay for e in selected if e.overlay not in known]
+    contents = envcache.Contents(repo)  # every file read once: the cache's keys and the file scans share it
     cache = envcache.Run(repo, fresh, renderer.version, [repr((only, skip)), *(
-        f"{p}\0{envcache.folder_digest(p)}" for p in locations)])
+        f"{p}\0{envcache.folder_digest(p)}" for p in locations)], contents)
     # Two pools: checks wait on renders, never the other way round, so neither can starve. The
     # cache is closed first, so a warm-up waiting on its lookups never outlives a failed run.
     with ThreadPoolExecutor(max_workers=4) as render_pool, ThreadPoolExecutor(max_workers=8) as check_pool, \
             contextlib.closing(cache):
         session = Session()
+        session.once("contents", lambda: contents)
         # kustomize reads only what git holds (render_inputs.py): the file list comes first.
         renders = render.Renders(repo, render_pool, known, files=lambda: whole.file_set(), render=cache.render)
         whole = RepoContext(config, docs, renders, tuple(e.name for e in selected), session)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from fks_gitops import yamlload
+from fks_gitops import envcache, yamlload
 from fks_gitops.checks.context import FILES, RepoContext
 from fks_gitops.errors import GitOpsError
 from fks_gitops.problem import Problem, in_file
@@ -37,11 +37,10 @@ def _entries(rel: str, text: str) -> Iterator[tuple[int | None, str, str, str]]:
 def run(ctx: RepoContext) -> list[Problem]:
     first: dict[str, tuple[str, int | None, str, str]] = {}
     problems = []
+    contents = envcache.contents(ctx)
     for rel in ctx.files():
-        path = ctx.config.repo / rel
-        if not rel.endswith((".yaml", ".yml")) or rel.startswith(SKIPPED) or path.is_symlink() or not path.is_file():
-            continue
-        text = path.read_bytes().decode(errors="replace")
+        data = contents.data(rel) if rel.endswith((".yaml", ".yml")) and not rel.startswith(SKIPPED) else None
+        text = data.decode(errors="replace") if data is not None else ""
         if "SealedSecret" not in text:
             continue
         for line, name, key, value in _entries(rel, text):

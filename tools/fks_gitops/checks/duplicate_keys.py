@@ -21,19 +21,20 @@ RULE = "yaml.duplicate-key"
 SKIPPED = ("tests/",)
 
 
-def check(repo: Path, files: list[str]) -> list[Problem]:
+def check(repo: Path, files: list[str], contents: envcache.Contents | None = None) -> list[Problem]:
     """`files`: the repository's file list (RepoContext.files)."""
-    problems = []
+    contents, problems = contents or envcache.Contents(repo), []
     for rel in files:
-        if not rel.endswith((".yaml", ".yml")) or rel.startswith(SKIPPED):
-            continue
-        path = repo / rel
-        if path.is_file() and not path.is_symlink():
-            text = path.read_text(errors="replace")
-            problems += envcache.per_file(ID, rel, text.encode(), lambda: [
-                in_file(rel, RULE, "error", d.message, d.line, d.col) for d in yamlload.duplicates(text)])
+        if rel.endswith((".yaml", ".yml")) and not rel.startswith(SKIPPED):
+            problems += envcache.per_file(ID, rel, contents(rel), lambda: _file(rel, contents.data(rel)))
     return problems
 
 
+def _file(rel: str, data: bytes | None) -> list[Problem]:
+    if data is None:  # a symlink, or no file
+        return []
+    return [in_file(rel, RULE, "error", d.message, d.line, d.col) for d in yamlload.duplicates(data.decode(errors="replace"))]
+
+
 def run(ctx: RepoContext) -> list[Problem]:
-    return check(ctx.config.repo, ctx.files())
+    return check(ctx.config.repo, ctx.files(), envcache.contents(ctx))

@@ -20,17 +20,16 @@ SKIPPED = ("tests/",)  # fixtures may be broken on purpose, and nothing deploys 
 
 
 def run(ctx: RepoContext) -> list[Problem]:
-    problems = []
+    contents, problems = envcache.contents(ctx), []
     for rel in ctx.files():
-        path = ctx.config.repo / rel
-        if not rel.endswith(TEXT) or rel.startswith(SKIPPED) or path.is_symlink() or not path.is_file():
-            continue
-        data = path.read_bytes()
-        problems += envcache.per_file(ID, rel, data, lambda: _file(rel, data))
+        if rel.endswith(TEXT) and not rel.startswith(SKIPPED):
+            problems += envcache.per_file(ID, rel, contents(rel), lambda: _file(rel, contents.data(rel)))
     return problems
 
 
-def _file(rel: str, data: bytes) -> list[Problem]:
+def _file(rel: str, data: bytes | None) -> list[Problem]:
+    if data is None:  # a symlink, or no file
+        return []
     found = textfile.first_invalid(data)
     if found:
         return [in_file(rel, textfile.RULE, "error", textfile.message(found), found[0], found[1])]

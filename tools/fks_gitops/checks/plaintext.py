@@ -18,13 +18,15 @@ ID, SCOPE = "plaintext-secrets", FILES
 def run(ctx: RepoContext) -> list[Problem]:
     from fks_gitops.seal import detect, leaks  # noqa: PLC0415 - detect-secrets loads only for this check
 
-    repo, files = ctx.config.repo, ctx.files()
-    problems = plaintext.check_plaintext(repo, files)
+    from fks_gitops import envcache  # noqa: PLC0415
+
+    repo, files, contents = ctx.config.repo, ctx.files(), envcache.contents(ctx)
+    problems = plaintext.check_plaintext(repo, files, contents)
     try:
         scanner = ctx.session.once("detect-secrets", lambda: detect.Scanner.load(repo))
     except GitOpsError as exc:
         return [*problems, in_file(detect.BASELINE, "secrets.baseline", "error", str(exc).partition(": ")[2])]
     with scanner.active():
-        found, tree = leaks.in_files(scanner, repo, files, {(p.location.file, p.location.line) for p in problems})
+        found, tree = leaks.in_files(scanner, repo, files, {(p.location.file, p.location.line) for p in problems}, contents)
         history = leaks.in_history(scanner, ctx.git, ctx.config.audit_since, tree)
     return [*problems, *found, *history]

@@ -12,7 +12,6 @@ content or id and the baseline), so a run scans only what it has not seen.
 """
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,21 +27,21 @@ _HUNK = re.compile(r"^@@ -\d+(?:,\d+)? \+(\d+)(?:,\d+)? @@")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
 
 
-def in_files(scanner: Scanner, repo: Path, files: list[str], skip: set[tuple[str, int]]) -> tuple[list[Problem], list[Finding]]:
-    """Problems for the tree's findings (none on a `skip` line), and every finding, known or not."""
-    findings = []
+def in_files(scanner: Scanner, repo: Path, files: list[str], skip: set[tuple[str, int]],
+             contents=None) -> tuple[list[Problem], list[Finding]]:
+    """Problems for the tree's findings (none on a `skip` line), and every finding, known or not.
+    `contents`: the run's envcache.Contents, whose digest decides before the file is read."""
+    from fks_gitops import envcache  # noqa: PLC0415 - envcache imports the render machinery
+
+    contents, findings = contents or envcache.Contents(repo), []
     for rel in files:
-        path = repo / rel
-        if rel == BASELINE or path.is_symlink() or not path.is_file():
+        key = resultcache.digest("detect-secrets file", scanner.identity, rel, contents(rel))
+        if rel == BASELINE or resultcache.passed(key):
             continue
         try:
-            data = path.read_bytes()
-            text = data.decode()
-        except (OSError, UnicodeDecodeError):
-            continue  # the encoding check reports a file that is not UTF-8
-        key = resultcache.digest("detect-secrets file", scanner.identity, rel, hashlib.sha256(data).hexdigest())
-        if resultcache.passed(key):
-            continue
+            text = contents.data(rel).decode()
+        except (AttributeError, UnicodeDecodeError):
+            continue  # a symlink or no file; the encoding check reports a file that is not UTF-8
         found = scanner.scan(rel, text)
         if all(scanner.known(f) for f in found):
             resultcache.remember(key)

@@ -35,23 +35,20 @@ _SHELL_NAME = re.compile(r"\.(?:sh|bash|zsh|ksh)$")
 # A name that says it holds a secret (env vars, shell variables, ConfigMap keys).
 SECRET_NAME = re.compile(r"(?i)pass(?:word|wd)?(?:$|_)|pwd|secret|token|api_?key|private_?key|credential|access_?key")
 
-def check_plaintext(repo: Path, files: list[str]) -> list[Problem]:
+def check_plaintext(repo: Path, files: list[str], contents=None) -> list[Problem]:
     """Check 4 over `files`: what git tracks, plus untracked files it does not ignore (RepoContext.files).
     A file that scanned clean is remembered by its path and content and the check code (envcache.per_file)."""
     from fks_gitops import envcache  # noqa: PLC0415 - envcache imports the render machinery
 
-    problems = []
+    contents, problems = contents or envcache.Contents(repo), []  # `contents`: the run's envcache.Contents
     for rel in files:
-        data = _data(repo / rel)
-        text = _decoded(data)
-        if text is None:
-            continue
-        problems += envcache.per_file("plaintext", rel, data, lambda: _scan(rel, text, parse=len(data) <= MAX_SCAN))
+        problems += envcache.per_file("plaintext", rel, contents(rel), lambda: _file(rel, contents.data(rel)))
     return problems
 
 
-def _data(path: Path) -> bytes | None:
-    return None if path.is_symlink() or not path.is_file() else path.read_bytes()
+def _file(rel: str, data: bytes | None) -> list[Problem]:
+    text = _decoded(data)
+    return [] if text is None else _scan(rel, text, parse=len(data) <= MAX_SCAN)
 
 
 def _decoded(data: bytes | None) -> str | None:
