@@ -54,6 +54,7 @@ class Run:
         self.reused: dict[str, list[Problem]] = {}
         self._fresh: dict[str, tuple[str, str]] = {}  # overlay -> (key, its documents encoded)
         self._decided = {rel: threading.Event() for rel in overlays}
+        self._launched = {rel: threading.Event() for rel in overlays}  # reused, or kustomize started (or failed)
         self._lock, self._git, self._tree = threading.Lock(), None, None  # git's and every file's digest, once a run
         self._contents = contents or Contents(repo)  # each file hashed once a run
         self._whole: dict[str, Whole] = {}  # check ID -> its entry
@@ -61,28 +62,40 @@ class Run:
     def render(self, rel: str, files: frozenset[str] | None) -> tuple[list[dict], SourceMap]:
         """render.Renders' render: the remembered output of an unchanged folder, else kustomize's
         (any folder: Argo CD's application paths too; only the environments' come with problems)."""
+        launched = self._launched.get(rel, threading.Event())
         try:
-            k = key(self.repo, rel, files, self.renderer, self.extra, self._contents)
-            hit = load(k)
-            if hit:
-                docs = hit[0]
-                if rel in self._overlays:
-                    self.reused[rel] = hit[1]
-                return docs, SourceMap(self.repo, rel, docs)
+            inputs = render_inputs.reached(self.repo, rel, files) if resultcache.enabled() else None
+            try:
+                k = key(self.repo, rel, files, self.renderer, self.extra, self._contents, inputs)
+                hit = load(k)
+                if hit:
+                    docs = hit[0]
+                    if rel in self._overlays:
+                        self.reused[rel] = hit[1]
+                    return docs, SourceMap(self.repo, rel, docs)
+            finally:
+                if rel in self._decided:
+                    self._decided[rel].set()
+            docs, sources = render.render_mapped(self.repo / rel, rel, files=files, checked=bool(inputs and not inputs[0]),
+                                                 starting=launched.set)
         finally:
-            if rel in self._decided:
-                self._decided[rel].set()
-        docs, sources = render.render_mapped(self.repo / rel, rel, files=files)
+            launched.set()
         if k and rel in self._overlays:
             self._fresh[rel] = (k, _encode(docs))  # now: a check may change the documents
         elif k:
             store(k, _encode(docs), [])
         return docs, sources
 
+    def launched(self) -> None:
+        """Waits until each overlay is reused or its kustomize has started: the checks that can
+        start at once wait that long, so the renders that decide when the run ends go first."""
+        for event in self._launched.values():
+            event.wait()
+
     def close(self) -> None:
-        """No lookup is coming (validate is done, or failed): fresh() waits no longer."""
-        for decided in self._decided.values():
-            decided.set()
+        """No lookup is coming (validate is done, or failed): fresh() and launched() wait no longer."""
+        for event in (*self._decided.values(), *self._launched.values()):
+            event.set()
 
     def fresh(self) -> bool:
         """Whether any overlay is checked this run (waits until each is looked up): warm-ups pay only then."""
@@ -190,12 +203,13 @@ def files_digest(repo: Path, files, contents: Contents | None = None) -> str:
 
 
 def key(repo: Path, overlay: str, files: frozenset[str] | None, renderer: str, extra: Sequence[str] = (),
-        contents: Contents | None = None) -> str | None:
+        contents: Contents | None = None, reached: tuple[list, frozenset[str]] | None = None) -> str | None:
     """The digest of everything `overlay`'s render and checks depend on; None when the cache is off
-    or render_inputs refuses an input (the render reports it)."""
+    or render_inputs refuses an input (the render reports it). `reached`: render_inputs.reached's
+    answer for these `files`, when the caller has it."""
     if not resultcache.enabled():
         return None
-    problems, read = render_inputs.reached(repo, overlay, files)
+    problems, read = reached or render_inputs.reached(repo, overlay, files)
     if problems:
         return None
     contents = contents or Contents(repo)

@@ -109,19 +109,24 @@ def render(overlay: Path, label: str | None = None) -> list[dict]:
     return render_mapped(overlay, label)[0]
 
 
-def render_mapped(overlay: Path, label: str | None = None, files: set[str] | None = None) -> tuple[list[dict], SourceMap]:
+def render_mapped(overlay: Path, label: str | None = None, files: set[str] | None = None, checked: bool = False,
+                  starting: Callable[[], None] | None = None) -> tuple[list[dict], SourceMap]:
     """The overlay's documents as Argo CD renders them, and the map of where each came from
     (read from the kustomizations, only when a problem asks: sourcemap.py). `files`: what git
-    holds (render_inputs.py); without it only remote and escaping inputs are refused."""
+    holds (render_inputs.py); without it only remote and escaping inputs are refused. `checked`:
+    the caller found no refused input with these `files` already; `starting`: called as
+    kustomize starts."""
     label = label or str(overlay)
     if not (overlay / "kustomization.yaml").is_file():
         raise RenderError(label, "no kustomization.yaml in this folder", Location(f"{label}/kustomization.yaml"))
     root = _root(overlay, label)
     top = root if root != overlay.absolute() else _top(overlay.absolute())
     folder = overlay.absolute().relative_to(top).as_posix()
-    refused = render_inputs.refused(top, "" if folder == "." else folder, files)
+    refused = [] if checked else render_inputs.refused(top, "" if folder == "." else folder, files)
     if refused:
         raise RenderError(label, f"not run: {refused[0].location} is refused ({refused[0].rule})", refused=refused)
+    if starting:
+        starting()
     try:
         proc = run([*renderer().argv, str(overlay)], check=False, env=_ENV, timeout=RENDER_TIMEOUT,
                    memory=RENDER_MEMORY)
