@@ -23,6 +23,7 @@ import json
 import os
 import threading
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -86,11 +87,14 @@ class Run:
             store(k, _encode(docs), [])
         return docs, sources
 
-    def launched(self) -> None:
-        """Waits until each overlay is reused or its kustomize has started: the checks that can
-        start at once wait that long, so the renders that decide when the run ends go first."""
-        for event in self._launched.values():
-            event.wait()
+    def launched(self, renders: dict[str, Future]) -> None:
+        """Waits until each overlay is reused or its kustomize has started, or its render (overlay
+        -> future) is done, failed before it reached this cache too: the checks that can start at
+        once wait that long, so the renders that decide when the run ends go first."""
+        for rel, event in self._launched.items():
+            if rel in renders:
+                renders[rel].add_done_callback(lambda _, event=event: event.set())
+                event.wait()
 
     def close(self) -> None:
         """No lookup is coming (validate is done, or failed): fresh() and launched() wait no longer."""

@@ -75,7 +75,7 @@ def validate(
         checked: dict[str, list[Future]] = {}
         from fks_gitops import checks  # imported while kustomize runs
 
-        cache.launched()  # the checks below compete for the GIL with what starts kustomize
+        cache.launched({e.overlay: f for f, e in pending.items()})  # the checks below compete with what starts kustomize
         def wanted(scope: str) -> list:
             return checks.selected(scope, only, skip)
 
