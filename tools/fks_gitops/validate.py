@@ -76,6 +76,7 @@ def validate(
         from fks_gitops import checks  # imported while kustomize runs
 
         cache.launched({e.overlay: f for f, e in pending.items()})  # the checks below compete with what starts kustomize
+
         def wanted(scope: str) -> list:
             return checks.selected(scope, only, skip)
 

@@ -39,8 +39,9 @@ def run(ctx: RepoContext) -> list[Problem]:
     problems = []
     contents = envcache.contents(ctx)
     for rel in ctx.files():
-        data = contents.data(rel) if rel.endswith((".yaml", ".yml")) and not rel.startswith(SKIPPED) else None
-        text = data.decode(errors="replace") if data is not None else ""
+        if not rel.endswith((".yaml", ".yml")) or rel.startswith(SKIPPED) or (data := contents.data(rel)) is None:
+            continue  # not a manifest, a fixture, a symlink or no file
+        text = data.decode(errors="replace")
         if "SealedSecret" not in text:
             continue
         for line, name, key, value in _entries(rel, text):

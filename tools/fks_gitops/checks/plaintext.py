@@ -16,9 +16,8 @@ ID, SCOPE = "plaintext-secrets", FILES
 
 
 def run(ctx: RepoContext) -> list[Problem]:
+    from fks_gitops import envcache  # noqa: PLC0415 - envcache imports the render machinery
     from fks_gitops.seal import detect, leaks  # noqa: PLC0415 - detect-secrets loads only for this check
-
-    from fks_gitops import envcache  # noqa: PLC0415
 
     repo, files, contents = ctx.config.repo, ctx.files(), envcache.contents(ctx)
     problems = plaintext.check_plaintext(repo, files, contents)

@@ -35,13 +35,13 @@ def in_files(scanner: Scanner, repo: Path, files: list[str], skip: set[tuple[str
 
     contents, findings = contents or envcache.Contents(repo), []
     for rel in files:
-        key = resultcache.digest("detect-secrets file", scanner.identity, rel, contents(rel))
-        if rel == BASELINE or resultcache.passed(key):
-            continue
+        key = resultcache.digest("detect-secrets file", scanner.identity, rel, contents(rel)) if rel != BASELINE else None
+        if key is None or resultcache.passed(key) or (data := contents.data(rel)) is None:
+            continue  # the baseline, a file that scanned clean, a symlink or no file
         try:
-            text = contents.data(rel).decode()
-        except (AttributeError, UnicodeDecodeError):
-            continue  # a symlink or no file; the encoding check reports a file that is not UTF-8
+            text = data.decode()
+        except UnicodeDecodeError:
+            continue  # the encoding check reports a file that is not UTF-8
         found = scanner.scan(rel, text)
         if all(scanner.known(f) for f in found):
             resultcache.remember(key)
