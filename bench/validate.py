@@ -11,7 +11,8 @@
    render floor (the three overlays rendered in parallel with validate's kustomize command) and
    the work floor (those renders and `promtool test rules` over the bases' tests, all at once).
    `tools/validate.py` as the user runs it: cache off (FKS_GITOPS_NO_CACHE=1), target at most
-   1.15x the work floor; cache on, nothing changed, at most 0.8x the render floor. Then its
+   1.15x the work floor; cache on, nothing changed (the remembered run, runcache.py), at most
+   0.8x the render floor. Then its
    start-up imports (`python -X importtime`, target 0.15 s) and a re-validate after a one-line
    change in overlays/dev (target: the dev render + 100 ms).
 2. Scale: a generated copy of the repository with N extra components (copies of
@@ -318,8 +319,8 @@ def main() -> int:
         os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
         os.environ["PYTHONPYCACHEPREFIX"] = scratch.name
     print("bytecode: " + ("cached, as a default Python does" if args.bytecode else
-                          "not written (PYTHONDONTWRITEBYTECODE is set: each run compiles what it imports; "
-                          "--bytecode measures with the cache)" if sys.flags.dont_write_bytecode else "cached"))
+                          "PYTHONDONTWRITEBYTECODE is set: validate keeps its compiled code in its cache folder "
+                          "(venv.keep_bytecode)" if sys.flags.dont_write_bytecode else "cached"))
     if args.compare:
         compare(args.compare, args.rounds, args.against)
     else:

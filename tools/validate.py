@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -25,12 +26,12 @@ if __name__ == "__main__":  # started as a script, maybe by the system Python: u
 
     use_repository_venv()
 
-from fks_gitops import atomic  # noqa: E402
+# Nothing that renders or checks loads here: a run that runcache remembers needs none of it.
+from fks_gitops import runcache  # noqa: E402
 from fks_gitops.cli import guarded, repo_from  # noqa: E402
 from fks_gitops.errors import GitOpsError  # noqa: E402
 from fks_gitops.problem import errors  # noqa: E402
-from fks_gitops.report import FORMATS, format_report, summary  # noqa: E402
-from fks_gitops.validate import Report, validate  # noqa: E402
+from fks_gitops.report import FORMATS, Report, format_report, summary  # noqa: E402
 
 DIFF_FORMATS = ("text", "markdown")
 
@@ -55,7 +56,31 @@ def _write(text: str, output: str | None) -> None:
     if output is None:
         print(text)
         return
+    from fks_gitops import atomic  # noqa: PLC0415
+
     atomic.write(Path(output), text + "\n")
+
+
+def _checked(repo: Path, args) -> Report:
+    """The report: the last run's when runcache vouches that nothing it read changed, else a
+    validate run (the overlays that must render already rendering), kept for the next."""
+    started = time.perf_counter()
+    probe = runcache.Probe.take(repo, args.env, args.schema_location)
+    remembered = probe.report() if probe else None
+    if remembered:
+        return Report.remembered(remembered, time.perf_counter() - started)
+    try:
+        if probe:
+            probe.prestart()
+        from fks_gitops.envcache import CHECK_INPUTS  # noqa: PLC0415
+        from fks_gitops.validate import validate  # noqa: PLC0415
+
+        report = validate(repo, args.env, schema_locations=[Path(p) for p in args.schema_location])
+    finally:
+        runcache.abandon()
+    if probe:
+        probe.record(report, report.read, report.reached, CHECK_INPUTS, report.renderer_argv)
+    return report
 
 
 def _main(argv: Sequence[str] | None) -> int:
@@ -65,14 +90,17 @@ def _main(argv: Sequence[str] | None) -> int:
         raise GitOpsError(f"--format {args.format} {'does not go with' if args.diff else 'needs'} --diff; "
                           f"use one of {', '.join(allowed)}")
     repo = repo_from(args.repo)
-    run = lambda: validate(repo, args.env, schema_locations=[Path(p) for p in args.schema_location])  # noqa: E731
     if args.diff:
-        report, text = _diff(repo, args, run)
+        from fks_gitops.validate import validate  # noqa: PLC0415
+
+        report, text = _diff(repo, args, lambda: validate(repo, args.env, schema_locations=[Path(p) for p in args.schema_location]))
     else:
-        report = run()
+        report = _checked(repo, args)
         text = format_report(report, args.format)
     _write(text, args.output)
     if args.sarif:
+        from fks_gitops import atomic  # noqa: PLC0415
+
         atomic.write(Path(args.sarif), format_report(report, "sarif") + "\n")
     if args.output and args.format != "text":
         print(summary(report))

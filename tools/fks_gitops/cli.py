@@ -12,8 +12,9 @@ import traceback
 from collections.abc import Callable
 from pathlib import Path
 
-from fks_gitops.environments import find_repo
 from fks_gitops.errors import GitOpsError, Refused, ToolFailed
+
+CONFIG = "environments.yaml"  # environments.FILE: what marks a repository's top
 
 
 def exit_code(error: GitOpsError) -> int:
@@ -27,6 +28,16 @@ def exit_code(error: GitOpsError) -> int:
 
 def repo_from(option: str | None) -> Path:
     return find_repo(Path(option) if option else None)
+
+
+def find_repo(start: Path | None = None) -> Path:
+    """The nearest folder at or above `start` that holds environments.yaml (without loading it:
+    validate's remembered run needs no more)."""
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / CONFIG).is_file():
+            return folder
+    raise GitOpsError(f"no {CONFIG} in {here} or above; run inside the repository or pass --repo")
 
 
 def guarded(body: Callable[[], int]) -> int:

@@ -29,9 +29,9 @@ from pathlib import Path
 
 import yaml
 
-from fks_gitops import render, render_inputs, resultcache
+from fks_gitops import render, render_inputs, resultcache, runcache
 from fks_gitops.errors import GitOpsError
-from fks_gitops.problem import Location, ObjectRef, Problem
+from fks_gitops.problem import Problem, from_dict
 from fks_gitops.sourcemap import SourceMap
 
 CODE = Path(__file__).resolve().parent  # tools/fks_gitops
@@ -59,6 +59,7 @@ class Run:
         self._lock, self._git, self._tree = threading.Lock(), None, None  # git's and every file's digest, once a run
         self._contents = contents or Contents(repo)  # each file hashed once a run
         self._whole: dict[str, Whole] = {}  # check ID -> its entry
+        self.inputs: dict[str, list[str]] = {}  # overlay -> its key's files, when render_inputs refused none
 
     def render(self, rel: str, files: frozenset[str] | None) -> tuple[list[dict], SourceMap]:
         """render.Renders' render: the remembered output of an unchanged folder, else kustomize's
@@ -66,10 +67,13 @@ class Run:
         launched = self._launched.get(rel, threading.Event())
         try:
             inputs = render_inputs.reached(self.repo, rel, files) if resultcache.enabled() else None
+            if inputs and not inputs[0] and rel in self._overlays:
+                self.inputs[rel] = sorted(inputs[1] | self._contents.check_inputs())
             try:
                 k = key(self.repo, rel, files, self.renderer, self.extra, self._contents, inputs)
                 hit = load(k)
                 if hit:
+                    runcache.discard(str(self.repo / rel))  # a kustomize started early is not needed
                     docs = hit[0]
                     if rel in self._overlays:
                         self.reused[rel] = hit[1]
@@ -190,8 +194,12 @@ class Contents:
 
     def check_inputs(self) -> set[str]:
         if self._inputs is None:
-            self._inputs = {p for pattern in CHECK_INPUTS for p in _files(self.repo, pattern)}
+            self._inputs = set(runcache.globbed(self.repo, CHECK_INPUTS))
         return self._inputs
+
+    def digests(self) -> dict[str, str]:
+        """Every path hashed so far and its digest as first read (runcache's record)."""
+        return dict(self._digests)
 
 
 def contents(ctx) -> Contents:
@@ -246,14 +254,6 @@ def folder_digest(folder: Path) -> str:
     return resultcache.digest(*(f"{p.relative_to(folder)}\0{_content(p)}" for p in sorted(folder.rglob("*")) if p.is_file()))
 
 
-def _files(repo: Path, pattern: str) -> list[str]:
-    found = []
-    for top in repo.glob(pattern):
-        paths = [p for p in top.rglob("*") if p.is_file()] if top.is_dir() else [top]
-        found += [p.relative_to(repo).as_posix() for p in paths]
-    return found
-
-
 def _content(path: Path) -> str:
     try:
         return hashlib.sha256(path.read_bytes()).hexdigest()
@@ -287,7 +287,7 @@ def load(key: str | None) -> tuple[list[dict], list[Problem]] | None:
         return None
     try:
         data = json.loads(text)
-        return load_docs(data), [_problem(p) for p in data["problems"]]
+        return load_docs(data), [from_dict(p) for p in data["problems"]]
     except (ValueError, KeyError, TypeError, GitOpsError):
         return None  # a damaged entry is a miss
 
@@ -316,7 +316,3 @@ def store(key: str | None, encoded: str, problems: list[Problem]) -> None:
         resultcache.write(f"env-{key}.json", json.dumps(data))
 
 
-def _problem(raw: dict) -> Problem:
-    location, obj = raw.get("location"), raw.get("object")
-    return Problem(raw["rule"], raw["level"], raw["message"], Location(**location) if location else None,
-                   ObjectRef(**obj) if obj else None, tuple(raw.get("environments") or ()), raw.get("pointer"))

@@ -229,8 +229,6 @@ def load(repo: Path) -> Config:
 
 def find_repo(start: Path | None = None) -> Path:
     """The nearest folder at or above `start` that holds environments.yaml."""
-    here = (start or Path.cwd()).resolve()
-    for folder in (here, *here.parents):
-        if (folder / FILE).is_file():
-            return folder
-    raise GitOpsError(f"no {FILE} in {here} or above; run inside the repository or pass --repo")
+    from fks_gitops.cli import find_repo  # noqa: PLC0415 - the command lines find it before loading this module
+
+    return find_repo(start)

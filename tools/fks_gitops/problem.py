@@ -63,6 +63,13 @@ class Problem:
         return (self.rule, self.level, self.location, obj, self.message)
 
 
+def from_dict(raw: dict) -> Problem:
+    """A Problem from its dataclasses.asdict() form (the caches keep problems as JSON)."""
+    location, obj = raw.get("location"), raw.get("object")
+    return Problem(raw["rule"], raw["level"], raw["message"], Location(**location) if location else None,
+                   ObjectRef(**obj) if obj else None, tuple(raw.get("environments") or ()), raw.get("pointer"))
+
+
 def at(doc: dict, rule: str, level: str, message: str, pointer: str | None = None,
        env: str | None = None) -> Problem:
     """A problem with a rendered object, to be located by validate."""

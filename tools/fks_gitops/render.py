@@ -9,7 +9,6 @@ meeting one is a RenderError that names it.
 from __future__ import annotations
 
 import functools
-import os
 import re
 import shutil
 import sys
@@ -21,19 +20,15 @@ from pathlib import Path
 
 import yaml
 
-from fks_gitops import kustomize_errors, render_inputs, resultcache, yamldepth, yamlload
+from fks_gitops import kustomize_errors, render_inputs, resultcache, runcache, yamldepth, yamlload
 from fks_gitops.errors import GitOpsError, Refused
 from fks_gitops.problem import Location, Problem
 from fks_gitops.sourcemap import SourceMap
-from fks_gitops.proc import LimitExceeded, run
+from fks_gitops.proc import RENDER_MEMORY, RENDER_TIMEOUT, LimitExceeded, render_env, run
 
-RENDER_TIMEOUT = 120  # seconds; a render that takes longer is stuck (or a YAML bomb)
-RENDER_MEMORY = 2 << 30  # bytes (proc.py); 25,000 objects take kustomize about 1 GiB
 MAX_OUTPUT = 128 << 20  # characters: 25,000 ordinary objects print about 40 MiB
 HOW_TO_GET = "run `make setup`, or install kustomize >= 5 or kubectl >= 1.27"
-# kustomize spends much of its CPU in Go's garbage collector; collecting less often costs some
-# memory (about 2x) and saves a quarter of the CPU when three renders share two cores.
-_ENV = {**os.environ, "GOGC": os.environ.get("GOGC", "400")}
+_ENV = render_env()
 
 
 @dataclass(frozen=True)
@@ -127,9 +122,13 @@ def render_mapped(overlay: Path, label: str | None = None, files: set[str] | Non
         raise RenderError(label, f"not run: {refused[0].location} is refused ({refused[0].rule})", refused=refused)
     if starting:
         starting()
+    argv = [*renderer().argv, str(overlay)]
     try:
-        proc = run([*renderer().argv, str(overlay)], check=False, env=_ENV, timeout=RENDER_TIMEOUT,
-                   memory=RENDER_MEMORY)
+        started = runcache.adopt(argv)  # started before validate loaded (runcache.Probe.prestart)
+        if started:
+            proc = started.wait(RENDER_TIMEOUT)
+        else:
+            proc = run(argv, check=False, env=_ENV, timeout=RENDER_TIMEOUT, memory=RENDER_MEMORY)
     except LimitExceeded as exc:
         raise RenderError(label, f"stopped at its {exc.limit}; an input expands without bound "
                                  "(YAML aliases nested in aliases?) or the folder is too large", rule="render.limit") from None

@@ -5,12 +5,36 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
 from html import escape
 
-from fks_gitops.problem import Problem
-from fks_gitops.validate import Report
+from fks_gitops.problem import Problem, from_dict
 
 FORMATS = ("text", "json", "github", "junit", "sarif")
+
+
+@dataclass
+class Report:
+    environments: list[str]
+    objects: int
+    problems: list[Problem]
+    seconds: float
+    renderer: str
+    notes: list[str] = field(default_factory=list)
+    policy_engine: str | None = None  # "OPA v1.20.2", or conftest's versions
+    rendered: dict[str, list[dict]] = field(default_factory=dict, repr=False)  # environment -> documents (--diff)
+    reused: list[str] = field(default_factory=list)  # environments unchanged since a run that checked them (envcache)
+    # What the run's keys read (runcache's record): each file's digest as read, and for each
+    # environment that rendered with no refused input, the files its key holds.
+    read: dict[str, str] = field(default_factory=dict, repr=False)
+    reached: dict[str, list[str]] = field(default_factory=dict, repr=False)
+    renderer_argv: tuple[str, ...] = ()
+
+    @classmethod
+    def remembered(cls, data: dict, seconds: float) -> Report:
+        """A report runcache kept (its JSON fields), every environment reused."""
+        return cls(data["environments"], data["objects"], [from_dict(p) for p in data["problems"]], seconds,
+                   data["renderer"], data["notes"], data["policy_engine"], reused=list(data["environments"]))
 
 
 def summary(report: Report) -> str:

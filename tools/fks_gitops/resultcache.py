@@ -51,17 +51,17 @@ def package_identity(name: str) -> str | None:
 
 
 def _folder() -> Path:
-    return Path(_root(os.environ.get("XDG_CACHE_HOME") or "", os.environ.get("HOME") or ""))
+    return _root(os.environ.get("XDG_CACHE_HOME") or "", os.environ.get("HOME") or "")
 
 
 @functools.lru_cache(maxsize=8)
-def _root(xdg: str, home: str) -> str:
+def _root(xdg: str, home: str) -> Path:
     """The cache folder for these variables, worked out once (a scan asks for each file it reads)."""
-    return os.path.join(xdg or os.path.join(str(Path.home()), ".cache"), "fks-gitops")
+    return Path(xdg or os.path.join(str(Path.home()), ".cache"), "fks-gitops")
 
 
 def passed(key: str) -> bool:
-    return enabled() and os.path.isfile(os.path.join(_folder(), key))
+    return enabled() and os.path.isfile(f"{_folder()}/{key}")
 
 
 def read(name: str) -> str | None:

@@ -13,7 +13,7 @@ import contextlib
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 
 from fks_gitops import envcache, environments, policy_engine, render
@@ -21,20 +21,8 @@ from fks_gitops.checks.context import FILES, ENVIRONMENT, REPOSITORY, EnvContext
 from fks_gitops.environments import Environment
 from fks_gitops.errors import GitOpsError
 from fks_gitops.problem import Location, Problem, merge
+from fks_gitops.report import Report
 from fks_gitops.sourcemap import SourceMap
-
-
-@dataclass
-class Report:
-    environments: list[str]
-    objects: int
-    problems: list[Problem]
-    seconds: float
-    renderer: str
-    notes: list[str] = field(default_factory=list)
-    policy_engine: str | None = None  # "OPA v1.20.2", or conftest's versions
-    rendered: dict[str, list[dict]] = field(default_factory=dict, repr=False)  # environment -> documents (--diff)
-    reused: list[str] = field(default_factory=list)  # environments unchanged since a run that checked them (envcache)
 
 
 def validate(
@@ -125,6 +113,9 @@ def validate(
         policy_engine=policy_engine.engine() if checks.POLICIES in checks.selected(ENVIRONMENT, only, skip) else None,
         rendered=docs,
         reused=[e.name for e in selected if e.overlay in cache.reused],
+        read=contents.digests(),
+        reached={e.overlay: cache.inputs[e.overlay] for e in selected if e.name in docs and e.overlay in cache.inputs},
+        renderer_argv=renderer.argv,
     )
 
 

@@ -38,3 +38,18 @@ def use_repository_venv() -> None:
     if absent:
         print(f"error: run make setup first ({', '.join(absent)} not installed for {sys.executable})", file=sys.stderr)
         sys.exit(2)
+    keep_bytecode()
+
+
+def keep_bytecode() -> None:
+    """Under PYTHONDONTWRITEBYTECODE (set on many machines and images so that no .pyc lands beside
+    the sources), every run would compile each module it imports again: about 0.1 s of a
+    pre-commit run. The compiled code goes to the tools' cache folder instead
+    ($XDG_CACHE_HOME/fks-gitops/bytecode, a mirror of the source paths), never into the work
+    tree; Python checks each file against its source's size and time as it always does. An
+    explicit PYTHONPYCACHEPREFIX is kept."""
+    if not sys.dont_write_bytecode or sys.pycache_prefix is not None:
+        return
+    cache = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    sys.pycache_prefix = os.path.join(cache, "fks-gitops", "bytecode")
+    sys.dont_write_bytecode = False

@@ -1,0 +1,217 @@
+"""runcache: validate.py prints a remembered report only while nothing any check reads changed,
+and starts kustomize early only for an overlay whose kustomizations are as the last clean run
+left them. Every case runs the real command line, kustomize and git on a copy of the repository,
+against the same command with the cache off."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO, git
+from fks_gitops import proc, runcache
+
+VALIDATE = [sys.executable, str(REPO / "tools" / "validate.py")]
+PATCH = "overlays/dev/prometheus-retention.yaml"
+
+
+@pytest.fixture
+def cache(tmp_path, monkeypatch) -> Path:
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("XDG_CACHE_HOME", str(folder))
+    monkeypatch.setenv("FKS_GITOPS_NO_CACHE", "0")
+    return folder
+
+
+def _validate(repo: Path, *args: str, cached: bool = True, python: tuple[str, ...] = ()) -> subprocess.CompletedProcess:
+    env = {**os.environ, "FKS_GITOPS_NO_CACHE": "0" if cached else "1"}
+    argv = [sys.executable, *python, str(REPO / "tools" / "validate.py"), "--repo", str(repo), "--format", "json", *args]
+    done = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=300)
+    assert done.returncode in (0, 1), done.stderr
+    return done
+
+
+def _found(done: subprocess.CompletedProcess) -> tuple:
+    report = json.loads(done.stdout)
+    return report["objects"], report["problems"], report["notes"]
+
+
+def _records(cache: Path) -> list[Path]:
+    return sorted((cache / "fks-gitops").glob("run-*.json"))
+
+
+def _edit(repo: Path, rel: str, old: str, new: str) -> None:
+    path = repo / rel
+    assert old in path.read_text()
+    path.write_text(path.read_text().replace(old, new, 1))
+
+
+def test_an_unchanged_repository_prints_the_remembered_report_without_loading_a_check(repo_copy, cache):
+    first = _validate(repo_copy)
+    assert len(_records(cache)) == 1
+    again = _validate(repo_copy, python=("-X", "importtime"))
+    assert _found(again) == _found(first) == _found(_validate(repo_copy, cached=False))
+    assert again.returncode == first.returncode
+    loaded = again.stderr
+    for module in ("fks_gitops.validate", "fks_gitops.envcache", "fks_gitops.checks", "opa_bindings", "yaml"):
+        assert f" {module}\n" not in loaded, f"{module} loaded by a remembered run"
+
+
+@pytest.mark.parametrize("change", ["a file's content", "an untracked file", "a commit", "a variable a check reads",
+                                    "a file under an ignored check input"])
+def test_any_change_a_check_can_read_is_checked_again(repo_copy, cache, change):
+    _validate(repo_copy)
+    if change == "a file under an ignored check input":  # certs/ is read whole, whatever git ignores
+        (repo_copy / ".gitignore").write_text("certs/extra.pem\n")
+        git(repo_copy, "add", ".gitignore")
+        _validate(repo_copy)
+    [record] = _records(cache)
+    before, env = record.read_text(), {}
+    if change == "a file's content":
+        _edit(repo_copy, PATCH, "retention.time=3d", "retention.time=4d")
+    elif change == "an untracked file":  # a plaintext Secret nobody has staged
+        (repo_copy / "base" / "leak.yaml").write_text("apiVersion: v1\nkind: Secret\nmetadata: {name: x}\n"
+                                                      "stringData: {password: hunter2hunter2}\n")
+    elif change == "a commit":
+        git(repo_copy, "commit", "-q", "--allow-empty", "-m", "a commit the audit reads")
+    elif change == "a variable a check reads":  # the audit asks for what a pull request brings
+        env = {"GITHUB_BASE_REF": "no-such-base"}
+    else:
+        (repo_copy / "certs" / "extra.pem").write_text("not a certificate\n")
+    os.environ.update(env)
+    try:
+        again, cold = _validate(repo_copy), _validate(repo_copy, cached=False)
+    finally:
+        for name in env:
+            del os.environ[name]
+    assert _found(again) == _found(cold)
+    assert record.read_text() != before, "came back from the record"  # a remembered run writes none
+
+
+def test_a_changed_file_misses_the_record_and_shows_its_problem(repo_copy, cache):
+    _validate(repo_copy)
+    _edit(repo_copy, "overlays/prod/kustomization.yaml", "newTag: 1.4.2", "newTag: latest")
+    again = _validate(repo_copy)
+    assert again.returncode == 1 and "latest" in again.stdout
+    assert _found(again) == _found(_validate(repo_copy, cached=False))
+
+
+def test_a_report_with_a_clocked_finding_is_not_kept(repo_copy, cache):
+    """A promotion dated in the future stops being one as the clock moves on: never remembered."""
+    _edit(repo_copy, "overlays/dev/kustomization.yaml", "newTag: 11.2.2", "newTag: 11.2.3")
+    later = f"@{int(time.time()) + 30 * 86400} +0000"  # a month from now
+    env = {**os.environ, "GIT_COMMITTER_DATE": later, "GIT_AUTHOR_DATE": later}
+    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid", "commit", "-q", "-a",
+                    "-m", "promote(dev): grafana 11.2.3"], cwd=repo_copy, check=True, env=env, capture_output=True)
+    done = _validate(repo_copy)
+    assert "future-dated" in done.stdout
+    assert _records(cache) == []
+
+
+def test_a_damaged_record_is_a_miss(repo_copy, cache):
+    first = _validate(repo_copy)
+    [record] = _records(cache)
+    record.write_text("{not json")
+    assert _found(_validate(repo_copy)) == _found(first)
+
+
+def _probe(repo: Path) -> runcache.Probe:
+    probe = runcache.Probe.take(repo.resolve(), None, [])
+    assert probe is not None and probe.last is not None
+    return probe
+
+
+def test_a_changed_patch_starts_its_overlay_at_once_and_the_render_uses_it(repo_copy, cache):
+    _validate(repo_copy)
+    _edit(repo_copy, PATCH, "retention.time=3d", "retention.time=5d")
+    probe = _probe(repo_copy)
+    assert probe.report() is None
+    try:
+        assert probe.prestart() == ["overlays/dev"]
+        from fks_gitops.validate import validate
+
+        report = validate(repo_copy.resolve())
+        assert runcache._started == {}, "the render did not adopt the early kustomize"
+    finally:
+        runcache.abandon()
+    assert "--storage.tsdb.retention.time=5d" in json.dumps(report.rendered["dev"])
+    from fks_gitops.report import format_report
+
+    assert _found(subprocess.CompletedProcess([], 0, format_report(report, "json"))) == _found(_validate(repo_copy, cached=False))
+
+
+def test_a_changed_kustomization_is_never_started_early(repo_copy, cache):
+    """Only render_inputs may say what a new kustomization reads (a remote base, a file outside)."""
+    _validate(repo_copy)
+    _edit(repo_copy, "overlays/dev/kustomization.yaml", "resources:\n", "resources:\n  - https://example.invalid/x\n")
+    probe = _probe(repo_copy)
+    assert probe.prestart() == []
+    [record] = _records(cache)
+    before = record.read_text()
+    done = _validate(repo_copy)
+    assert "remote resource" in done.stdout and done.returncode == 1
+    assert record.read_text() == before, "a run whose render was refused is not kept"
+    assert "remote resource" in _validate(repo_copy).stdout
+
+
+def test_an_early_kustomize_nobody_needs_is_stopped(repo_copy, cache):
+    from fks_gitops.validate import validate
+
+    first = _validate(repo_copy)  # the record
+    validate(repo_copy.resolve())  # the entries, under this process's keys (its binaries, its renderer)
+    text = (repo_copy / PATCH).read_text()
+    _edit(repo_copy, PATCH, "retention.time=3d", "retention.time=6d")
+    probe = _probe(repo_copy)
+    assert probe.prestart() == ["overlays/dev"]
+    (repo_copy / PATCH).write_text(text)  # back as it was before validate looks: its entry is found
+    started = runcache._started[str(repo_copy.resolve() / "overlays" / "dev")]
+    try:
+        report = validate(repo_copy.resolve())
+    finally:
+        runcache.abandon()
+    assert "dev" in report.reused and runcache._started == {}
+    assert started._proc.poll() is not None, "left running"
+    assert _found(_validate(repo_copy)) == _found(first)
+
+
+def test_the_record_holds_no_path_outside_the_repository_as_an_input(repo_copy, cache):
+    _validate(repo_copy)
+    [record] = _records(cache)
+    data = json.loads(record.read_text())
+    assert data["read"] and all(not rel.startswith("/") and ".." not in rel.split("/") for rel in data["read"])
+    assert set(data["overlays"]) == {"overlays/dev", "overlays/staging", "overlays/prod"}
+
+
+def test_started_reads_a_large_output_while_it_runs_and_keeps_its_time_limit():
+    big = proc.Started([sys.executable, "-c", "import sys; sys.stdout.write('x' * (1 << 20))"])
+    assert len(big.wait(30).stdout) == 1 << 20
+    slow = proc.Started([sys.executable, "-c", "import time; time.sleep(30)"])
+    began = time.monotonic()
+    with pytest.raises(proc.LimitExceeded, match="time limit of 0.5 s"):
+        slow.wait(0.5)
+    assert time.monotonic() - began < 5 and slow._proc.poll() is not None
+
+
+def test_bytecode_goes_to_the_cache_folder_never_into_the_work_tree(tmp_path):
+    tools = tmp_path / "tools"
+    tools.mkdir()
+    (tools / "mod.py").write_text("X = 1\n")
+    code = ("import sys; sys.path[:0] = [{tools!r}, {lib!r}]; from fks_gitops import venv; venv.keep_bytecode(); "
+            "import mod").format(tools=str(tools), lib=str(REPO / "tools"))
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    env.pop("PYTHONPYCACHEPREFIX", None)
+    subprocess.run([sys.executable, "-c", code], check=True, env=env)
+    assert not (tools / "__pycache__").exists()
+    assert list((tmp_path / "cache" / "fks-gitops" / "bytecode").rglob("mod.*.pyc"))
+
+
+def test_other_check_code_is_a_miss(repo_copy, cache, monkeypatch):
+    _validate(repo_copy)
+    assert _probe(repo_copy).report() is not None
+    monkeypatch.setattr(runcache, "_code", lambda: "another check code")
+    assert _probe(repo_copy).report() is None
