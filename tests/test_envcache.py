@@ -220,3 +220,28 @@ def test_contents_reads_a_file_once_a_run(tmp_path, monkeypatch):
     contents = envcache.Contents(tmp_path)
     assert contents.data("a.yaml") == b"a: 1\n" and contents("a.yaml") == contents("a.yaml") == envcache._content(tmp_path / "a.yaml")
     assert contents.data("a.yaml") == b"a: 1\n" and reads == ["a.yaml", "a.yaml"]  # once for data, once in _content above
+
+
+@pytest.mark.parametrize("change", ["a SealedSecret", "the certificate", "secrets.template.yaml"])
+def test_a_check_that_names_its_kinds_runs_again_only_when_those_objects_or_its_inputs_change(repo_copy, cached, change):
+    """sealed-secrets reads the SealedSecrets of the render: an edit to a Deployment's patch
+    reuses its problems; any SealedSecret, its certificate or the secrets template checks it again."""
+    from fks_gitops.seal import verify
+
+    validate(repo_copy)
+    calls = []
+    real = verify.check_sealed
+    cached.setattr(verify, "check_sealed", lambda repo, env, *a: calls.append(env.name) or real(repo, env, *a))
+    _edit(repo_copy, "overlays/dev/prometheus-retention.yaml", "retention.time=3d}", "retention.time=4d}")
+    assert validate(repo_copy).reused == ["staging", "prod"] and calls == []
+    if change == "a SealedSecret":  # sealed for another certificate: an error at its annotation
+        _edit(repo_copy, "overlays/dev/sealed-secrets/grafana-admin.yaml", "sealed-with: sha256:", "sealed-with: sha256:00")
+    elif change == "the certificate":
+        _edit(repo_copy, "certs/dev.pem", "-----BEGIN", "\n-----BEGIN")
+    else:
+        _edit(repo_copy, "secrets.template.yaml", "grafana-admin", "grafana-administrator")
+    found = validate(repo_copy).problems
+    assert "dev" in calls
+    assert any(p.rule.startswith("secrets.") and "dev" in p.environments for p in found) == (change != "the certificate")
+    cached.setenv("FKS_GITOPS_NO_CACHE", "1")
+    assert found == validate(repo_copy).problems

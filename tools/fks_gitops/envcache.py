@@ -137,6 +137,20 @@ class Run:
             return self._whole[check.ID]
 
 
+    def objects(self, check, ctx) -> Whole:
+        """An environment check's entry when the check names the kinds it reads (registry's
+        Check.kinds): keyed like the environment, but by those objects of the render instead of
+        the files kustomize read."""
+        if not check.kinds or not resultcache.enabled():
+            return Whole(None, None)
+        docs = [d for d in ctx.docs if d.get("kind") in check.kinds]
+        inputs = (f"{rel}\0{self._contents(rel)}" for rel in sorted(self._contents.check_inputs()))
+        k = resultcache.digest("objects", check.ID, ctx.env.overlay, today(), self.renderer, code(), _binaries(),
+                               *self.extra, *inputs, json.dumps(docs, sort_keys=True, default=repr))
+        hit = load(k)
+        return Whole(k, hit[1] if hit else None)
+
+
 @dataclass(frozen=True)
 class Whole:
     key: str | None

@@ -87,7 +87,7 @@ def validate(
                 problems += cache.reused[env.overlay]
                 continue
             ctx = EnvContext(config, env, env_docs, locations, session)
-            checked[env.overlay] = [check_pool.submit(_run_env, c.ID, c.run, ctx, sources) for c in wanted(ENVIRONMENT)]
+            checked[env.overlay] = [check_pool.submit(_run_env, c, ctx, sources, cache) for c in wanted(ENVIRONMENT)]
         futures += [check_pool.submit(_remembered, _run_whole, c, whole, cache) for c in wanted(REPOSITORY)]
         for future in futures:
             problems += future.result()
@@ -140,9 +140,16 @@ def _remembered(run: Callable, check, ctx: RepoContext, cache: envcache.Run) -> 
     return found
 
 
-def _run_env(name: str, check: Callable, ctx: EnvContext, sources: SourceMap) -> list[Problem]:
-    """One environment's check, each problem at the line to edit and tagged with the environment."""
-    return [_placed(p, ctx.env, sources) for p in _run(name, check, ctx)]
+def _run_env(check, ctx: EnvContext, sources: SourceMap, cache: envcache.Run) -> list[Problem]:
+    """One environment's check, each problem at the line to edit and tagged with the environment;
+    a check that names the kinds it reads reuses its problems while those objects are unchanged
+    (placed anew: the lines are the source files')."""
+    entry = cache.objects(check, ctx)
+    found = entry.problems
+    if found is None:
+        found = _run(check.ID, check.run, ctx)
+        entry.store(found)
+    return [_placed(p, ctx.env, sources) for p in found]
 
 
 def _run_whole(name: str, check: Callable, ctx: RepoContext) -> list[Problem]:

@@ -26,6 +26,10 @@ class Check:
     # reuses its problems while these are unchanged (tests/test_envcache.py).
     reads: Callable[[object], list[str]] | None = None
     environ: tuple[str, ...] = ()  # environment variables its result depends on: in its key too
+    # An environment check that reads only these kinds of the render (beside envcache's
+    # CHECK_INPUTS): its problems are reused while those objects are unchanged, whatever else
+    # the render changed (tests/test_envcache.py).
+    kinds: tuple[str, ...] = ()
 
     def load(self) -> ModuleType:
         return importlib.import_module(f"fks_gitops.checks.{self.module}")
@@ -48,7 +52,7 @@ CHECKS = (
     Check("image_references", "image-references", ENVIRONMENT),
     Check("checker_versions", "checker-versions", ENVIRONMENT),
     Check("secret_references", "secret-references", ENVIRONMENT),
-    Check("sealed_secrets", "sealed-secrets", ENVIRONMENT),
+    Check("sealed_secrets", "sealed-secrets", ENVIRONMENT, kinds=("SealedSecret",)),
     Check("env_secrets", "env-secrets", ENVIRONMENT),
     Check("object_size", "object-size", ENVIRONMENT),
     Check("argocd", "argocd", REPOSITORY),
@@ -85,9 +89,10 @@ def extra_renders(ctx) -> list[str]:
     return _BY_MODULE["argocd"].load().app_paths(ctx) if ctx.everything else []
 
 
-# What a check imports on its first run (cryptography, ruamel.yaml, celpy): loaded by a warm-up.
-_LIBRARIES = (("sealed_secrets", "fks_gitops.seal.verify"), ("api_cel", "fks_gitops.cel_rules"),
-              ("argocd", "fks_gitops.syncwindows_file"))
+# What a check imports on its first run (ruamel.yaml, celpy): loaded by a warm-up. Not the
+# sealed-secrets check's cryptography: its problems are reused whenever no SealedSecret changed,
+# and then nothing needs it.
+_LIBRARIES = (("api_cel", "fks_gitops.cel_rules"), ("argocd", "fks_gitops.syncwindows_file"))
 
 
 def _policy():
