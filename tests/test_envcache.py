@@ -245,3 +245,37 @@ def test_a_check_that_names_its_kinds_runs_again_only_when_those_objects_or_its_
     assert any(p.rule.startswith("secrets.") and "dev" in p.environments for p in found) == (change != "the certificate")
     cached.setenv("FKS_GITOPS_NO_CACHE", "1")
     assert found == validate(repo_copy).problems
+
+
+def test_a_per_object_check_runs_only_on_what_changed_and_finds_what_a_cache_off_run_finds(repo_copy, cached):
+    """schemas: each object's problems are its own, so after a patch to one object only that
+    object is checked again; an unknown field it gains is found at once."""
+    from fks_gitops.checks import schemas
+
+    validate(repo_copy)
+    checked = []
+    real = schemas.check
+    cached.setattr(schemas, "check", lambda docs, *a, **k: checked.extend(d["kind"] for d in docs) or real(docs, *a, **k))
+    _edit(repo_copy, "overlays/dev/prometheus-retention.yaml", "retention.time=3d}", "retention.time=4d}")
+    assert validate(repo_copy).problems == validate(repo_copy).problems
+    assert checked == ["Deployment"]  # the second run found it too
+    _edit(repo_copy, "overlays/dev/execution-replicas.yaml", "maxReplicas: 1", "maxReplicas: 1\n  maxReplicaz: 1")
+    found = validate(repo_copy).problems
+    assert checked[1:] == ["HorizontalPodAutoscaler"]
+    assert any(p.rule.startswith("schemas.") and "maxReplicaz" in p.message and "dev" in p.environments for p in found)
+    cached.setenv("FKS_GITOPS_NO_CACHE", "1")
+    assert found == validate(repo_copy).problems
+
+
+def test_a_per_object_cel_rule_broken_after_a_clean_run_is_found(repo_copy, cached):
+    """api-cel, with a schema location whose Pool kind carries a rule (tests/fixtures/cel)."""
+    location = [Path(__file__).parent / "fixtures" / "cel"]
+    (repo_copy / "overlays" / "dev" / "pool.yaml").write_text(
+        "apiVersion: example.com/v1\nkind: Pool\nmetadata: {name: orders}\nspec: {minWorkers: 1, maxWorkers: 2}\n")
+    _edit(repo_copy, "overlays/dev/kustomization.yaml", "resources:\n", "resources:\n  - pool.yaml\n")
+    assert not [p for p in validate(repo_copy, schema_locations=location).problems if p.rule == "api.cel"]
+    _edit(repo_copy, "overlays/dev/pool.yaml", "minWorkers: 1", "minWorkers: 3")
+    found = validate(repo_copy, schema_locations=location).problems
+    assert [p.message for p in found if p.rule == "api.cel"] == ["minWorkers must not exceed maxWorkers"]
+    cached.setenv("FKS_GITOPS_NO_CACHE", "1")
+    assert found == validate(repo_copy, schema_locations=location).problems

@@ -137,6 +137,34 @@ class Run:
             return self._whole[check.ID]
 
 
+    def per_object(self, check, ctx, run_one: Callable[[dict], list[Problem]]) -> list[Problem] | None:
+        """A per-object check's problems (registry's Check.per_object), `run_one` run only on the
+        objects no run of this check code has seen with these inputs; None when the check is
+        not one, or the cache is off."""
+        if not check.per_object or not resultcache.enabled():
+            return None
+        name = "objects-" + resultcache.digest("per-object", check.ID, ctx.env.overlay, today(), self.renderer, code(),
+                                                _binaries(), *self.extra, *self._check_inputs()) + ".json"
+        try:
+            known = json.loads(resultcache.read(name) or "{}")
+        except ValueError:
+            known = {}  # a damaged entry is a miss
+        found, seen, fresh = [], {}, False
+        for doc in ctx.docs:
+            d = resultcache.digest(json.dumps(doc, sort_keys=True, default=repr))
+            if d not in seen:
+                seen[d] = _problems(known.get(d))
+                if seen[d] is None:
+                    seen[d], fresh = run_one(doc), True
+            found += seen[d]
+        if fresh:
+            kept = {d: [asdict(p) for p in ps] for d, ps in seen.items() if not any(p.rule in UNSTABLE for p in ps)}
+            resultcache.write(name, json.dumps(kept))
+        return found
+
+    def _check_inputs(self) -> list[str]:
+        return [f"{rel}\0{self._contents(rel)}" for rel in sorted(self._contents.check_inputs())]
+
     def objects(self, check, ctx) -> Whole:
         """An environment check's entry when the check names the kinds it reads (registry's
         Check.kinds): keyed like the environment, but by those objects of the render instead of
@@ -144,9 +172,8 @@ class Run:
         if not check.kinds or not resultcache.enabled():
             return Whole(None, None)
         docs = [d for d in ctx.docs if d.get("kind") in check.kinds]
-        inputs = (f"{rel}\0{self._contents(rel)}" for rel in sorted(self._contents.check_inputs()))
         k = resultcache.digest("objects", check.ID, ctx.env.overlay, today(), self.renderer, code(), _binaries(),
-                               *self.extra, *inputs, json.dumps(docs, sort_keys=True, default=repr))
+                               *self.extra, *self._check_inputs(), json.dumps(docs, sort_keys=True, default=repr))
         hit = load(k)
         return Whole(k, hit[1] if hit else None)
 
@@ -292,6 +319,14 @@ def _binaries() -> str:
         except Exception:  # noqa: BLE001 - a missing checker is its check's to report
             parts.append(f"{name}: none")
     return ",".join(parts)
+
+
+def _problems(raw: object) -> list[Problem] | None:
+    """Problems kept as dicts; None when absent or damaged."""
+    try:
+        return [from_dict(p) for p in raw] if isinstance(raw, list) else None
+    except (KeyError, TypeError):
+        return None
 
 
 def load(key: str | None) -> tuple[list[dict], list[Problem]] | None:

@@ -144,11 +144,13 @@ def _run_env(check, ctx: EnvContext, sources: SourceMap, cache: envcache.Run) ->
     """One environment's check, each problem at the line to edit and tagged with the environment;
     a check that names the kinds it reads reuses its problems while those objects are unchanged
     (placed anew: the lines are the source files')."""
-    entry = cache.objects(check, ctx)
-    found = entry.problems
+    found = cache.per_object(check, ctx, lambda doc: _run(check.ID, check.run, replace(ctx, docs=[doc])))
     if found is None:
-        found = _run(check.ID, check.run, ctx)
-        entry.store(found)
+        entry = cache.objects(check, ctx)
+        found = entry.problems
+        if found is None:
+            found = _run(check.ID, check.run, ctx)
+            entry.store(found)
     return [_placed(p, ctx.env, sources) for p in found]
 
 

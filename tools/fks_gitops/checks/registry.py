@@ -30,6 +30,9 @@ class Check:
     # CHECK_INPUTS): its problems are reused while those objects are unchanged, whatever else
     # the render changed (tests/test_envcache.py).
     kinds: tuple[str, ...] = ()
+    # An environment check whose problems are each object's own, found from that object alone
+    # (and CHECK_INPUTS): each object's problems are reused while the object is unchanged.
+    per_object: bool = False
 
     def load(self) -> ModuleType:
         return importlib.import_module(f"fks_gitops.checks.{self.module}")
@@ -42,13 +45,13 @@ class Check:
 CHECKS = (
     Check("monitoring", "monitoring", ENVIRONMENT),
     Check("wiring", "wiring", ENVIRONMENT),
-    Check("schemas", "schemas", ENVIRONMENT),
+    Check("schemas", "schemas", ENVIRONMENT, per_object=True),
     Check("policies", "policies", ENVIRONMENT),
     Check("references", "references", ENVIRONMENT),
     Check("api_pods", "api-pods", ENVIRONMENT),
     Check("api_objects", "api-objects", ENVIRONMENT),
     Check("api_names", "api-names", ENVIRONMENT),
-    Check("api_cel", "api-cel", ENVIRONMENT),
+    Check("api_cel", "api-cel", ENVIRONMENT, per_object=True),
     Check("image_references", "image-references", ENVIRONMENT),
     Check("checker_versions", "checker-versions", ENVIRONMENT),
     Check("secret_references", "secret-references", ENVIRONMENT),
@@ -89,10 +92,10 @@ def extra_renders(ctx) -> list[str]:
     return _BY_MODULE["argocd"].load().app_paths(ctx) if ctx.everything else []
 
 
-# What a check imports on its first run (ruamel.yaml, celpy): loaded by a warm-up. Not the
-# sealed-secrets check's cryptography: its problems are reused whenever no SealedSecret changed,
-# and then nothing needs it.
-_LIBRARIES = (("api_cel", "fks_gitops.cel_rules"), ("argocd", "fks_gitops.syncwindows_file"))
+# What a check imports on its first run (ruamel.yaml): loaded by a warm-up. Not the libraries
+# of checks whose problems are reused for what did not change (sealed-secrets' cryptography,
+# api-cel's celpy): after a small change nothing needs them.
+_LIBRARIES = (("argocd", "fks_gitops.syncwindows_file"),)
 
 
 def _policy():
