@@ -18,3 +18,17 @@ def test_a_ciphertext_copied_into_another_environment_is_an_error(tmp_path):
 
 def test_the_repository_repeats_no_ciphertext(repo):
     assert validate.validate(repo, only=("ciphertexts",)).problems == []
+
+
+def test_kept_entries_are_the_parsed_ones_and_a_changed_file_is_parsed_again(tmp_path, monkeypatch):
+    from conftest import REPO
+    from fks_gitops import resultcache
+    from fks_gitops.checks import ciphertexts
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setenv("FKS_GITOPS_NO_CACHE", "0")
+    text = (REPO / "overlays" / "dev" / "sealed-secrets" / "grafana-admin.yaml").read_text()
+    parsed = list(ciphertexts._entries("a.yaml", text))
+    assert parsed and ciphertexts._kept("a.yaml", "d1", text) == parsed
+    assert ciphertexts._kept("a.yaml", "d1", "") == parsed  # kept: not parsed again
+    assert ciphertexts._kept("a.yaml", "d2", "") == []  # another content: parsed again
+    assert resultcache.enabled()

@@ -7,9 +7,10 @@ own random session key.
 """
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
-from fks_gitops import envcache, yamlload
+from fks_gitops import envcache, resultcache, yamlload
 from fks_gitops.checks.context import FILES, RepoContext
 from fks_gitops.errors import GitOpsError
 from fks_gitops.problem import Problem, in_file
@@ -34,6 +35,18 @@ def _entries(rel: str, text: str) -> Iterator[tuple[int | None, str, str, str]]:
                 yield yamlload.position(node, ("spec", "encryptedData", str(key)))[0], name, str(key), value
 
 
+def _kept(rel: str, digest: str, text: str) -> list[tuple[int | None, str, str, str]]:
+    """_entries of a file, kept by its path, content and the check code: a one-file edit parses
+    one file (each SealedSecret file costs about 1 ms to load with its lines)."""
+    name = "entries-" + resultcache.digest("ciphertexts", envcache.code(), rel, digest) + ".json"
+    try:
+        return [(line, name_, key, value) for line, name_, key, value in json.loads(resultcache.read(name) or "null")]
+    except (TypeError, ValueError):  # none kept, or damaged
+        found = list(_entries(rel, text))
+        resultcache.write(name, json.dumps(found))
+        return found
+
+
 def run(ctx: RepoContext) -> list[Problem]:
     first: dict[str, tuple[str, int | None, str, str]] = {}
     problems = []
@@ -44,7 +57,7 @@ def run(ctx: RepoContext) -> list[Problem]:
         text = data.decode(errors="replace")
         if "SealedSecret" not in text:
             continue
-        for line, name, key, value in _entries(rel, text):
+        for line, name, key, value in _kept(rel, contents(rel), text):
             seen = first.setdefault(value, (rel, line, name, key))
             if seen != (rel, line, name, key):
                 problems.append(in_file(rel, "secrets.ciphertext-repeated", "error",
