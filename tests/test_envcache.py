@@ -280,3 +280,15 @@ def test_a_per_object_cel_rule_broken_after_a_clean_run_is_found(repo_copy, cach
     assert [p.message for p in found if p.rule == "api.cel"] == ["minWorkers must not exceed maxWorkers"]
     cached.setenv("FKS_GITOPS_NO_CACHE", "1")
     assert found == validate(repo_copy, schema_locations=location).problems
+
+
+def test_kept_sync_windows_are_checked_again_when_environments_yaml_changes(repo_copy, cached):
+    import yaml
+    project = "argocd/projects/fks-trading.yaml"
+    start = yaml.safe_load((repo_copy / project).read_text())["metadata"]["annotations"]["gitops.fks/sync-windows-from"]
+    assert not [p for p in validate(repo_copy).problems if p.rule == "argocd.sync-windows"]
+    _edit(repo_copy, "environments.yaml", "adhoc: []", f"adhoc: [{{from: {start}T00:00, to: {start}T12:00, reason: audit}}]")
+    found = validate(repo_copy).problems
+    assert [p.location.file for p in found if p.rule == "argocd.sync-windows"] == [project]
+    cached.setenv("FKS_GITOPS_NO_CACHE", "1")
+    assert found == validate(repo_copy).problems

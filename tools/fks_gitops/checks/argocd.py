@@ -6,16 +6,17 @@ from __future__ import annotations
 
 import datetime as dt
 import fnmatch
-from dataclasses import dataclass, field
+import json
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from yaml import Node
 
-from fks_gitops import render, textfile, yamlload
+from fks_gitops import envcache, render, resultcache, textfile, yamlload
 from fks_gitops.checks import argocd_project
 from fks_gitops.errors import GitOpsError
 from fks_gitops.environments import FILE
-from fks_gitops.problem import Location, ObjectRef, Problem
+from fks_gitops.problem import Location, ObjectRef, Problem, from_dict
 from fks_gitops.checks.context import REPOSITORY
 
 FOLDER = "argocd"
@@ -147,12 +148,25 @@ def _render_path(ctx, path: str, recurse: bool, exclude: str = "") -> list[dict]
 
 
 def _sync_windows(ctx, manifests: list[Manifest]) -> list[Problem]:
-    from fks_gitops import syncwindows_file  # noqa: PLC0415 - ruamel.yaml loads only for this check
-
+    """The project's windows against environments.yaml, kept by what they are made from (the
+    project's files, environments.yaml, the exchange calendars' package, the day, the check
+    code): an edit anywhere else loads neither ruamel.yaml nor a calendar."""
     # The real clock on purpose: the horizon check is about when validate runs, not about a commit.
     today = dt.datetime.now(dt.timezone.utc).date()
-    return [p for m in manifests if m.doc.get("kind") == "AppProject" and m.doc["metadata"].get("name") == ctx.config.project
-            for p in syncwindows_file.check(m, ctx.config, today)]
+    projects = [m for m in manifests if m.doc.get("kind") == "AppProject" and m.doc["metadata"].get("name") == ctx.config.project]
+    contents = envcache.contents(ctx)
+    name = "windows-" + resultcache.digest("sync-windows", envcache.code(), today.isoformat(), contents(FILE),
+                                           resultcache.package_identity("holidays") or "-",
+                                           *sorted(f"{m.file}\0{contents(m.file)}" for m in projects)) + ".json"
+    try:
+        return [from_dict(p) for p in json.loads(resultcache.read(name) or "null")]
+    except (TypeError, ValueError, KeyError):  # none kept, or damaged
+        pass
+    from fks_gitops import syncwindows_file  # noqa: PLC0415 - ruamel.yaml loads only for this check
+
+    found = [p for m in projects for p in syncwindows_file.check(m, ctx.config, today)]
+    resultcache.write(name, json.dumps([asdict(p) for p in found]))
+    return found
 
 
 def check(ctx) -> list[Problem]:
