@@ -292,3 +292,26 @@ def test_kept_sync_windows_are_checked_again_when_environments_yaml_changes(repo
     assert [p.location.file for p in found if p.rule == "argocd.sync-windows"] == [project]
     cached.setenv("FKS_GITOPS_NO_CACHE", "1")
     assert found == validate(repo_copy).problems
+
+
+def test_the_policies_on_what_argocd_deploys_run_again_only_when_a_file_they_read_changes(repo_copy, cached):
+    from fks_gitops.checks import policies_outside
+    validate(repo_copy)
+    calls = _spied(cached, policies_outside)
+    _edit(repo_copy, "overlays/dev/prometheus-retention.yaml", "retention.time=3d}", "retention.time=4d}")
+    validate(repo_copy)
+    assert calls == []
+    changes = [("base/cluster/kustomization.yaml", "resources:", "# changed\nresources:"),
+               ("argocd/root.yaml", "apiVersion:", "# changed\napiVersion:"),
+               ("policy/images.rego", "package", "# changed\npackage"),
+               ("requirements-opa.lock", None, "opa-golib-python-bindings==0.4.4\n")]  # another OPA
+    for rel, old, new in changes:
+        calls.clear()
+        if old is None:
+            (repo_copy / rel).write_text(new)
+        else:
+            _edit(repo_copy, rel, old, new)
+        found = validate(repo_copy).problems
+        assert len(calls) == 1, rel
+    cached.setenv("FKS_GITOPS_NO_CACHE", "1")
+    assert found == validate(repo_copy).problems

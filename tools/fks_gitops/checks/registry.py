@@ -59,7 +59,7 @@ CHECKS = (
     Check("env_secrets", "env-secrets", ENVIRONMENT),
     Check("object_size", "object-size", ENVIRONMENT),
     Check("argocd", "argocd", REPOSITORY),
-    Check("policies_outside", "policies-argocd", REPOSITORY),
+    Check("policies_outside", "policies-argocd", REPOSITORY, reads=lambda ctx: _outside(ctx)),
     Check("parity", "parity", REPOSITORY),
     Check("plaintext", "plaintext-secrets", FILES),
     Check("ciphertexts", "ciphertexts", FILES),
@@ -76,9 +76,46 @@ POLICIES, MONITORING = _BY_MODULE["policies"], _BY_MODULE["monitoring"]
 
 
 def _audited(config) -> list[str]:
-    """What the promotion audit reads beside git: environments.yaml, and each environment's
-    kustomization.yaml, for its uncommitted image edits and the lines of findings."""
-    return [environments.FILE, *(f"{e.overlay}/kustomization.yaml" for e in config.environments)]
+    """What the promotion audit reads beside git: environments.yaml, the pinned packages (the
+    exchange calendars are the holidays package's), and each environment's kustomization.yaml,
+    for its uncommitted image edits and the lines of findings."""
+    return [environments.FILE, "requirements.lock",  # the holidays package: the exchange calendars
+            *(f"{e.overlay}/kustomization.yaml" for e in config.environments)]
+
+
+def _outside(ctx) -> list[str]:
+    """What the policies on Argo CD's manifests and the other folders its Applications deploy
+    read (checks/policies_outside.py): argocd/ and policy/ whole, environments.yaml, the pinned
+    packages (OPA's among them), and each Application folder that is no environment's overlay:
+    what its kustomizations reach, else every file under it. Found without loading the check:
+    a manifest that does not load means every file."""
+    import yaml  # noqa: PLC0415
+
+    from fks_gitops import render_inputs, runcache, yamldepth  # noqa: PLC0415
+
+    repo, config = ctx.config.repo, ctx.config
+    found = [environments.FILE, "requirements.lock", "requirements-opa.lock", *runcache.globbed(repo, ["argocd", "policy"])]
+    overlays = {e.overlay for e in config.environments}
+    for file in sorted((repo / "argocd").rglob("*.y*ml")):
+        try:
+            docs = list(yaml.load_all(file.read_text(), Loader=yamldepth.CSafeLoader))
+        except (OSError, UnicodeDecodeError, yaml.YAMLError):
+            return ctx.files()
+        for doc in docs:
+            if not isinstance(doc, dict) or doc.get("kind") != "Application":
+                continue
+            spec = doc.get("spec") if isinstance(doc.get("spec"), dict) else {}
+            source = spec.get("source") if isinstance(spec.get("source"), dict) else {}
+            path = str(source.get("path") or "").rstrip("/")
+            if not path or path in overlays:
+                continue
+            if path.startswith("/") or ".." in path.split("/"):
+                return ctx.files()  # the argocd check refuses it; every file, to be safe
+            if (repo / path / "kustomization.yaml").is_file():
+                found += render_inputs.reached(repo, path, ctx.file_set())[1]
+            else:
+                found += [path, *runcache.globbed(repo, [path])]
+    return found
 
 
 def selected(scope: str, only: tuple[str, ...] = (), skip: tuple[str, ...] = ()) -> list:
