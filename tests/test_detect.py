@@ -95,3 +95,18 @@ def test_kept_triggers_follow_the_baseline(tmp_path, monkeypatch):
             kept = [(t.pattern, folded) for t, folded, _ in scanner._triggers_only()]
             assert kept == [(t.pattern, folded) for _, t, folded in scanner._plugins()]
             assert any(f"{{{math.ceil(2 ** limit)},}}" in pattern for pattern, _ in kept)
+
+
+def test_a_kept_trigger_that_does_not_compile_falls_back_to_the_plugins(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setenv("FKS_GITOPS_NO_CACHE", "0")
+    text = f"kind: ConfigMap\ndata:\n  password: {PASSWORD}\n"
+    scanner = detect.Scanner.load(REPO)
+    with scanner.active():
+        found = scanner.scan("base/app/configmap.yaml", text)
+    assert found
+    [kept] = (tmp_path / "cache" / "fks-gitops").glob("triggers-*.json")
+    kept.write_text(json.dumps([["(unclosed", flags, folded, None] for _, flags, folded, _ in json.loads(kept.read_text())]))
+    scanner = detect.Scanner.load(REPO)
+    with scanner.active():
+        assert scanner.scan("base/app/configmap.yaml", text) == found

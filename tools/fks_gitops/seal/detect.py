@@ -101,10 +101,10 @@ class Scanner:
             key = resultcache.digest("detect-secrets triggers", self.identity, triggers.digest())
             try:
                 kept = json.loads(resultcache.read(f"triggers-{key}.json") or "null")
-                self._patterns = [(re.compile(p, f), folded, tuple(map(tuple, n)) if n is not None else None)
+                self._patterns = [(_Lazy(p, f), folded, tuple(map(tuple, n)) if n is not None else None)
                                   for p, f, folded, n in kept] if kept else None
-            except (ValueError, TypeError, re.error):
-                self._patterns = None  # a damaged entry is a miss
+            except (ValueError, TypeError):
+                self._patterns = None  # a damaged entry is a miss (a pattern that does not compile: scan())
             if self._patterns is None:
                 self._patterns = [(t, folded, needles.needles(t.pattern, t.flags, folded)) for _, t, folded in self._plugins()]
                 resultcache.write(f"triggers-{key}.json", json.dumps([(t.pattern, t.flags, folded, n)
@@ -135,8 +135,11 @@ class Scanner:
         folded = needles.fold(text)  # one character for one: every newline where it was
         texts = {False: _Text(text), True: _Text(folded)}
         patterns = self._triggers_only()
-        picked = [texts[on_folded].lines_matching(trigger) if needles.may_match(found, text, folded) else set()
-                  for trigger, on_folded, found in patterns]
+        try:
+            picked = _picked(patterns, texts, text, folded)
+        except re.error:  # a damaged kept trigger: the plugins' own
+            self._patterns = patterns = [(t, f, needles.needles(t.pattern, t.flags, f)) for _, t, f in self._plugins()]
+            picked = _picked(patterns, texts, text, folded)
         if not any(picked):
             return []  # no plugin can report here, and detect-secrets' filters only drop findings
         plugins = self._plugins()
@@ -155,6 +158,25 @@ class Scanner:
             number = numbers[index] if numbers else index + 1
             found += [Finding(rel, number, s.type, s.secret_hash) for s in _line(rel, lines, index, plugins, self._can_report)]
         return list(dict.fromkeys(found))
+
+
+class _Lazy:
+    """A kept trigger, compiled when a text first holds one of its needles: compiling all of
+    them costs about 20 ms a run, and a one-file edit usually needs a few or none."""
+
+    def __init__(self, pattern: str, flags: int) -> None:
+        self.pattern, self.flags, self._compiled = pattern, flags, None
+
+    def get(self) -> re.Pattern:
+        if self._compiled is None:
+            self._compiled = re.compile(self.pattern, self.flags)
+        return self._compiled
+
+
+def _picked(patterns: list, texts: dict, text: str, folded: str) -> list[set[int]]:
+    """Per trigger, the lines it matches; none where the text holds none of its needles."""
+    return [texts[on_folded].lines_matching(trigger.get() if isinstance(trigger, _Lazy) else trigger)
+            if needles.may_match(found, text, folded) else set() for trigger, on_folded, found in patterns]
 
 
 def plugin_lines(rel: str, text: str) -> list[str]:
