@@ -16,8 +16,12 @@ def cached(tmp_path, monkeypatch):
     return monkeypatch
 
 
-def _edit(repo: Path, rel: str, old: str, new: str) -> None:
+def _edit(repo: Path, rel: str, old: str | None, new: str) -> None:
+    """`old` replaced by `new` in the file, once; with `old` None, the file made `new`."""
     path = repo / rel
+    if old is None:
+        path.write_text(new)
+        return
     text = path.read_text()
     assert old in text, f"{rel}: no {old!r}"
     path.write_text(text.replace(old, new, 1))
@@ -110,10 +114,7 @@ def test_the_audit_runs_again_when_a_file_it_reads_changes(repo_copy, cached, ca
     rel, old, new, runs = AUDITED[case]
     validate(repo_copy)
     audits = _spied(cached, promotions)
-    if old is None:
-        (repo_copy / rel).write_text(new)
-    else:
-        _edit(repo_copy, rel, old, new)
+    _edit(repo_copy, rel, old, new)
     found = validate(repo_copy).problems
     assert len(audits) == runs
     cached.setenv("FKS_GITOPS_NO_CACHE", "1")
@@ -307,10 +308,7 @@ def test_the_policies_on_what_argocd_deploys_run_again_only_when_a_file_they_rea
                ("requirements-opa.lock", None, "opa-golib-python-bindings==0.4.4\n")]  # another OPA
     for rel, old, new in changes:
         calls.clear()
-        if old is None:
-            (repo_copy / rel).write_text(new)
-        else:
-            _edit(repo_copy, rel, old, new)
+        _edit(repo_copy, rel, old, new)
         found = validate(repo_copy).problems
         assert len(calls) == 1, rel
     cached.setenv("FKS_GITOPS_NO_CACHE", "1")
