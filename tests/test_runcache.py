@@ -62,6 +62,10 @@ def test_an_unchanged_repository_prints_the_remembered_report_without_loading_a_
     for module in ("fks_gitops.validate", "fks_gitops.envcache", "fks_gitops.checks", "opa_bindings", "yaml"):
         assert f" {module}\n" not in again.stderr, f"{module} loaded by a remembered run"
     assert _probe(repo_copy).report() is not None
+    index = repo_copy / ".git" / "next-index-123.lock"  # a hook's, named per commit: what it lists is what counts
+    index.write_bytes((repo_copy / ".git" / "index").read_bytes())
+    monkeypatch.setenv("GIT_INDEX_FILE", str(index))
+    assert _probe(repo_copy).report() is not None
     monkeypatch.setattr(runcache, "_code", lambda: "another check code")
     assert _probe(repo_copy).report() is None
 

@@ -39,6 +39,10 @@ KUSTOMIZATIONS = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 # Read by a check or by how validate finds its binaries: a change is a miss.
 ENVIRON = ("CI", "GITHUB_BASE_REF", "PATH", "HOME")
 ENVIRON_PREFIXES = ("FKS_", "GIT_")
+# Set by git around a hook, per run or per process, and read by no check: a pre-commit hook's
+# GIT_INDEX_FILE names a temporary index for a partial commit (what it lists, git ls-files says).
+ENVIRON_VOLATILE = ("GIT_INDEX_FILE", "GIT_EDITOR", "GIT_SEQUENCE_EDITOR", "GIT_PAGER", "GIT_EXEC_PATH", "GIT_PREFIX",
+                    "GIT_REFLOG_ACTION")
 # envcache.UNSTABLE, without importing envcache: a report with one of these is not kept.
 UNSTABLE = ("promotions.future-dated", "promotions.verify-not-replayed", "validate.check-failed")
 GIT_TIMEOUT = 30  # seconds
@@ -99,7 +103,8 @@ class Probe:
             return None
         locations = [f"{p}\0{_folder(Path(p))}" for p in schema_locations]
         name = resultcache.digest("run", VERSION, str(repo.resolve()), *(envs or ["*"]), "\0", *locations)
-        environ = sorted(f"{k}={v}" for k, v in os.environ.items() if k in ENVIRON or k.startswith(ENVIRON_PREFIXES))
+        environ = sorted(f"{k}={v}" for k, v in os.environ.items()
+                         if (k in ENVIRON or k.startswith(ENVIRON_PREFIXES)) and k not in ENVIRON_VOLATILE)
         day = dt.datetime.now(dt.timezone.utc).date().isoformat()
         scalars = resultcache.digest(day, sys.executable, sys.version, _code(), *_binaries(), *environ)
         listed = _git(repo, "ls-files", "-z", "--cached", "--others", "--exclude-standard")
