@@ -22,7 +22,6 @@ def test_the_repository_repeats_no_ciphertext(repo):
 
 def test_kept_entries_are_the_parsed_ones_and_a_changed_file_is_parsed_again(tmp_path, monkeypatch):
     from conftest import REPO
-    from fks_gitops import resultcache
     from fks_gitops.checks import ciphertexts
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     monkeypatch.setenv("FKS_GITOPS_NO_CACHE", "0")
@@ -31,4 +30,3 @@ def test_kept_entries_are_the_parsed_ones_and_a_changed_file_is_parsed_again(tmp
     assert parsed and ciphertexts._kept("a.yaml", "d1", text) == parsed
     assert ciphertexts._kept("a.yaml", "d1", "") == parsed  # kept: not parsed again
     assert ciphertexts._kept("a.yaml", "d2", "") == []  # another content: parsed again
-    assert resultcache.enabled()

@@ -50,8 +50,7 @@ def test_a_change_checks_the_environment_again(repo_copy, cached, case):
     _edit(repo_copy, rel, old, new)
     after = validate(repo_copy)
     assert after.reused == reused
-    cached.setenv("FKS_GITOPS_NO_CACHE", "1")
-    assert after.problems == validate(repo_copy).problems
+    _as_with_the_cache_off(cached, repo_copy, after.problems)
 
 
 def test_off_switch_neither_reads_nor_writes(repo_copy, tmp_path, monkeypatch):
@@ -80,6 +79,12 @@ def test_documents_come_back_as_rendered():
         assert cached == docs
 
 
+def _as_with_the_cache_off(cached, repo: Path, found: list, **kwargs) -> None:
+    """`found` is what a validate run with the cache off finds (the cache stays off after)."""
+    cached.setenv("FKS_GITOPS_NO_CACHE", "1")
+    assert found == validate(repo, **kwargs).problems
+
+
 def _spied(monkeypatch, module) -> list:
     """Calls of a check's run from here on: the cache must skip it when nothing changed."""
     calls, real = [], module.run
@@ -96,8 +101,7 @@ def test_whole_repository_checks_are_reused_until_anything_they_read_changes(rep
     found = validate(repo_copy).problems
     assert len(scans) == 1 and audits == []  # the audit reads no deploy.sh (registry: reads)
     assert any(p.location and p.location.file == "deploy.sh" for p in found)
-    cached.setenv("FKS_GITOPS_NO_CACHE", "1")
-    assert found == validate(repo_copy).problems
+    _as_with_the_cache_off(cached, repo_copy, found)
 
 
 AUDITED = {  # what the promotion audit reads beside git's history, and a file it does not
@@ -117,8 +121,7 @@ def test_the_audit_runs_again_when_a_file_it_reads_changes(repo_copy, cached, ca
     _edit(repo_copy, rel, old, new)
     found = validate(repo_copy).problems
     assert len(audits) == runs
-    cached.setenv("FKS_GITOPS_NO_CACHE", "1")
-    assert found == validate(repo_copy).problems
+    _as_with_the_cache_off(cached, repo_copy, found)
 
 
 def test_a_new_commit_runs_the_audit_again(repo_copy, cached):
@@ -130,8 +133,7 @@ def test_a_new_commit_runs_the_audit_again(repo_copy, cached):
     git(repo_copy, "commit", "-q", "--no-verify", "-am", "prod by hand")
     found = validate(repo_copy).problems
     assert len(audits) == 1 and any(p.rule.startswith("promotions.") and p.level == "error" for p in found)
-    cached.setenv("FKS_GITOPS_NO_CACHE", "1")
-    assert found == validate(repo_copy).problems
+    _as_with_the_cache_off(cached, repo_copy, found)
 
 
 def test_a_clocked_finding_is_never_remembered(cached):
@@ -181,8 +183,7 @@ def test_checks_of_environments_yaml_alone_run_again_only_when_it_changes(repo_c
     _edit(repo_copy, "environments.yaml", "expect: empty", "expect: nonempty")
     found = validate(repo_copy).problems
     assert len(calls) == 1
-    cached.setenv("FKS_GITOPS_NO_CACHE", "1")
-    assert found == validate(repo_copy).problems
+    _as_with_the_cache_off(cached, repo_copy, found)
 
 
 def test_the_per_file_scans_find_what_a_file_gained_since_it_scanned_clean(repo_copy, cached):
@@ -194,8 +195,7 @@ def test_the_per_file_scans_find_what_a_file_gained_since_it_scanned_clean(repo_
     (repo_copy / "base" / "execution" / ".env").write_text("API_TOKEN=" + "Zq8x" + "pL2mW9vR4tK\n")
     found = validate(repo_copy, only=checks).problems
     assert {p.rule for p in found} >= {"yaml.duplicate-key", "encoding.utf8", "secrets.plaintext"}
-    cached.setenv("FKS_GITOPS_NO_CACHE", "1")
-    assert found == validate(repo_copy, only=checks).problems
+    _as_with_the_cache_off(cached, repo_copy, found, only=checks)
 
 
 def test_a_symlink_remembered_clean_is_scanned_again_once_it_is_a_file_with_that_content(tmp_path, cached):
@@ -245,8 +245,7 @@ def test_a_check_that_names_its_kinds_runs_again_only_when_those_objects_or_its_
         found = validate(repo_copy).problems
         assert "dev" in calls, what
         assert any(p.rule.startswith("secrets.") and "dev" in p.environments for p in found)
-    cached.setenv("FKS_GITOPS_NO_CACHE", "1")
-    assert found == validate(repo_copy).problems
+    _as_with_the_cache_off(cached, repo_copy, found)
 
 
 def test_a_per_object_check_runs_only_on_what_changed_and_finds_what_a_cache_off_run_finds(repo_copy, cached):
@@ -265,8 +264,7 @@ def test_a_per_object_check_runs_only_on_what_changed_and_finds_what_a_cache_off
     found = validate(repo_copy).problems
     assert checked[1:] == ["HorizontalPodAutoscaler"]
     assert any(p.rule.startswith("schemas.") and "maxReplicaz" in p.message and "dev" in p.environments for p in found)
-    cached.setenv("FKS_GITOPS_NO_CACHE", "1")
-    assert found == validate(repo_copy).problems
+    _as_with_the_cache_off(cached, repo_copy, found)
 
 
 def test_a_per_object_cel_rule_broken_after_a_clean_run_is_found(repo_copy, cached):
@@ -279,20 +277,20 @@ def test_a_per_object_cel_rule_broken_after_a_clean_run_is_found(repo_copy, cach
     _edit(repo_copy, "overlays/dev/pool.yaml", "minWorkers: 1", "minWorkers: 3")
     found = validate(repo_copy, schema_locations=location).problems
     assert [p.message for p in found if p.rule == "api.cel"] == ["minWorkers must not exceed maxWorkers"]
-    cached.setenv("FKS_GITOPS_NO_CACHE", "1")
-    assert found == validate(repo_copy, schema_locations=location).problems
+    _as_with_the_cache_off(cached, repo_copy, found, schema_locations=location)
 
 
 def test_kept_sync_windows_are_checked_again_when_environments_yaml_changes(repo_copy, cached):
     import yaml
+
+    from fks_gitops import syncwindows
     project = "argocd/projects/fks-trading.yaml"
-    start = yaml.safe_load((repo_copy / project).read_text())["metadata"]["annotations"]["gitops.fks/sync-windows-from"]
+    start = yaml.safe_load((repo_copy / project).read_text())["metadata"]["annotations"][syncwindows.FROM]
     assert not [p for p in validate(repo_copy).problems if p.rule == "argocd.sync-windows"]
     _edit(repo_copy, "environments.yaml", "adhoc: []", f"adhoc: [{{from: {start}T00:00, to: {start}T12:00, reason: audit}}]")
     found = validate(repo_copy).problems
     assert [p.location.file for p in found if p.rule == "argocd.sync-windows"] == [project]
-    cached.setenv("FKS_GITOPS_NO_CACHE", "1")
-    assert found == validate(repo_copy).problems
+    _as_with_the_cache_off(cached, repo_copy, found)
 
 
 def test_the_policies_on_what_argocd_deploys_run_again_only_when_a_file_they_read_changes(repo_copy, cached):
@@ -311,5 +309,4 @@ def test_the_policies_on_what_argocd_deploys_run_again_only_when_a_file_they_rea
         _edit(repo_copy, rel, old, new)
         found = validate(repo_copy).problems
         assert len(calls) == 1, rel
-    cached.setenv("FKS_GITOPS_NO_CACHE", "1")
-    assert found == validate(repo_copy).problems
+    _as_with_the_cache_off(cached, repo_copy, found)

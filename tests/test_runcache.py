@@ -66,7 +66,7 @@ def test_an_unchanged_repository_prints_the_remembered_report_without_loading_a_
     index.write_bytes((repo_copy / ".git" / "index").read_bytes())
     monkeypatch.setenv("GIT_INDEX_FILE", str(index))
     assert _probe(repo_copy).report() is not None
-    monkeypatch.setattr(runcache, "_code", lambda: "another check code")
+    monkeypatch.setattr(runcache, "code", lambda: "another check code")
     assert _probe(repo_copy).report() is None
 
 
@@ -156,6 +156,17 @@ def test_a_changed_kustomization_is_never_started_early(repo_copy, cache):
     done = _validate(repo_copy)
     assert "remote resource" in done.stdout and done.returncode == 1
     assert record.read_text() == before, "a run whose render was refused is not kept"
+
+
+def test_an_input_that_became_a_symlink_is_never_started_early(repo_copy, cache, tmp_path):
+    """A symlink could lead kustomize anywhere, a kustomization with a remote base among them."""
+    _validate(repo_copy)
+    outside = tmp_path / "outside.yaml"
+    outside.write_text((repo_copy / PATCH).read_text())
+    (repo_copy / PATCH).unlink()
+    (repo_copy / PATCH).symlink_to(outside)
+    assert _probe(repo_copy).prestart() == []
+    assert "symlink" in _validate(repo_copy).stdout
 
 
 def test_an_early_kustomize_nobody_needs_is_stopped(repo_copy, cache):

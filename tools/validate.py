@@ -79,7 +79,7 @@ def _checked(repo: Path, args) -> Report:
     finally:
         runcache.abandon()
     if probe:
-        probe.record(report, report.read, report.reached, CHECK_INPUTS, report.renderer_argv)
+        probe.record(report, CHECK_INPUTS)
     return report
 
 

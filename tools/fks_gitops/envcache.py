@@ -215,8 +215,7 @@ class Contents:
     def __call__(self, rel: str) -> str:
         found = self._digests.get(rel)
         if found is None:  # a symlink's differs from its target's: the scans skip symlinks
-            path = self.repo / rel
-            found = self._digests[rel] = ("link:" if path.is_symlink() else "") + _content(path)
+            found = self._digests[rel] = runcache.content(str(self.repo / rel))
         return found
 
     def data(self, rel: str) -> bytes | None:
@@ -290,11 +289,6 @@ def today() -> str:
     return dt.datetime.now(dt.timezone.utc).date().isoformat()
 
 
-def folder_digest(folder: Path) -> str:
-    """The contents of every file under `folder` (validate's --schema-location)."""
-    return resultcache.digest(*(f"{p.relative_to(folder)}\0{_content(p)}" for p in sorted(folder.rglob("*")) if p.is_file()))
-
-
 def _content(path: Path) -> str:
     try:
         return hashlib.sha256(path.read_bytes()).hexdigest()
@@ -302,10 +296,7 @@ def _content(path: Path) -> str:
         return "-"
 
 
-@functools.cache
-def code() -> str:
-    """The check code, read once per process."""
-    return resultcache.digest(*(f"{p.relative_to(CODE)}\0{_content(p)}" for p in sorted(CODE.rglob("*.py"))))
+code = runcache.code  # the check code, read once per process
 
 
 @functools.cache

@@ -4,7 +4,7 @@
     report = probe.report()        # the last run's report when none of it changed, else None
     probe.prestart()               # else: start kustomize now for each overlay that must render
     ...validate...
-    probe.record(report)           # keep this run for the next (only a complete, stable one)
+    probe.record(report, envcache.CHECK_INPUTS)  # keep it for the next (only a complete, stable one)
 
 envcache's keys need its modules, OPA's and the checks' imports and a walk of every
 kustomization: about 0.15 s before the first render can start. A record keeps, from the last run
@@ -14,8 +14,9 @@ the UTC day: a superset of every key's inputs (envcache.py). When all of them ar
 every key is unchanged, and the report is the one that run printed. When some are not, each
 overlay whose render or checks read one of them will not be reused: its kustomize starts at
 once, beside validate's imports, and render.render_mapped adopts it (proc.Started). It starts
-only when none of the overlay's kustomizations changed and the last run refused none of its
-inputs: kustomize then reads the files render_inputs allowed the last time, and no new one.
+only when none of the overlay's kustomizations changed, each input that changed is still a
+plain file, and the last run refused none of its inputs: kustomize then reads the files
+render_inputs allowed the last time, and no new one.
 Anything the record cannot vouch for (no record, another git file list, a changed
 kustomization) takes the ordinary way. A report holding a clocked finding (envcache.UNSTABLE)
 is never kept, nor one where a render failed. Content decides, never a file's time; FKS_GITOPS_NO_CACHE=1 turns it off.
@@ -23,6 +24,7 @@ is never kept, nor one where a render failed. Content decides, never a file's ti
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 import os
@@ -73,8 +75,10 @@ def _binaries() -> list[str]:
     return [_identity(p) for p in found]
 
 
-def _code() -> str:
-    """The check code and the command lines beside it (tools/*.py)."""
+@functools.cache
+def code() -> str:
+    """The check code and the command lines beside it (tools/*.py), read once per process:
+    every key holds it (envcache.code)."""
     files = [*sorted(CODE.rglob("*.py")), *sorted(CODE.parent.glob("*.py"))]
     return resultcache.digest(*(f"{p.relative_to(CODE.parent)}\0{content(str(p))}" for p in files))
 
@@ -101,12 +105,12 @@ class Probe:
         """None when the cache is off."""
         if not resultcache.enabled():
             return None
-        locations = [f"{p}\0{_folder(Path(p))}" for p in schema_locations]
+        locations = [f"{p}\0{folder_digest(Path(p))}" for p in schema_locations]
         name = resultcache.digest("run", VERSION, str(repo.resolve()), *(envs or ["*"]), "\0", *locations)
         environ = sorted(f"{k}={v}" for k, v in os.environ.items()
                          if (k in ENVIRON or k.startswith(ENVIRON_PREFIXES)) and k not in ENVIRON_VOLATILE)
         day = dt.datetime.now(dt.timezone.utc).date().isoformat()
-        scalars = resultcache.digest(day, sys.executable, sys.version, _code(), *_binaries(), *environ)
+        scalars = resultcache.digest(day, sys.executable, sys.version, code(), *_binaries(), *environ)
         listed = _git(repo, "ls-files", "-z", "--cached", "--others", "--exclude-standard")
         refs = _git(repo, "show-ref", "--head")
         where = _git(repo, "rev-parse", "--git-path", "shallow")
@@ -150,11 +154,14 @@ class Probe:
         if not last or not self._files_same() or last.get("renderer_binary") != _identity(_which(last.get("renderer") or [])):
             return []
         started = []
-        for overlay, info in (last.get("overlays") or {}).items():
-            if not info.get("clean") or not self._same(info.get("kustomizations") or {}):
+        for overlay, info in (last.get("overlays") or {}).items():  # each rendered with no refused input
+            if not self._same(info.get("kustomizations") or {}):
                 continue
-            if last.get("scalars") == self.scalars and self._same(info.get("inputs") or {}):
+            changed = [self.digest(rel) for rel, d in (info.get("inputs") or {}).items() if self.digest(rel) != d]
+            if last.get("scalars") == self.scalars and not changed:
                 continue  # its key is the same: reused
+            if any(d == "-" or d.startswith("link:") for d in changed):
+                continue  # gone, a folder or a symlink now: render_inputs says first where it leads
             folder = str(self.repo / overlay)
             try:
                 _started[folder] = proc.Started([*last["renderer"], folder], env=proc.render_env(), memory=proc.RENDER_MEMORY)
@@ -163,26 +170,27 @@ class Probe:
             started.append(overlay)
         return started
 
-    def record(self, report, read: dict[str, str], reached: dict[str, list[str]], globs: list[str],
-               renderer: list[str]) -> None:
-        """Keep this run for the next: `read`, every path any key hashed and its digest as read;
-        `reached`, each cleanly rendered overlay's key inputs; `globs`, envcache.CHECK_INPUTS."""
+    def record(self, report, globs: list[str]) -> None:
+        """Keep this run (report.Report) for the next: its `read`, every path any key hashed and
+        its digest as read; its `reached`, each cleanly rendered overlay's key inputs; `globs`,
+        envcache.CHECK_INPUTS."""
         if self.files is None or self.git is None or any(p.rule in UNSTABLE for p in report.problems):
             return
         if any(p.rule.startswith("render") for p in report.problems):
             return  # a render that failed (or met a time or memory bound) is tried again, as envcache does
         from dataclasses import asdict  # noqa: PLC0415 - only a run that checked something records
 
-        overlays = {}
-        for overlay, inputs in reached.items():
-            kustomizations = {rel: read.get(rel) or self.digest(rel) for rel in inputs if rel.rsplit("/", 1)[-1] in KUSTOMIZATIONS}
-            overlays[overlay] = {"clean": True, "kustomizations": kustomizations,
-                                 "inputs": {rel: read.get(rel) or self.digest(rel) for rel in inputs}}
+        read, overlays = report.read, {}
+        for overlay, inputs in report.reached.items():
+            digests = {rel: read.get(rel) or self.digest(rel) for rel in inputs}
+            overlays[overlay] = {"inputs": digests, "kustomizations": {
+                rel: d for rel, d in digests.items() if rel.rsplit("/", 1)[-1] in KUSTOMIZATIONS}}
+        renderer = list(report.renderer_argv)
         data = {
             "scalars": self.scalars, "git": self.git, "files": resultcache.digest(*self.files),
             "globs": list(globs), "globbed": sorted(globbed(self.repo, globs)),
             "read": {**{rel: self.digest(rel) for rel in self.files if rel not in read}, **read},
-            "overlays": overlays, "renderer": list(renderer), "renderer_binary": _identity(_which(renderer)),
+            "overlays": overlays, "renderer": renderer, "renderer_binary": _identity(_which(renderer)),
             "report": {"environments": report.environments, "objects": report.objects, "renderer": report.renderer,
                        "notes": report.notes, "policy_engine": report.policy_engine,
                        "problems": [asdict(p) for p in report.problems]},
@@ -226,5 +234,6 @@ def globbed(repo: Path, patterns) -> list[str]:
     return found
 
 
-def _folder(folder: Path) -> str:
+def folder_digest(folder: Path) -> str:
+    """The contents of every file under `folder` (validate's --schema-location)."""
     return resultcache.digest(*(f"{p.relative_to(folder)}\0{content(str(p))}" for p in sorted(folder.rglob("*")) if p.is_file()))

@@ -16,7 +16,7 @@ from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import replace
 from pathlib import Path
 
-from fks_gitops import envcache, environments, policy_engine, render
+from fks_gitops import envcache, environments, policy_engine, render, runcache
 from fks_gitops.checks.context import FILES, ENVIRONMENT, REPOSITORY, EnvContext, RepoContext, Session
 from fks_gitops.environments import Environment
 from fks_gitops.errors import GitOpsError
@@ -49,7 +49,7 @@ def validate(
     fresh = [e.overlay for e in selected if e.overlay not in known]
     contents = envcache.Contents(repo)  # every file read once: the cache's keys and the file scans share it
     cache = envcache.Run(repo, fresh, renderer.version, [repr((only, skip)), *(
-        f"{p}\0{envcache.folder_digest(p)}" for p in locations)], contents)
+        f"{p}\0{runcache.folder_digest(p)}" for p in locations)], contents)
     # Two pools: checks wait on renders, never the other way round, so neither can starve. The
     # cache is closed first, so a warm-up waiting on its lookups never outlives a failed run.
     with ThreadPoolExecutor(max_workers=4) as render_pool, ThreadPoolExecutor(max_workers=8) as check_pool, \
@@ -141,9 +141,10 @@ def _remembered(run: Callable, check, ctx: RepoContext, cache: envcache.Run) -> 
 
 
 def _run_env(check, ctx: EnvContext, sources: SourceMap, cache: envcache.Run) -> list[Problem]:
-    """One environment's check, each problem at the line to edit and tagged with the environment;
-    a check that names the kinds it reads reuses its problems while those objects are unchanged
-    (placed anew: the lines are the source files')."""
+    """One environment's check, each problem at the line to edit and tagged with the environment.
+    A per-object check reuses each unchanged object's problems, one that names the kinds it reads
+    reuses its problems while those objects are unchanged; both are placed anew (the lines are
+    the source files')."""
     found = cache.per_object(check, ctx, lambda doc: _run(check.ID, check.run, replace(ctx, docs=[doc])))
     if found is None:
         entry = cache.objects(check, ctx)
