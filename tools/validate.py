@@ -126,5 +126,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     return guarded(lambda: _main(argv))
 
 
+def _exit(code: int) -> None:
+    """Exit without the interpreter's teardown, as mypy does: every file is written, every pool
+    joined and every kustomize stopped by now, and freeing the modules (OPA's runtime among them)
+    costs about 20 ms of each pre-commit run. A failed flush takes the ordinary way."""
+    import os  # noqa: PLC0415
+
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except OSError:
+        sys.exit(code)
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    _exit(main())

@@ -200,7 +200,7 @@ def git_digest(ctx) -> str:
 class Contents:
     """Each file's content digest, and its bytes, read once a run (a file edited during the run is
     judged as first read): the keys share environments.yaml and the bases, and the file scans ask
-    for the digest first and read the bytes only when it is not remembered clean (per_file).
+    for the digest first and read the bytes only when it is not remembered clean (FileScan).
 
         contents = envcache.contents(ctx)    # the run's, shared by every check (RepoContext)
         contents("base/x.yaml")              # sha256 hex of what the path reads, "-" when it reads nothing
@@ -269,17 +269,32 @@ def key(repo: Path, overlay: str, files: frozenset[str] | None, renderer: str, e
                               *(f"{rel}\0{contents(rel)}" for rel in sorted(read | contents.check_inputs())))
 
 
-def per_file(kind: str, rel: str, digest: str, scan: Callable[[], list]) -> list:
-    """`scan()`'s findings in one file, or none when a scan of the same `kind` found none in this
-    path and content (`digest`: Contents') with this check code: a repository-wide scan reads and
-    scans only what changed."""
-    k = resultcache.digest("file", kind, code(), rel, digest)
-    if resultcache.passed(k):
-        return []
-    found = scan()
-    if not found:
-        resultcache.remember(k)
-    return found
+class FileScan:
+    """Findings of one kind of scan, file by file: none when a scan of that kind found none in
+    this path and content (`digest`: Contents') with this check code, so a repository-wide scan
+    reads and scans only what changed.
+
+        with envcache.FileScan("encoding") as scanned:
+            problems += scanned(rel, contents(rel), lambda: scan(rel))
+    """
+
+    def __init__(self, kind: str) -> None:
+        self.kind, self._passes = kind, resultcache.Passes(f"file {kind}")
+
+    def __call__(self, rel: str, digest: str, scan: Callable[[], list]) -> list:
+        k = resultcache.digest("file", self.kind, code(), rel, digest)
+        if k in self._passes:
+            return []
+        found = scan()
+        if not found:
+            self._passes.add(k)
+        return found
+
+    def __enter__(self) -> FileScan:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._passes.__exit__(*exc)
 
 
 def today() -> str:

@@ -87,6 +87,41 @@ def write(name: str, text: str) -> None:
         pass  # an unwritable cache only loses the speed-up
 
 
+class Passes:
+    """The keys of one kind of scan that passed, in one file instead of one file each: a scan of
+    the whole repository asks about every file, and a set answers that in memory (a stat each
+    cost about 10 ms a run). The file keeps the keys this run asked about that passed and those
+    it added, so what the tree no longer holds drops out.
+
+        with resultcache.Passes("plaintext") as passes:
+            if key not in passes: ...; passes.add(key)
+
+    Another process's concurrent save may be overwritten: a key lost is only a scan again.
+    """
+
+    def __init__(self, kind: str) -> None:
+        self.name, self._on = f"passes-{digest('passes', kind)[:32]}", enabled()
+        text = read(self.name) if self._on else None
+        self._known = frozenset(text.split("\n")) if text else frozenset()
+        self._kept: set[str] = set()
+
+    def __contains__(self, key: str) -> bool:
+        if key in self._known:
+            self._kept.add(key)
+            return True
+        return False
+
+    def add(self, key: str) -> None:
+        self._kept.add(key)
+
+    def __enter__(self) -> Passes:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._on and not exc[0] and self._kept != self._known:
+            write(self.name, "\n".join(sorted(self._kept)))
+
+
 def remember(key: str) -> None:
     if not enabled():
         return

@@ -21,9 +21,10 @@ SKIPPED = ("tests/",)  # fixtures may be broken on purpose, and nothing deploys 
 
 def run(ctx: RepoContext) -> list[Problem]:
     contents, problems = envcache.contents(ctx), []
-    for rel in ctx.files():
-        if rel.endswith(TEXT) and not rel.startswith(SKIPPED):
-            problems += envcache.per_file(ID, rel, contents(rel), lambda: _file(rel, contents.data(rel)))
+    with envcache.FileScan(ID) as scanned:
+        for rel in ctx.files():
+            if rel.endswith(TEXT) and not rel.startswith(SKIPPED):
+                problems += scanned(rel, contents(rel), lambda: _file(rel, contents.data(rel)))
     return problems
 
 

@@ -34,18 +34,19 @@ def in_files(scanner: Scanner, repo: Path, files: list[str], skip: set[tuple[str
     from fks_gitops import envcache  # noqa: PLC0415 - envcache imports the render machinery
 
     contents, findings = contents or envcache.Contents(repo), []
-    for rel in files:
-        key = resultcache.digest("detect-secrets file", scanner.identity, rel, contents(rel)) if rel != BASELINE else None
-        if key is None or resultcache.passed(key) or (data := contents.data(rel)) is None:
-            continue  # the baseline, a file that scanned clean, a symlink or no file
-        try:
-            text = data.decode()
-        except UnicodeDecodeError:
-            continue  # the encoding check reports a file that is not UTF-8
-        found = scanner.scan(rel, text)
-        if all(scanner.known(f) for f in found):
-            resultcache.remember(key)
-        findings += found
+    with resultcache.Passes("detect-secrets file") as passes:
+        for rel in files:
+            key = resultcache.digest("detect-secrets file", scanner.identity, rel, contents(rel)) if rel != BASELINE else None
+            if key is None or key in passes or (data := contents.data(rel)) is None:
+                continue  # the baseline, a file that scanned clean, a symlink or no file
+            try:
+                text = data.decode()
+            except UnicodeDecodeError:
+                continue  # the encoding check reports a file that is not UTF-8
+            found = scanner.scan(rel, text)
+            if all(scanner.known(f) for f in found):
+                passes.add(key)
+            findings += found
     problems = [Problem("secrets.detect", "error", f"{f.type} in plaintext (detect-secrets); {FIX}", Location(f.file, f.line))
                 for f in findings if not scanner.known(f) and (f.file, f.line) not in skip]
     return problems, findings
@@ -60,18 +61,19 @@ def in_history(scanner: Scanner, git: Git, since: str, tree: list[Finding]) -> l
     shown = {(f.file, f.hashed, f.type) for f in tree}
     seen: set[tuple[str, str]] = set()
     problems = []
-    for sha, author, subject, changes in _commits(git, f"{boundary}..HEAD", key):
-        found = [f for rel, lines in changes.items() if rel != BASELINE
-                 for f in scanner.scan(rel, "\n".join(t for _, t in lines), [n for n, _ in lines])]
-        found = [f for f in found if not scanner.known(f, anywhere=True) and (f.file, f.hashed, f.type) not in shown]
-        if not found:
-            resultcache.remember(resultcache.digest("detect-secrets commit", sha, key))
-        for f in found:
-            if (f.hashed, f.type) not in seen:
-                seen.add((f.hashed, f.type))
-                problems.append(Problem("secrets.history", "error", f"{sha[:7]} ({author}) {subject}: added a {f.type} at "
-                                        f"line {f.line}; a later commit removing it leaves it in history: rotate it",
-                                        Location(f.file)))
+    with resultcache.Passes("detect-secrets commit") as passes:
+        for sha, author, subject, changes in _commits(git, f"{boundary}..HEAD", key, passes):
+            found = [f for rel, lines in changes.items() if rel != BASELINE
+                     for f in scanner.scan(rel, "\n".join(t for _, t in lines), [n for n, _ in lines])]
+            found = [f for f in found if not scanner.known(f, anywhere=True) and (f.file, f.hashed, f.type) not in shown]
+            if not found:
+                passes.add(resultcache.digest("detect-secrets commit", sha, key))
+            for f in found:
+                if (f.hashed, f.type) not in seen:
+                    seen.add((f.hashed, f.type))
+                    problems.append(Problem("secrets.history", "error", f"{sha[:7]} ({author}) {subject}: added a {f.type} at "
+                                            f"line {f.line}; a later commit removing it leaves it in history: rotate it",
+                                            Location(f.file)))
     return problems
 
 
@@ -85,10 +87,11 @@ def _boundary(git: Git, since: str) -> str | None:
     return since if git.exists(since) else None
 
 
-def _commits(git: Git, revs: str, key: str) -> Iterator[tuple[str, str, str, dict[str, list[tuple[int, str]]]]]:
+def _commits(git: Git, revs: str, key: str,
+             passes: resultcache.Passes) -> Iterator[tuple[str, str, str, dict[str, list[tuple[int, str]]]]]:
     """(sha, author, subject, {file: [(line, added text)]}) of each commit in `revs` not remembered clean."""
     listed = git.out("rev-list", "--no-merges", revs).split()
-    todo = [sha for sha in listed if not resultcache.passed(resultcache.digest("detect-secrets commit", sha, key))]
+    todo = [sha for sha in listed if resultcache.digest("detect-secrets commit", sha, key) not in passes]
     if not todo:
         return
     out = git.run("-c", "core.quotePath=false", "log", "--no-walk=unsorted", "--stdin", "-p", "-U0", "--no-color",

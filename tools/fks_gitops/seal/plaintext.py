@@ -37,12 +37,13 @@ SECRET_NAME = re.compile(r"(?i)pass(?:word|wd)?(?:$|_)|pwd|secret|token|api_?key
 
 def check_plaintext(repo: Path, files: list[str], contents=None) -> list[Problem]:
     """Check 4 over `files`: what git tracks, plus untracked files it does not ignore (RepoContext.files).
-    A file that scanned clean is remembered by its path and content and the check code (envcache.per_file)."""
+    A file that scanned clean is remembered by its path and content and the check code (envcache.FileScan)."""
     from fks_gitops import envcache  # noqa: PLC0415 - envcache imports the render machinery
 
     contents, problems = contents or envcache.Contents(repo), []  # `contents`: the run's envcache.Contents
-    for rel in files:
-        problems += envcache.per_file("plaintext", rel, contents(rel), lambda: _file(rel, contents.data(rel)))
+    with envcache.FileScan("plaintext") as scanned:
+        for rel in files:
+            problems += scanned(rel, contents(rel), lambda: _file(rel, contents.data(rel)))
     return problems
 
 
