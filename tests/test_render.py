@@ -3,6 +3,7 @@ import shutil
 import pytest
 
 from fks_gitops import render
+from fks_gitops.errors import GitOpsError
 
 
 def test_renderer_is_kustomize_5():
@@ -63,3 +64,59 @@ def test_a_version_query_is_asked_again_when_the_binary_changes(tmp_path, monkey
     warm = render.renderer(), render.renderer()
     monkeypatch.setenv("FKS_GITOPS_NO_CACHE", "1")
     assert warm[0] == warm[1] == render.renderer()
+
+
+_ODD = """\
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: notes}
+data:
+  notes.md: |
+    --- an indented marker is text
+    ---
+  created: 2024-01-01
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: keys}
+data: {1: one, true: yes}
+--- {apiVersion: v1, kind: ConfigMap, metadata: {name: inline}}
+---
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: twice, annotations: {at: '2024-01-01'}}
+data: {a: YQ==}
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: twice, annotations: {at: '2024-01-01'}}
+data: {a: YQ==}
+"""
+
+
+def test_kustomize_output_read_from_kept_documents_is_what_yaml_parses(rendered, monkeypatch, tmp_path):
+    """Each document is kept by its text; what comes back from the kept ones, the fresh ones or
+    a mix equals a full parse: timestamps, non-string keys, an indented marker, a marker line
+    with a document on it, empty documents and a repeated document (each its own objects)."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.setenv("FKS_GITOPS_NO_CACHE", "0")
+    import yaml
+
+    dev = yaml.safe_dump_all(rendered["dev"], sort_keys=False)
+    for text in (_ODD, dev, dev.replace("trading-dev", "trading-elsewhere", 1), _ODD + "---\n" + dev):
+        expected = render.parse(text, "x", strict=False)
+        first, again = render.parse_output(text, "overlays/x"), render.parse_output(text, "overlays/x")
+        assert first == expected and again == expected and repr(again) == repr(expected)
+    kept = list(tmp_path.glob("fks-gitops/documents-*.json"))
+    assert len(kept) == 1 and "an indented marker" not in kept[0].read_text()  # JSON has no date: parsed each time
+    assert "trading-dev" in kept[0].read_text() and "trading-elsewhere" not in kept[0].read_text()  # the last render's
+    twice = [d for d in render.parse_output(_ODD, "overlays/x") if d["metadata"]["name"] == "twice"]
+    assert twice[0] == twice[1] and twice[0] is not twice[1] and twice[0]["data"] is not twice[1]["data"]
+
+
+def test_kustomize_output_that_does_not_parse_says_so_as_parse_does(monkeypatch, tmp_path):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.setenv("FKS_GITOPS_NO_CACHE", "0")
+    with pytest.raises(GitOpsError, match="overlays/x: not valid YAML"):
+        render.parse_output("a: 1\n---\nb: [\n", "overlays/x")

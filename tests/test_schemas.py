@@ -225,6 +225,48 @@ def test_validators_are_compiled_once_per_kind():
     assert after.misses == before.misses and after.hits == before.hits  # _validator's cache answered
 
 
+def _errors(validator, doc: dict) -> list[tuple[str, str, str]]:
+    return sorted((schemas.path(e.instance_path), schemas.describe(e), schemas.pointer(e)) for e in validator.iter_errors(doc))
+
+
+def _broken(doc: dict) -> list[dict]:
+    """The object with an unknown field, a wrong type and a wrong enum value deep inside."""
+    found = [json.loads(json.dumps(doc)) for _ in range(3)]
+    found[0].setdefault("spec", {})["unknownField"] = 1
+    found[1]["metadata"]["labels"] = {"app": 7}
+    pod = (found[2].get("spec") or {}).get("template", {}).get("spec")
+    if pod:
+        pod["containers"][0]["imagePullPolicy"] = "Sometimes"
+        pod["containers"][0]["ports"] = [{"containerPort": "http"}]
+    return found
+
+
+def test_a_built_in_kind_checked_without_the_registry_finds_what_the_registry_finds(rendered, tmp_path, monkeypatch):
+    """_builtin checks against the kind's schema with the definitions it reaches copied in; every
+    rendered object, and each broken three ways, gets the same errors as through the registry of
+    all definitions (and again from the kept copy)."""
+    import jsonschema_rs
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.setenv("FKS_GITOPS_NO_CACHE", "0")
+    version = schemas.bundled_version("1.31")
+    docs = {(d["apiVersion"], d["kind"]): d for env in rendered.values() for d in env}
+    checked = 0
+    for (api_version, kind), doc in sorted(docs.items()):
+        schema = schemas._builtin_schema(version, api_version, kind)
+        if schema is None:
+            continue
+        by_registry = jsonschema_rs.validator_for(schema, registry=schemas._registry(version), offline=True)
+        for standalone in (schemas._standalone(version, schema), schemas._standalone(version, schema)):
+            assert standalone is not None and "$defs" in standalone
+            validator = jsonschema_rs.validator_for(standalone, offline=True)
+            for case in (doc, *_broken(doc)):
+                assert _errors(validator, case) == _errors(by_registry, case), (kind, case)
+        checked += 1
+    assert checked >= 8 and len(list(tmp_path.glob("fks-gitops/schema-*.json"))) == checked
+    assert _errors(schemas._builtin(version, "apps/v1", "Deployment"), _broken(docs[("apps/v1", "Deployment")])[2])
+
+
 # --- our schemas themselves -------------------------------------------------
 
 

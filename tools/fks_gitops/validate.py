@@ -63,18 +63,19 @@ def validate(
         checked: dict[str, list[Future]] = {}
         from fks_gitops import checks  # imported while kustomize runs
 
-        cache.launched({e.overlay: f for f, e in pending.items()})  # the checks below compete with what starts kustomize
-
         def wanted(scope: str) -> list:
             return checks.selected(scope, only, skip)
 
+        # The warm-ups first: they wait until every key is looked up, and what they load is what
+        # the first rendered environment's checks need next.
+        if len(known) < len(selected):  # a head start pays only while kustomize runs
+            for work in checks.warm_ups(config, session, wanted(ENVIRONMENT) + wanted(REPOSITORY)):
+                check_pool.submit(_warm_up, work, cache)
+        cache.launched({e.overlay: f for f, e in pending.items()})  # the checks below compete with what starts kustomize
         futures: list[Future] = [check_pool.submit(_remembered, _run, c, whole, cache) for c in wanted(FILES)]
         if any(cache.whole(c, whole).problems is None for c in wanted(REPOSITORY)):  # else none reads them
             for path in checks.extra_renders(whole):
                 renders.start(path)
-        if len(known) < len(selected):  # a head start pays only while kustomize runs
-            for work in checks.warm_ups(config, session, wanted(ENVIRONMENT) + wanted(REPOSITORY)):
-                check_pool.submit(_warm_up, work, cache)
         for future in as_completed(pending):
             env = pending[future]
             try:

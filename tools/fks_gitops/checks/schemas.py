@@ -160,7 +160,7 @@ def _validator(version: str, locations: tuple[Path, ...], api_version: str, kind
 def custom_schema(version: str, locations: tuple[Path, ...], api_version: str, kind: str) -> Path | None:
     """The schema file a custom resource is checked against; None for a built-in kind or none found."""
     group, _ = split(api_version)
-    if _is_kubernetes_group(group) and _builtin(version, api_version, kind) is not None:
+    if _is_kubernetes_group(group) and _builtin_schema(version, api_version, kind) is not None:
         return None
     return _custom_path(locations, api_version, kind)
 
@@ -176,12 +176,21 @@ def _custom_path(locations: tuple[Path, ...], api_version: str, kind: str) -> Pa
 
 @functools.cache
 def _registry(version: str) -> jsonschema_rs.Registry:
-    definitions = json.loads((BUNDLE / f"v{version}.0-local-strict" / "_definitions.json").read_text())
-    return jsonschema_rs.Registry([(_DEFINITIONS, definitions)])
+    return jsonschema_rs.Registry([(_DEFINITIONS, _definitions_doc(version))])
+
+
+def _definitions(version: str) -> Path:
+    return BUNDLE / f"v{version}.0-local-strict" / "_definitions.json"
 
 
 @functools.cache
-def _builtin(version: str, api_version: str, kind: str):
+def _definitions_doc(version: str) -> dict:
+    return json.loads(_definitions(version).read_text())
+
+
+@functools.cache
+def _builtin_schema(version: str, api_version: str, kind: str) -> dict | None:
+    """The bundled schema of a built-in kind, when its file serves this group and version."""
     group, ver = split(api_version)
     # kubernetes-validate names files <kind>-<first label of the group>-<version>.json ("v1" alone for core)
     suffix = f"{group.split('.')[0]}-{ver}" if group else ver
@@ -192,7 +201,89 @@ def _builtin(version: str, api_version: str, kind: str):
     served = schema.get("x-kubernetes-group-version-kind") or []
     if not any(g.get("group") == group and g.get("version") == ver and g.get("kind") == kind for g in served):
         return None  # same file name, different group (e.g. a CRD group sharing a first label)
+    return schema
+
+
+@functools.cache
+def _builtin(version: str, api_version: str, kind: str):
+    schema = _builtin_schema(version, api_version, kind)
+    if schema is None:
+        return None
+    whole = _standalone(version, schema)
+    if whole is not None:
+        return jsonschema_rs.validator_for(whole, offline=True)
     return jsonschema_rs.validator_for(schema, registry=_registry(version), offline=True)
+
+
+def _standalone(version: str, schema: dict) -> dict | None:
+    """The kind's schema with the definitions it reaches under its own $defs, its references to
+    the bundle's definitions made local: the same schema without a registry of all of them
+    (loading that is about 12 ms of a run that checks one changed object). Kept by the kind's
+    schema, the definitions file and the check code; None when the cache is off or a reference
+    is not one to the definitions file (then the registry it is)."""
+    from fks_gitops import resultcache, runcache  # noqa: PLC0415
+
+    if not resultcache.enabled():
+        return None  # nothing kept: one registry serves every kind
+    definitions = _definitions(version)
+    key = resultcache.digest("standalone schema", runcache.code(), resultcache.binary_identity(str(definitions)),
+                             json.dumps(schema, sort_keys=True))
+    try:
+        kept = json.loads(resultcache.read(f"schema-{key}.json") or "null")
+    except ValueError:
+        kept = None  # a damaged entry is a miss
+    if isinstance(kept, dict):
+        return kept
+    local = _localised(schema)
+    if local is None:
+        return None
+    defs = _definitions_doc(version).get("$defs") or {}
+    reached, todo = {}, [*_references(local)]
+    while todo:
+        name = todo.pop()
+        if name not in reached:
+            if name not in defs:
+                return None
+            reached[name] = defs[name]
+            todo += _references(defs[name])
+    whole = {**local, "$defs": reached}
+    resultcache.write(f"schema-{key}.json", json.dumps(whole))
+    return whole
+
+
+_LOCAL = "#/$defs/"
+
+
+def _localised(value: object) -> object:
+    """`value` with each reference into the definitions file made a local one; None when a
+    reference is of another form."""
+    if isinstance(value, list):
+        items = [_localised(v) for v in value]
+        return None if any(i is None for i in items) else items
+    if not isinstance(value, dict):
+        return value
+    out = {}
+    for k, v in value.items():
+        if k == "$ref":
+            base, _, fragment = str(v).partition("#")
+            if base not in ("/api/_definitions.json", _DEFINITIONS) or not f"#{fragment}".startswith(_LOCAL):
+                return None
+            out[k] = f"#{fragment}"
+        else:
+            out[k] = _localised(v)
+            if out[k] is None and v is not None:
+                return None
+    return out
+
+
+def _references(value: object) -> list[str]:
+    """The definitions `value` names ("#/$defs/<name>")."""
+    if isinstance(value, list):
+        return [n for v in value for n in _references(v)]
+    if not isinstance(value, dict):
+        return []
+    found = [str(v)[len(_LOCAL):] for k, v in value.items() if k == "$ref" and str(v).startswith(_LOCAL)]
+    return found + [n for k, v in value.items() if k != "$ref" for n in _references(v)]
 
 
 @functools.cache
