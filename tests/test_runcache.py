@@ -210,3 +210,17 @@ def test_bytecode_goes_to_the_cache_folder_never_into_the_work_tree(tmp_path):
     subprocess.run([sys.executable, "-c", code], check=True, env=env)
     assert not (tools / "__pycache__").exists()
     assert list((tmp_path / "cache" / "fks-gitops" / "bytecode").rglob("mod.*.pyc"))
+
+
+def test_a_folder_swapped_for_a_symlink_to_the_same_files_is_checked_again(repo_copy, cache, tmp_path):
+    """Every file reads as before through the link, and git lists the same paths; render_inputs
+    still refuses the symlink on the way, so the record must not answer."""
+    _validate(repo_copy)
+    folder = repo_copy / "base" / "prometheus"
+    moved = tmp_path / "elsewhere" / "prometheus"
+    moved.parent.mkdir()
+    folder.rename(moved)
+    folder.symlink_to(moved)
+    done = _validate(repo_copy)
+    assert "base/prometheus is a symlink" in done.stdout and done.returncode == 1
+    assert _found(done) == _found(_validate(repo_copy, cached=False))
