@@ -1,11 +1,12 @@
 """envcache: an unchanged environment reuses its render and problems; a change to anything its
 render or checks read checks it again, with the problems a run without the cache finds."""
+import hashlib
 import json
 from pathlib import Path
 
 import pytest
 
-from fks_gitops import envcache, render_inputs
+from fks_gitops import envcache, render_inputs, runcache
 from fks_gitops.validate import validate
 
 
@@ -220,8 +221,24 @@ def test_contents_reads_a_file_once_a_run(tmp_path, monkeypatch):
     monkeypatch.setattr(Path, "read_bytes", lambda self: reads.append(self.name) or original(self))
     (tmp_path / "a.yaml").write_text("a: 1\n")
     contents = envcache.Contents(tmp_path)
-    assert contents.data("a.yaml") == b"a: 1\n" and contents("a.yaml") == contents("a.yaml") == envcache._content(tmp_path / "a.yaml")
-    assert contents.data("a.yaml") == b"a: 1\n" and reads == ["a.yaml", "a.yaml"]  # once for data, once in _content above
+    assert contents.data("a.yaml") == b"a: 1\n" and contents("a.yaml") == contents("a.yaml") == hashlib.sha256(b"a: 1\n").hexdigest()
+    assert contents.data("a.yaml") == b"a: 1\n" and reads == ["a.yaml"]
+
+
+def test_a_file_edited_between_its_digest_and_its_scan_is_not_remembered_clean(tmp_path, cached):
+    """The probe's digests come first; a file that reads otherwise by the time it is scanned is
+    scanned, and not remembered under the digest it no longer has; a render whose inputs moved
+    under kustomize is not kept under its key."""
+    from fks_gitops.checks import duplicate_keys
+
+    (tmp_path / "a.yaml").write_text("a: 1\na: 2\n")  # what the probe saw: a duplicate key
+    seen = {"a.yaml": runcache.content(str(tmp_path / "a.yaml"))}
+    (tmp_path / "a.yaml").write_text("a: 1\n")  # fixed before the scan reads it
+    contents = envcache.Contents(tmp_path, seen)
+    assert duplicate_keys.check(tmp_path, ["a.yaml"], contents) == []
+    assert not contents.unchanged("a.yaml") and not contents.still(["a.yaml"])
+    (tmp_path / "a.yaml").write_text("a: 1\na: 2\n")  # back to what that digest names
+    assert [p.rule for p in duplicate_keys.check(tmp_path, ["a.yaml"])] == ["yaml.duplicate-key"]
 
 
 def test_a_check_that_names_its_kinds_runs_again_only_when_those_objects_or_its_inputs_change(repo_copy, cached):

@@ -189,6 +189,31 @@ def test_an_early_kustomize_nobody_needs_is_stopped(repo_copy, cache):
     assert _found(_validate(repo_copy)) == _found(first)
 
 
+def test_the_early_probe_serves_only_the_arguments_it_read(repo_copy, cache):
+    """validate.py takes its probe and starts kustomize before its other imports, from plain
+    options alone; validate's own parsing must ask for exactly those, else it is stopped."""
+    repo = repo_copy.resolve()
+    _validate(repo_copy, "--env", "dev")  # the record of these arguments
+    _edit(repo_copy, PATCH, "retention.time=3d", "retention.time=7d")
+    dev = str(repo / "overlays" / "dev")
+    try:
+        for argv in (["--diff", "HEAD", "--repo", str(repo)], ["--en", "dev", "--repo", str(repo)], ["--help"],
+                     ["--repo"], ["--repo", str(repo), "--", "x"], ["--repo", str(repo), "--env"]):
+            runcache.early(argv)
+            assert runcache._early == [] and runcache._started == {}, argv
+        runcache.early(["--format=json", "--repo", str(repo), "--env", "dev"])
+        started = runcache._started[dev]
+        assert runcache.Probe.early(repo, ["dev", "prod"], []) is None
+        assert runcache._started == {} and started._proc.wait(10) is not None, "left running"
+        runcache.early(["--repo", str(repo), "--env", "dev"])
+        probe = runcache.Probe.early(repo, ["dev"], [])
+        assert probe is not None and probe.prestart() == ["overlays/dev"] and list(runcache._started) == [dev]
+    finally:
+        runcache.abandon()
+    done = _validate(repo_copy, "--env", "dev")
+    assert "retention.time=7d" not in done.stderr and _found(done) == _found(_validate(repo_copy, "--env", "dev", cached=False))
+
+
 def test_started_reads_a_large_output_while_it_runs_and_keeps_its_time_limit():
     big = proc.Started([sys.executable, "-c", "import sys; sys.stdout.write('x' * (1 << 20))"])
     assert len(big.wait(30).stdout) == 1 << 20

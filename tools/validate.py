@@ -28,6 +28,10 @@ if __name__ == "__main__":  # started as a script, maybe by the system Python: u
 
 # Nothing that renders or checks loads here: a run that runcache remembers needs none of it.
 from fks_gitops import runcache  # noqa: E402
+
+if __name__ == "__main__":  # kustomize starts for what changed, beside the imports below
+    runcache.early(sys.argv[1:])
+
 from fks_gitops.cli import guarded, repo_from  # noqa: E402
 from fks_gitops.errors import GitOpsError  # noqa: E402
 from fks_gitops.problem import errors  # noqa: E402
@@ -65,7 +69,7 @@ def _checked(repo: Path, args) -> Report:
     """The report: the last run's when runcache vouches that nothing it read changed, else a
     validate run (the overlays that must render already rendering), kept for the next."""
     started = time.perf_counter()
-    probe = runcache.Probe.take(repo, args.env, args.schema_location)
+    probe = runcache.Probe.early(repo, args.env, args.schema_location) or runcache.Probe.take(repo, args.env, args.schema_location)
     remembered = probe.report() if probe else None
     if remembered:
         return Report.remembered(remembered, time.perf_counter() - started)
@@ -75,7 +79,8 @@ def _checked(repo: Path, args) -> Report:
         from fks_gitops.envcache import CHECK_INPUTS  # noqa: PLC0415
         from fks_gitops.validate import validate  # noqa: PLC0415
 
-        report = validate(repo, args.env, schema_locations=[Path(p) for p in args.schema_location])
+        report = validate(repo, args.env, schema_locations=[Path(p) for p in args.schema_location],
+                          seen=probe.seen() if probe else None)
     finally:
         runcache.abandon()
     if probe:
@@ -123,7 +128,10 @@ def _diff(repo: Path, args, run) -> tuple[Report, str]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    return guarded(lambda: _main(argv))
+    try:
+        return guarded(lambda: _main(argv))
+    finally:
+        runcache.abandon()  # a kustomize started early that no render took (an argument error, --diff)
 
 
 def _exit(code: int) -> None:

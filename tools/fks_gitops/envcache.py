@@ -50,13 +50,14 @@ class Run:
     """One validate run's use of the cache, for the overlays of its environments."""
 
     def __init__(self, repo: Path, overlays: Sequence[str], renderer: str, extra: Sequence[str] = (),
-                 contents: Contents | None = None) -> None:
+                 contents: Contents | None = None, git: str | None = None) -> None:
+        """`git`: git_digest's answer when the caller has it (runcache's probe)."""
         self.repo, self.renderer, self.extra, self._overlays = repo, renderer, tuple(extra), set(overlays)
         self.reused: dict[str, list[Problem]] = {}
         self._fresh: dict[str, tuple[str, str]] = {}  # overlay -> (key, its documents encoded)
         self._decided = {rel: threading.Event() for rel in overlays}
         self._launched = {rel: threading.Event() for rel in overlays}  # reused, or kustomize started (or failed)
-        self._lock, self._git, self._tree = threading.Lock(), None, None  # git's and every file's digest, once a run
+        self._lock, self._git, self._tree = threading.Lock(), git, None  # git's and every file's digest, once a run
         self._contents = contents or Contents(repo)  # each file hashed once a run
         self._whole: dict[str, Whole] = {}  # check ID -> its entry
         self.inputs: dict[str, list[str]] = {}  # overlay -> its key's files, when render_inputs refused none
@@ -85,6 +86,8 @@ class Run:
                                                  starting=launched.set)
         finally:
             launched.set()
+        if k and not self._contents.still(inputs[1]):
+            k = None  # an input changed while kustomize read it: this render is not the key's
         if k and rel in self._overlays:
             self._fresh[rel] = (k, _encode(docs))  # now: a check may change the documents
         elif k:
@@ -193,8 +196,7 @@ def git_digest(ctx) -> str:
     HEAD, a shallow clone's boundary, and .mailmap, which names the authors git log prints."""
     git = ctx.git
     refs = git.run("show-ref", "--head", check=False).stdout
-    shallow = _content(Path(git.top) / git.out("rev-parse", "--git-path", "shallow").strip())
-    return resultcache.digest(refs, shallow, _content(Path(git.top) / ".mailmap"))
+    return runcache.history(Path(git.top), refs, git.out("rev-parse", "--git-path", "shallow").strip())
 
 
 class Contents:
@@ -209,8 +211,10 @@ class Contents:
 
     KEEP = 1 << 20  # bytes kept for the next reader, per file: larger files are read again
 
-    def __init__(self, repo: Path) -> None:
-        self.repo, self._digests, self._data, self._inputs = repo, {}, {}, None
+    def __init__(self, repo: Path, digests: dict[str, str] | None = None) -> None:
+        """`digests`: what runcache's probe read moments before (runcache.content's)."""
+        self.repo, self._digests, self._data, self._inputs = repo, dict(digests or {}), {}, None
+        self._moved: set[str] = set()  # read with other bytes than its digest says
 
     def __call__(self, rel: str) -> str:
         found = self._digests.get(rel)
@@ -226,11 +230,21 @@ class Contents:
             data = None if path.is_symlink() or not path.is_file() else path.read_bytes()
         except OSError:
             data = None
-        if data is not None:
-            self._digests.setdefault(rel, hashlib.sha256(data).hexdigest())
+        actual = hashlib.sha256(data).hexdigest() if data is not None else runcache.content(str(path))
+        if self._digests.setdefault(rel, actual) != actual:
+            self._moved.add(rel)
         if data is None or len(data) <= self.KEEP:
             self._data[rel] = data
         return data
+
+    def unchanged(self, rel: str) -> bool:
+        """Whether the bytes data() gave are those its digest names: a scan remembers a clean
+        file by that digest only then (an edit between the two reads is scanned again next run)."""
+        return rel not in self._moved
+
+    def still(self, paths) -> bool:
+        """Whether each of `paths` reads as its digest says, now (after kustomize read them)."""
+        return all(runcache.content(str(self.repo / rel)) == self(rel) for rel in paths)
 
     def check_inputs(self) -> set[str]:
         if self._inputs is None:
@@ -271,22 +285,22 @@ def key(repo: Path, overlay: str, files: frozenset[str] | None, renderer: str, e
 
 class FileScan:
     """Findings of one kind of scan, file by file: none when a scan of that kind found none in
-    this path and content (`digest`: Contents') with this check code, so a repository-wide scan
+    this path and content (Contents' digest) with this check code, so a repository-wide scan
     reads and scans only what changed.
 
-        with envcache.FileScan("encoding") as scanned:
-            problems += scanned(rel, contents(rel), lambda: scan(rel))
+        with envcache.FileScan("encoding", contents) as scanned:
+            problems += scanned(rel, lambda data: scan(rel, data))
     """
 
-    def __init__(self, kind: str) -> None:
-        self.kind, self._passes = kind, resultcache.Passes(f"file {kind}")
+    def __init__(self, kind: str, contents: Contents) -> None:
+        self.kind, self._contents, self._passes = kind, contents, resultcache.Passes(f"file {kind}")
 
-    def __call__(self, rel: str, digest: str, scan: Callable[[], list]) -> list:
-        k = resultcache.digest("file", self.kind, code(), rel, digest)
+    def __call__(self, rel: str, scan: Callable[[bytes | None], list]) -> list:
+        k = resultcache.digest("file", self.kind, code(), rel, self._contents(rel))
         if k in self._passes:
             return []
-        found = scan()
-        if not found:
+        found = scan(self._contents.data(rel))
+        if not found and self._contents.unchanged(rel):
             self._passes.add(k)
         return found
 
@@ -302,13 +316,6 @@ def today() -> str:
     sync windows' horizon), so their answer is recomputed at least each day. Not an expiry: the
     content decides a hit, and a day's entries stay valid for that day only."""
     return dt.datetime.now(dt.timezone.utc).date().isoformat()
-
-
-def _content(path: Path) -> str:
-    try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
-    except OSError:  # missing (kustomize reports it) or a folder
-        return "-"
 
 
 code = runcache.code  # the check code, read once per process

@@ -32,8 +32,11 @@ def validate(
     schema_locations: Sequence[Path] = (),
     skip: Sequence[str] = (),
     only: Sequence[str] = (),
+    seen: runcache.Seen | None = None,
 ) -> Report:
-    """`only` / `skip`: check IDs (checks/registry.py) to run alone / to leave out."""
+    """`only` / `skip`: check IDs (checks/registry.py) to run alone / to leave out. `seen`: what
+    runcache's probe read of the repository moments before (git's file list and history, each
+    file's digest), read once instead of twice."""
     started = time.perf_counter()
     config = environments.load(repo)
     selected = config.select(list(envs) if envs else None)
@@ -47,15 +50,18 @@ def validate(
     renderer = render.renderer()  # found once, before threads race to find it
     only, skip = tuple(only), tuple(skip)
     fresh = [e.overlay for e in selected if e.overlay not in known]
-    contents = envcache.Contents(repo)  # every file read once: the cache's keys and the file scans share it
+    # every file read once: the cache's keys and the file scans share it
+    contents = envcache.Contents(repo, seen.digests if seen else None)
     cache = envcache.Run(repo, fresh, renderer.version, [repr((only, skip)), *(
-        f"{p}\0{runcache.folder_digest(p)}" for p in locations)], contents)
+        f"{p}\0{runcache.folder_digest(p)}" for p in locations)], contents, seen.git if seen else None)
     # Two pools: checks wait on renders, never the other way round, so neither can starve. The
     # cache is closed first, so a warm-up waiting on its lookups never outlives a failed run.
     with ThreadPoolExecutor(max_workers=4) as render_pool, ThreadPoolExecutor(max_workers=8) as check_pool, \
             contextlib.closing(cache):
         session = Session()
         session.once("contents", lambda: contents)
+        if seen:
+            session.once("files", lambda: list(seen.files))
         # kustomize reads only what git holds (render_inputs.py): the file list comes first.
         renders = render.Renders(repo, render_pool, known, files=lambda: whole.file_set(), render=cache.render)
         whole = RepoContext(config, docs, renders, tuple(e.name for e in selected), session)

@@ -24,10 +24,10 @@ SKIPPED = ("tests/",)
 def check(repo: Path, files: list[str], contents: envcache.Contents | None = None) -> list[Problem]:
     """`files`: the repository's file list (RepoContext.files)."""
     contents, problems = contents or envcache.Contents(repo), []
-    with envcache.FileScan(ID) as scanned:
+    with envcache.FileScan(ID, contents) as scanned:
         for rel in files:
             if rel.endswith((".yaml", ".yml")) and not rel.startswith(SKIPPED):
-                problems += scanned(rel, contents(rel), lambda: _file(rel, contents.data(rel)))
+                problems += scanned(rel, lambda data: _file(rel, data))
     return problems
 
 

@@ -21,10 +21,10 @@ SKIPPED = ("tests/",)  # fixtures may be broken on purpose, and nothing deploys 
 
 def run(ctx: RepoContext) -> list[Problem]:
     contents, problems = envcache.contents(ctx), []
-    with envcache.FileScan(ID) as scanned:
+    with envcache.FileScan(ID, contents) as scanned:
         for rel in ctx.files():
             if rel.endswith(TEXT) and not rel.startswith(SKIPPED):
-                problems += scanned(rel, contents(rel), lambda: _file(rel, contents.data(rel)))
+                problems += scanned(rel, lambda data: _file(rel, data))
     return problems
 
 

@@ -44,7 +44,7 @@ def in_files(scanner: Scanner, repo: Path, files: list[str], skip: set[tuple[str
             except UnicodeDecodeError:
                 continue  # the encoding check reports a file that is not UTF-8
             found = scanner.scan(rel, text)
-            if all(scanner.known(f) for f in found):
+            if all(scanner.known(f) for f in found) and contents.unchanged(rel):
                 passes.add(key)
             findings += found
     problems = [Problem("secrets.detect", "error", f"{f.type} in plaintext (detect-secrets); {FIX}", Location(f.file, f.line))

@@ -41,9 +41,9 @@ def check_plaintext(repo: Path, files: list[str], contents=None) -> list[Problem
     from fks_gitops import envcache  # noqa: PLC0415 - envcache imports the render machinery
 
     contents, problems = contents or envcache.Contents(repo), []  # `contents`: the run's envcache.Contents
-    with envcache.FileScan("plaintext") as scanned:
+    with envcache.FileScan("plaintext", contents) as scanned:
         for rel in files:
-            problems += scanned(rel, contents(rel), lambda: _file(rel, contents.data(rel)))
+            problems += scanned(rel, lambda data: _file(rel, data))
     return problems
 
 
