@@ -8,7 +8,6 @@ Exit codes: 0 done, 1 problems or refused by a gate, 2 usage or input error, 3 a
 from __future__ import annotations
 
 import sys
-import traceback
 from collections.abc import Callable
 from pathlib import Path
 
@@ -54,6 +53,8 @@ def guarded(body: Callable[[], int]) -> int:
         print("error: interrupted", file=sys.stderr)
         return 130
     except Exception:  # anything else is a bug: say so, keep the traceback for the report
+        import traceback  # noqa: PLC0415 - a few ms of every run that needs it only here
+
         traceback.print_exc()
         print("error: unexpected failure (a bug); please report it with the traceback above", file=sys.stderr)
         return 3
