@@ -29,8 +29,14 @@ if __name__ == "__main__":  # started as a script, maybe by the system Python: u
 # Nothing that renders or checks loads here: a run that runcache remembers needs none of it.
 from fks_gitops import runcache  # noqa: E402
 
-if __name__ == "__main__":  # kustomize starts for what changed, beside the imports below
-    runcache.early(sys.argv[1:])
+if __name__ == "__main__":
+    # A run allocates mostly acyclic, short-lived objects (parsed YAML, JSON) that reference
+    # counting frees: collecting cycles about 140 times less often saves a few per cent of a
+    # run, and measured no memory (peak RSS with the cache off).
+    import gc
+
+    gc.set_threshold(100_000, 50, 100)
+    runcache.early(sys.argv[1:])  # kustomize starts for what changed, beside the imports below
 
 from fks_gitops.cli import guarded, repo_from  # noqa: E402
 from fks_gitops.errors import GitOpsError  # noqa: E402
