@@ -107,3 +107,12 @@ def test_a_deep_config_of_the_tool_is_one_line(repo_copy, rel):
     out = validate_cli(repo_copy)
     assert out.returncode == 2 and out.stdout == ""
     assert out.stderr == f"error: {rel}:{line}:{6 + LIMIT}: not valid YAML: nested more than {LIMIT} levels deep; flatten it\n"
+
+
+def test_a_text_several_checks_read_is_parsed_once_and_a_deep_one_still_refused():
+    text = "groups:\n- name: a\n  rules: []\n"
+    assert yamldepth.shared(text) is yamldepth.shared(text) == yaml.safe_load(text)
+    with pytest.raises(yaml.YAMLError, match="nested more than"):
+        yamldepth.shared(f"deep: {flow(DEEP)}\n")
+    with pytest.raises(yaml.YAMLError, match="nested more than"):
+        yamldepth.shared(f"deep: {flow(DEEP)}\n")  # a refusal is not remembered as a value

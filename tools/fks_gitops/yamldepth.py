@@ -9,6 +9,7 @@ caller's existing `except yaml.YAMLError` reports it like any other invalid YAML
 """
 from __future__ import annotations
 
+import functools
 import re
 
 import yaml
@@ -100,3 +101,11 @@ def _guarded(base: type) -> type:
 
 CSafeLoader = _guarded(yaml.CSafeLoader)
 CBaseLoader = _guarded(yaml.CBaseLoader)
+
+
+@functools.lru_cache(maxsize=64)
+def shared(text: str) -> object:
+    """yaml.load(text) with CSafeLoader, once a process for a text several checks read (a
+    ConfigMap's files, in every environment, by monitoring and wiring). The result is shared:
+    read it, never change it."""
+    return yaml.load(text, Loader=CSafeLoader)

@@ -257,7 +257,7 @@ def _rule_tests(repo: Path) -> tuple[str, ...]:
 
 def _is_rules(text: str) -> bool:
     try:
-        loaded = yaml.load(text, Loader=yamldepth.CSafeLoader)
+        loaded = yamldepth.shared(text)
     except yamldepth.TooDeep:
         return False  # the encoding check names the file and line
     except yaml.YAMLError:
