@@ -1,3 +1,4 @@
+import json
 import shutil
 
 import pytest
@@ -113,6 +114,23 @@ def test_kustomize_output_read_from_kept_documents_is_what_yaml_parses(rendered,
     assert "trading-dev" in kept[0].read_text() and "trading-elsewhere" not in kept[0].read_text()  # the last render's
     twice = [d for d in render.parse_output(_ODD, "overlays/x") if d["metadata"]["name"] == "twice"]
     assert twice[0] == twice[1] and twice[0] is not twice[1] and twice[0]["data"] is not twice[1]["data"]
+
+
+@pytest.mark.parametrize("damage", ["[1, 2]", "not json", "\"text\"", [1], "garbage", "5", "[7]"])
+def test_a_damaged_entry_of_kept_documents_is_a_miss(rendered, monkeypatch, tmp_path, damage):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.setenv("FKS_GITOPS_NO_CACHE", "0")
+    import yaml
+
+    text = yaml.safe_dump_all(rendered["dev"], sort_keys=False)
+    render.parse_output(text, "overlays/x")
+    [kept] = tmp_path.glob("fks-gitops/documents-*.json")
+    entries = json.loads(kept.read_text())
+    if damage in ("[1, 2]", "not json", "\"text\""):
+        kept.write_text(damage)  # the whole entry
+    else:
+        kept.write_text(json.dumps({k: damage for k in entries}))  # each part's
+    assert render.parse_output(text, "overlays/x") == render.parse(text, "x", strict=False)
 
 
 def test_kustomize_output_that_does_not_parse_says_so_as_parse_does(monkeypatch, tmp_path):

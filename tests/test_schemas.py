@@ -265,6 +265,13 @@ def test_a_built_in_kind_checked_without_the_registry_finds_what_the_registry_fi
         checked += 1
     assert checked >= 8 and len(list(tmp_path.glob("fks-gitops/schema-*.json"))) == checked
     assert _errors(schemas._builtin(version, "apps/v1", "Deployment"), _broken(docs[("apps/v1", "Deployment")])[2])
+    for kept in tmp_path.glob("fks-gitops/schema-*.json"):  # damaged: the registry's way, the same errors
+        kept.write_text(json.dumps({"$defs": {}, "$ref": "#/$defs/gone"}))
+    schemas._builtin.cache_clear()
+    broken = _broken(docs[("apps/v1", "Deployment")])[2]
+    by_registry = jsonschema_rs.validator_for(schemas._builtin_schema(version, "apps/v1", "Deployment"),
+                                              registry=schemas._registry(version), offline=True)
+    assert _errors(schemas._builtin(version, "apps/v1", "Deployment"), broken) == _errors(by_registry, broken) != []
 
 
 # --- our schemas themselves -------------------------------------------------

@@ -119,14 +119,16 @@ def parse_output(text: str, where: str) -> list[dict]:
         known = json.loads(resultcache.read(name) or "{}")
     except ValueError:
         known = {}  # a damaged entry is a miss
+    if not isinstance(known, dict):
+        known = {}
     docs: list[dict] = []
     kept: dict[str, str] = {}
     for part in _MARKER.split(text):
         key = hashlib.sha256(part.encode()).hexdigest()
-        found = known.get(key)
-        if isinstance(found, str):
-            docs += json.loads(found)  # each use its own objects: a check may change them
-            kept[key] = found
+        found = _kept(known.get(key))  # each use its own objects: a check may change them
+        if found is not None:
+            docs += found
+            kept[key] = known[key]
             continue
         try:
             parsed = [d for d in yaml.load_all(part, Loader=yamldepth.CSafeLoader) if d]
@@ -142,6 +144,15 @@ def parse_output(text: str, where: str) -> list[dict]:
     if kept != known:
         resultcache.write(name, json.dumps(kept))
     return docs
+
+
+def _kept(entry: object) -> list | None:
+    """A kept part's documents, None when the entry is damaged (a miss)."""
+    try:
+        found = json.loads(entry) if isinstance(entry, str) else None
+    except ValueError:
+        return None
+    return found if isinstance(found, list) and all(isinstance(d, dict) for d in found) else None
 
 
 def render(overlay: Path, label: str | None = None) -> list[dict]:

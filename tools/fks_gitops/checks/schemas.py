@@ -211,7 +211,10 @@ def _builtin(version: str, api_version: str, kind: str):
         return None
     whole = _standalone(version, schema)
     if whole is not None:
-        return jsonschema_rs.validator_for(whole, offline=True)
+        try:
+            return jsonschema_rs.validator_for(whole, offline=True)
+        except (ValueError, jsonschema_rs.ReferencingError):
+            pass  # a damaged kept entry: the registry's way
     return jsonschema_rs.validator_for(schema, registry=_registry(version), offline=True)
 
 
