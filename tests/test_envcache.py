@@ -241,6 +241,32 @@ def test_a_file_edited_between_its_digest_and_its_scan_is_not_remembered_clean(t
     assert [p.rule for p in duplicate_keys.check(tmp_path, ["a.yaml"])] == ["yaml.duplicate-key"]
 
 
+def test_a_file_changed_while_the_checks_ran_keeps_no_result_under_the_key_it_had(repo_copy, cached, tmp_path):
+    """A policy edited while the policies ran (a hand edit mid-run): the results are the new
+    content's, the key the old one's. Neither the environments' entries nor the run's record
+    are kept, so once the file is back the next run checks again instead of reusing them."""
+    from fks_gitops import runcache
+    from fks_gitops.checks import policies
+
+    rel, repo = "policy/images.rego", repo_copy.resolve()
+    original, real = (repo / rel).read_text(), policies.run
+
+    def edits_then_runs(ctx):
+        (repo / rel).write_text(original + "\n# edited while validate runs\n")
+        return real(ctx)
+
+    cached.setattr(policies, "run", edits_then_runs)
+    probe = runcache.Probe.take(repo, None, [])
+    report = validate(repo, seen=probe.seen())
+    probe.record(report, envcache.CHECK_INPUTS)
+    assert not list((tmp_path / "cache" / "fks-gitops").glob("run-*.json")), "the run's record was kept"
+    cached.setattr(policies, "run", real)
+    (repo / rel).write_text(original)
+    again = validate(repo)
+    assert again.reused == [], "an environment came back from an entry kept mid-edit"
+    _as_with_the_cache_off(cached, repo, again.problems)
+
+
 def test_a_check_that_names_its_kinds_runs_again_only_when_those_objects_or_its_inputs_change(repo_copy, cached):
     """sealed-secrets reads the SealedSecrets of the render: an edit to a Deployment's patch
     reuses its problems; a SealedSecret, its certificate or the secrets template checks it again."""

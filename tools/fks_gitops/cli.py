@@ -13,7 +13,7 @@ from pathlib import Path
 
 from fks_gitops.errors import GitOpsError, Refused, ToolFailed
 
-CONFIG = "environments.yaml"  # environments.FILE: what marks a repository's top
+CONFIG = "environments.yaml"  # what marks a repository's top (environments.FILE)
 
 
 def exit_code(error: GitOpsError) -> int:

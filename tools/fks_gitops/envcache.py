@@ -40,10 +40,7 @@ CODE = Path(__file__).resolve().parent  # tools/fks_gitops
 CHECK_INPUTS = ("environments.yaml", "secrets.template.yaml", ".secrets.baseline", "requirements.lock",
                 "requirements-opa.lock", "certs", "schemas", "policy", "base/*/tests")
 BINARIES = ("promtool", "amtool")
-# A result holding one of these is not remembered: a finding that depends on the clock (a commit
-# dated in the future stops being so; one that is not never becomes so), a verification the audit
-# could not ask Prometheus about, and a check that failed.
-UNSTABLE = ("promotions.future-dated", "promotions.verify-not-replayed", "validate.check-failed")
+UNSTABLE = runcache.UNSTABLE  # results never remembered
 
 
 class Run:
@@ -86,11 +83,9 @@ class Run:
                                                  starting=launched.set)
         finally:
             launched.set()
-        if k and not self._contents.still(inputs[1]):
-            k = None  # an input changed while kustomize read it: this render is not the key's
         if k and rel in self._overlays:
             self._fresh[rel] = (k, _encode(docs))  # now: a check may change the documents
-        elif k:
+        elif k and self._contents.still(inputs[1]):  # else an input changed while kustomize read it
             store(k, _encode(docs), [])
         return docs, sources
 
@@ -115,7 +110,10 @@ class Run:
         return len(self.reused) < len(self._decided)
 
     def store(self, rel: str, problems: list[Problem]) -> None:
-        if rel in self._fresh:
+        """Keep an environment's render and problems under its key, only when every file the key
+        names (what kustomize read, the checks' inputs) still reads as when it was hashed: a file
+        changed during the run would keep results under a key they do not belong to."""
+        if rel in self._fresh and self._contents.still(self.inputs[rel]):
             k, docs = self._fresh[rel]
             store(k, docs, problems)
 

@@ -13,11 +13,11 @@ from pathlib import Path
 
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from fks_gitops import environments_schema, environments_verify, textfile, yamlload
+from fks_gitops import cli, environments_schema, environments_verify, textfile, yamlload
 from fks_gitops.promote import exchange
 from fks_gitops.errors import GitOpsError
 
-FILE = "environments.yaml"
+FILE = cli.CONFIG
 SCOPES = ("strict", "namespace-wide", "cluster-wide")
 _DURATION = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
 
@@ -229,6 +229,4 @@ def load(repo: Path) -> Config:
 
 def find_repo(start: Path | None = None) -> Path:
     """The nearest folder at or above `start` that holds environments.yaml."""
-    from fks_gitops.cli import find_repo  # noqa: PLC0415 - the command lines find it before loading this module
-
-    return find_repo(start)
+    return cli.find_repo(start)

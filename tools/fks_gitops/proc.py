@@ -130,7 +130,11 @@ def _start(argv: Sequence[str], cwd: str | None, env: Mapping[str, str] | None, 
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     except OSError as exc:
         raise ToolFailed(f"cannot start {argv[0]}: {exc.strerror or exc}") from None
-    _limit_memory(proc.pid, memory)
+    try:
+        _limit_memory(proc.pid, memory)
+    except BaseException:
+        _kill(proc)
+        raise
     return proc
 
 

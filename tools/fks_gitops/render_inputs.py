@@ -23,14 +23,14 @@ from pathlib import Path
 import yaml
 from yaml import Node
 
-from fks_gitops import aliases, yamldepth, yamlload
+from fks_gitops import aliases, runcache, yamldepth, yamlload
 from fks_gitops.errors import GitOpsError
 from fks_gitops.problem import Location, Problem
 
 RULE = "render.input"
 MAX_OBJECTS = 2_000  # one render; the repository's overlays hold about 40 each
 FOLDER, YAML, DATA = "a file or a kustomization folder", "YAML kustomize parses", "data it copies as it is"
-NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
+NAMES = runcache.KUSTOMIZATIONS  # the names kustomize looks for, in its order
 _FOLDERS = ("resources", "bases", "components")  # a file, or a folder with its own kustomization
 _FILES = ("patchesStrategicMerge", "crds", "configurations", "generators", "transformers", "validators")
 _PATHS = ("patches", "patchesJson6902", "replacements")  # items with a `path:`

@@ -37,7 +37,7 @@ from fks_gitops import proc, resultcache
 
 VERSION = "1"
 CODE = Path(__file__).resolve().parent  # tools/fks_gitops: the check code
-KUSTOMIZATIONS = ("kustomization.yaml", "kustomization.yml", "Kustomization")
+KUSTOMIZATIONS = ("kustomization.yaml", "kustomization.yml", "Kustomization")  # render_inputs.NAMES: what kustomize reads
 # Read by a check or by how validate finds its binaries: a change is a miss.
 ENVIRON = ("CI", "GITHUB_BASE_REF", "PATH", "HOME")
 ENVIRON_PREFIXES = ("FKS_", "GIT_")
@@ -45,9 +45,12 @@ ENVIRON_PREFIXES = ("FKS_", "GIT_")
 # GIT_INDEX_FILE names a temporary index for a partial commit (what it lists, git ls-files says).
 ENVIRON_VOLATILE = ("GIT_INDEX_FILE", "GIT_EDITOR", "GIT_SEQUENCE_EDITOR", "GIT_PAGER", "GIT_EXEC_PATH", "GIT_PREFIX",
                     "GIT_REFLOG_ACTION")
-# envcache.UNSTABLE, without importing envcache: a report with one of these is not kept.
+# A result holding one of these is never remembered (here, and in envcache's entries): a finding
+# that depends on the clock (a commit dated in the future stops being so; one that is not never
+# becomes so), a verification the audit could not ask Prometheus about, and a check that failed.
 UNSTABLE = ("promotions.future-dated", "promotions.verify-not-replayed", "validate.check-failed")
 GIT_TIMEOUT = 30  # seconds
+UNREAD = "unread"  # a file git lists that no key read this run: no digest matches it, so the record cannot vouch for it
 _started: dict[str, proc.Started] = {}  # overlay folder -> its kustomize, started by prestart()
 
 
@@ -238,24 +241,27 @@ class Probe:
 
     def record(self, report, globs: list[str]) -> None:
         """Keep this run (report.Report) for the next: its `read`, every path any key hashed and
-        its digest as read; its `reached`, each cleanly rendered overlay's key inputs; `globs`,
+        its digest as first read (never a digest taken after the run: each must still hold, or
+        nothing is kept); its `reached`, each cleanly rendered overlay's key inputs; `globs`,
         envcache.CHECK_INPUTS."""
         if self.files is None or self.git is None or any(p.rule in UNSTABLE for p in report.problems):
             return
         if any(p.rule.startswith("render") for p in report.problems):
             return  # a render that failed (or met a time or memory bound) is tried again, as envcache does
+        read, overlays = report.read, {}
+        if any(content(str(self.repo / rel)) != d for rel, d in read.items()):
+            return  # a file changed while the run read it: its report is not that content's
         from dataclasses import asdict  # noqa: PLC0415 - only a run that checked something records
 
-        read, overlays = report.read, {}
         for overlay, inputs in report.reached.items():
-            digests = {rel: read.get(rel) or self.digest(rel) for rel in inputs}
+            digests = {rel: read.get(rel, UNREAD) for rel in inputs}
             overlays[overlay] = {"inputs": digests, "kustomizations": {
                 rel: d for rel, d in digests.items() if rel.rsplit("/", 1)[-1] in KUSTOMIZATIONS}}
         renderer = list(report.renderer_argv)
         data = {
             "scalars": self.scalars, "git": self.git, "files": resultcache.digest(*self.files),
             "globs": list(globs), "globbed": sorted(globbed(self.repo, globs)),
-            "read": {**{rel: self.digest(rel) for rel in self.files if rel not in read}, **read},
+            "read": {**{rel: UNREAD for rel in self.files if rel not in read}, **read},
             "overlays": overlays, "renderer": renderer, "renderer_binary": _identity(_which(renderer)),
             "report": {"environments": report.environments, "objects": report.objects, "renderer": report.renderer,
                        "notes": report.notes, "policy_engine": report.policy_engine,

@@ -35,15 +35,17 @@ def _entries(rel: str, text: str) -> Iterator[tuple[int | None, str, str, str]]:
                 yield yamlload.position(node, ("spec", "encryptedData", str(key)))[0], name, str(key), value
 
 
-def _kept(rel: str, digest: str, text: str) -> list[tuple[int | None, str, str, str]]:
+def _kept(rel: str, digest: str, text: str, keep: bool = True) -> list[tuple[int | None, str, str, str]]:
     """_entries of a file, kept by its path, content and the check code: a one-file edit parses
-    one file (each SealedSecret file costs about 1 ms to load with its lines)."""
+    one file (each SealedSecret file costs about 1 ms to load with its lines). `keep`: `text` is
+    the content `digest` names (not so when the file changed between the two reads)."""
     name = "entries-" + resultcache.digest("ciphertexts", envcache.code(), rel, digest) + ".json"
     try:
         return [(line, name_, key, value) for line, name_, key, value in json.loads(resultcache.read(name) or "null")]
     except (TypeError, ValueError):  # none kept, or damaged
         found = list(_entries(rel, text))
-        resultcache.write(name, json.dumps(found))
+        if keep:
+            resultcache.write(name, json.dumps(found))
         return found
 
 
@@ -57,7 +59,7 @@ def run(ctx: RepoContext) -> list[Problem]:
         text = data.decode(errors="replace")
         if "SealedSecret" not in text:
             continue
-        for line, name, key, value in _kept(rel, contents(rel), text):
+        for line, name, key, value in _kept(rel, contents(rel), text, contents.unchanged(rel)):
             seen = first.setdefault(value, (rel, line, name, key))
             if seen != (rel, line, name, key):
                 problems.append(in_file(rel, "secrets.ciphertext-repeated", "error",

@@ -129,12 +129,6 @@ def extra_renders(ctx) -> list[str]:
     return _BY_MODULE["argocd"].load().app_paths(ctx) if ctx.everything else []
 
 
-# What a check imports on its first run: loaded by a warm-up. None today: the libraries of the
-# checks whose problems are reused for what did not change (sealed-secrets' cryptography,
-# api-cel's celpy, the sync windows' ruamel.yaml) are needed only after a change to what they read.
-_LIBRARIES: tuple[tuple[str, str], ...] = ()
-
-
 def _policy():
     from fks_gitops import policy  # noqa: PLC0415 - the policy engine loads when policies run
 
@@ -145,10 +139,11 @@ def warm_ups(config, session, wanted: list) -> list[Callable[[], object]]:
     """Work to start before the overlays are rendered, for the checks in `wanted`: promtool's unit
     tests are the longest single step (their inputs sit in the bases' files, and every environment
     shares the result); OPA loads its library and compiles the policies once per process; the
-    libraries only some checks use load beside kustomize, and so do the checks' own modules (an
-    environment's checks start when its render is done)."""
-    work = [lambda name=name: importlib.import_module(name) for m, name in _LIBRARIES if _BY_MODULE[m] in wanted]
-    work.append(lambda: [c.load() for c in wanted])
+    checks' own modules load beside kustomize (an environment's checks start when its render is
+    done). The libraries only some checks use (sealed-secrets' cryptography, api-cel's celpy, the
+    sync windows' ruamel.yaml) are not warmed up: with their problems reused for what did not
+    change, they are needed only after a change to what those checks read."""
+    work: list[Callable[[], object]] = [lambda: [c.load() for c in wanted]]
     if MONITORING in wanted:
         work.append(lambda: _monitoring_docs(MONITORING.load(), config, session))
     if POLICIES in wanted:
